@@ -1,0 +1,142 @@
+//! The command line, as clap derive structs only: no logic lives here. Doc comments are the
+//! `--help` texts (German for analysts, like the messages).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Kommunales Bildungsmonitoring: aus Statistikdaten geprüfte Kennzahlen, barrierefreie
+/// Berichte (PDF/UA, PDF/A) und Exporte – reproduzierbar und mit Geheimhaltung.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bildungsmonitor",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Dokumentation: docs/README.md · Beispielprojekt: bildungsmonitor init ORDNER"
+)]
+pub struct Cli {
+    /// Options that every subcommand understands.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by all subcommands.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Projektdatei (Konfiguration des Bildungsmonitorings).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DATEI",
+        default_value = "bildungsmonitor.toml",
+        env = "BILDUNGSMONITOR_CONFIG"
+    )]
+    pub config: PathBuf,
+    /// Ausgabeform: `human` (Text auf stderr) oder `json` (Maschinenlesbar auf stdout).
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Farbige Ausgabe; `auto` beachtet NO_COLOR und ob ein Terminal angeschlossen ist.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WANN")]
+    pub color: ColorChoice,
+    /// Mehr Details ausgeben (mehrfach für noch mehr).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Nur Fehler ausgeben.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// Machine or human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Text für Menschen auf stderr.
+    Human,
+    /// JSON auf stdout (für Skripte und CI).
+    Json,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Farbe nur im Terminal und ohne NO_COLOR.
+    Auto,
+    /// Immer Farbe.
+    Always,
+    /// Nie Farbe.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Projekt und Daten prüfen: Konfiguration, Dateien, Spalten, Werte, Plausibilität.
+    Validate(ValidateArgs),
+    /// Ein neues Projekt mit kommentierter Konfiguration und Beispieldaten anlegen.
+    Init(InitArgs),
+    /// Synthetische Beispieldaten einer Stadt erzeugen (deterministisch).
+    Sample(SampleArgs),
+    /// Shell-Vervollständigung ausgeben (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Handbuchseite (man page, roff) ausgeben.
+    Man(ManArgs),
+}
+
+/// `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {}
+
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Ordner für das neue Projekt (wird angelegt; muss leer sein oder fehlen).
+    #[arg(value_name = "ORDNER")]
+    pub dir: PathBuf,
+    /// Name der Kommune in der Konfiguration.
+    #[arg(long, default_value = "Musterstadt")]
+    pub kommune: String,
+}
+
+/// `sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Anzahl der Stadtteile (höchstens 400).
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(4..=400))]
+    pub stadtteile: u16,
+    /// Anzahl der Jahre (Stichtage bzw. Schuljahre).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(2..=30))]
+    pub jahre: u16,
+    /// Zielordner (wird angelegt; vorhandene Beispieldateien werden ersetzt).
+    #[arg(long, value_name = "ORDNER", default_value = "data-samples")]
+    pub out: PathBuf,
+    /// Startwert des Zufallsgenerators (gleicher Wert → gleiche Dateien).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Die Shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,41 @@
+//! One `run` per subcommand; the glue between the CLI and the pipeline stages.
+
+pub mod completions;
+pub mod init;
+pub mod sample;
+pub mod validate;
+
+use crate::diag::Diagnostics;
+use crate::exit::ExitStatus;
+use crate::output::printer::Printer;
+use crate::project::{self, Project};
+use std::path::Path;
+
+/// Loads the project; on configuration errors prints them and returns the exit status.
+pub(crate) fn load_project(
+    config: &Path,
+    printer: &Printer,
+) -> Result<(Project, Diagnostics), ExitStatus> {
+    match project::load(config) {
+        Ok(ok) => Ok(ok),
+        Err(diags) => {
+            report_problems(printer, &diags);
+            Err(ExitStatus::DataProblems)
+        }
+    }
+}
+
+/// Prints diagnostics in the chosen format (JSON on stdout, text on stderr).
+pub(crate) fn report_problems(printer: &Printer, diags: &Diagnostics) {
+    if printer.format == crate::cli::OutputFormat::Json {
+        printer.json(&serde_json::json!({
+            "version": 1,
+            "ok": !diags.has_errors(),
+            "errors": diags.error_count(),
+            "warnings": diags.warning_count(),
+            "diagnostics": diags.sorted(),
+        }));
+    } else {
+        printer.diagnostics(diags);
+    }
+}

@@ -1,0 +1,282 @@
+//! Diagnostics: problems in user input as values (never panics, never early returns).
+//!
+//! Every check that looks at configuration or data pushes [`Diagnostic`]s into a
+//! [`Diagnostics`] list so that one run reports *all* problems at once, each with its
+//! place in the original file (1-based line and column, or `Blatt!A1` for spreadsheets),
+//! a stable code (see `docs/errors.md`), a German message and a hint.
+
+use serde::Serialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Whether a problem stops the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The input cannot be used; later commands write nothing.
+    Error,
+    /// Suspicious but usable; reported and counted.
+    Warning,
+}
+
+/// Where a problem is, in terms of the original file the analyst can open.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Location {
+    /// Not tied to a file (e.g. a cross-source check).
+    None,
+    /// A whole file.
+    File { path: PathBuf },
+    /// A position in a text file: 1-based line and column (characters, not bytes).
+    Text {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    /// A cell in a spreadsheet, e.g. `Tabelle1!C7`.
+    Cell {
+        path: PathBuf,
+        sheet: String,
+        cell: String,
+    },
+}
+
+impl Location {
+    /// A position in a text file.
+    pub fn text(path: &Path, line: usize, column: usize) -> Self {
+        Location::Text {
+            path: path.to_path_buf(),
+            line,
+            column,
+        }
+    }
+
+    /// A whole file.
+    pub fn file(path: &Path) -> Self {
+        Location::File {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// A spreadsheet cell given by 0-based row and column.
+    pub fn cell(path: &Path, sheet: &str, row: u32, col: u32) -> Self {
+        Location::Cell {
+            path: path.to_path_buf(),
+            sheet: sheet.to_string(),
+            cell: cell_name(row, col),
+        }
+    }
+
+    /// The file this location is in, if any.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Location::None => None,
+            Location::File { path } | Location::Text { path, .. } | Location::Cell { path, .. } => {
+                Some(path)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::None => Ok(()),
+            Location::File { path } => write!(f, "{}", path.display()),
+            Location::Text { path, line, column } => {
+                write!(f, "{}:{line}:{column}", path.display())
+            }
+            Location::Cell { path, sheet, cell } => write!(f, "{}:{sheet}!{cell}", path.display()),
+        }
+    }
+}
+
+/// Spreadsheet name of a 0-based (row, column) pair: (6, 2) → `C7`.
+pub fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col as u64 + 1;
+    while c > 0 {
+        let rem = ((c - 1) % 26) as u8;
+        letters.push((b'A' + rem) as char);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        letters.into_iter().collect::<String>(),
+        row as u64 + 1
+    )
+}
+
+/// One problem found in user input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable code such as `C003` or `V104`; listed in `docs/errors.md`.
+    pub code: &'static str,
+    /// Where the problem is.
+    pub location: Location,
+    /// What is wrong, in German.
+    pub message: String,
+    /// What to do about it, in German.
+    pub hints: Vec<String>,
+}
+
+impl Diagnostic {
+    /// A new error.
+    pub fn error(code: &'static str, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            location,
+            message: message.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// A new warning.
+    pub fn warning(code: &'static str, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, location, message)
+        }
+    }
+
+    /// Adds a hint ("Hinweis") telling the analyst what to do.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+}
+
+/// A list of problems, collected over all files of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(transparent)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one problem.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    /// Moves all problems of `other` into this list.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    /// Number of errors.
+    pub fn error_count(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// Number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    /// True if at least one error was found.
+    pub fn has_errors(&self) -> bool {
+        self.error_count() > 0
+    }
+
+    /// True if nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// All problems in report order: by file, position, then code.
+    pub fn sorted(&self) -> Vec<&Diagnostic> {
+        let mut v: Vec<&Diagnostic> = self.0.iter().collect();
+        v.sort_by(|a, b| {
+            a.location
+                .cmp(&b.location)
+                .then(a.severity.cmp(&b.severity))
+                .then(a.code.cmp(b.code))
+                .then(a.message.cmp(&b.message))
+        });
+        v
+    }
+
+    /// Iterates in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Number of problems.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<T: IntoIterator<Item = Diagnostic>>(iter: T) -> Self {
+        Diagnostics(iter.into_iter().collect())
+    }
+}
+
+/// Line and column (1-based, in characters) of a byte offset in a text.
+pub fn line_column(text: &str, byte_offset: usize) -> (usize, usize) {
+    let offset = byte_offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_names() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(6, 2), "C7");
+        assert_eq!(cell_name(0, 25), "Z1");
+        assert_eq!(cell_name(0, 26), "AA1");
+        assert_eq!(cell_name(9, 701), "ZZ10");
+        assert_eq!(cell_name(0, 702), "AAA1");
+    }
+
+    #[test]
+    fn line_columns_count_characters() {
+        let t = "a;b\nÄü;x\n";
+        assert_eq!(line_column(t, 0), (1, 1));
+        assert_eq!(line_column(t, 2), (1, 3));
+        assert_eq!(line_column(t, 4), (2, 1));
+        // 'x' sits after two two-byte umlauts and ';'
+        assert_eq!(line_column(t, 9), (2, 4));
+    }
+
+    #[test]
+    fn sorted_by_file_then_position() {
+        let p = Path::new("a.csv");
+        let mut d = Diagnostics::new();
+        d.push(Diagnostic::error("V2", Location::text(p, 5, 1), "x"));
+        d.push(Diagnostic::warning("V1", Location::text(p, 2, 9), "y"));
+        let s = d.sorted();
+        assert_eq!(s[0].code, "V1");
+        assert_eq!(d.error_count(), 1);
+        assert_eq!(d.warning_count(), 1);
+    }
+}

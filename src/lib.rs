@@ -1,0 +1,48 @@
+//! bildungsmonitor: kommunales Bildungsmonitoring from municipal statistics to accessible,
+//! reproducible reports. `docs/architecture.md` describes the pipeline and the modules.
+
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod domain;
+pub mod exit;
+pub mod output;
+pub mod project;
+pub mod sample;
+pub mod schema;
+pub mod suggest;
+
+use cli::{Cli, Command};
+use exit::ExitStatus;
+use output::printer::Printer;
+
+/// Runs one command line: the single dispatch point.
+pub fn run(cli: Cli) -> ExitStatus {
+    let g = &cli.global;
+    let printer = Printer::new(g.format, g.color, g.verbose, g.quiet);
+    let result = match &cli.command {
+        Command::Validate(a) => commands::validate::run(a, &g.config, &printer),
+        Command::Init(a) => commands::init::run(a, &printer),
+        Command::Sample(a) => commands::sample::run(a, &printer),
+        Command::Completions(a) => commands::completions::completions(a.shell, &printer),
+        Command::Man(_) => commands::completions::man(&printer),
+    };
+    match result {
+        Ok(status) => status,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitStatus::Success;
+            }
+            printer.failure(&err);
+            ExitStatus::Failed
+        }
+    }
+}
+
+/// `bildungsmonitor … | head` closes stdout early; that is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,121 @@
+//! Atomic output: files are written to a temporary file in the target directory and renamed
+//! into place only when the whole batch succeeded, so a failed run leaves no half-written
+//! file and earlier outputs untouched.
+
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A set of files that are committed together or not at all.
+#[derive(Default)]
+pub struct OutputBatch {
+    pending: Vec<(tempfile::NamedTempFile, PathBuf)>,
+}
+
+impl OutputBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stages `bytes` for `target`; the parent directory is created if needed.
+    pub fn add(&mut self, target: &Path, bytes: &[u8]) -> Result<()> {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("Ordner {} kann nicht angelegt werden", dir.display()))?;
+        if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+            bail!(
+                "{} ist ein symbolischer Link; aus Sicherheitsgründen wird er nicht überschrieben",
+                target.display()
+            );
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".bildungsmonitor-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .with_context(|| {
+                format!(
+                    "temporäre Datei in {} kann nicht angelegt werden",
+                    dir.display()
+                )
+            })?;
+        // tempfile creates 0600 files; outputs are ordinary documents others may read.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(target).map_or(0o644, |m| m.permissions().mode());
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(mode))
+                .with_context(|| {
+                    format!(
+                        "Rechte für {} können nicht gesetzt werden",
+                        target.display()
+                    )
+                })?;
+        }
+        tmp.write_all(bytes)
+            .and_then(|()| tmp.as_file().sync_all())
+            .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))?;
+        self.pending.push((tmp, target.to_path_buf()));
+        Ok(())
+    }
+
+    /// Number of staged files.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// True if nothing is staged.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Renames every staged file into place. Dropping the batch instead discards them all.
+    pub fn commit(self) -> Result<Vec<PathBuf>> {
+        let mut written = Vec::with_capacity(self.pending.len());
+        for (tmp, target) in self.pending {
+            tmp.persist(&target)
+                .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))?;
+            written.push(target);
+        }
+        Ok(written)
+    }
+}
+
+/// Writes one file atomically.
+pub fn write(target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut b = OutputBatch::new();
+    b.add(target, bytes)?;
+    b.commit().map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_batch_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.txt");
+        {
+            let mut b = OutputBatch::new();
+            b.add(&target, b"x").unwrap();
+        }
+        assert!(!target.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn committed_batch_writes_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = OutputBatch::new();
+        b.add(&dir.path().join("a/b.txt"), b"1").unwrap();
+        b.add(&dir.path().join("c.txt"), b"2").unwrap();
+        b.commit().unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a/b.txt")).unwrap(), b"1");
+        assert_eq!(std::fs::read(dir.path().join("c.txt")).unwrap(), b"2");
+    }
+}

@@ -1,0 +1,331 @@
+//! The Gebietsgliederung: Stadtteile with their Sozialraum, read from the configuration
+//! and/or a CSV file, plus the check that the GeoJSON has a polygon for each Stadtteil.
+
+use super::{Ctx, toml_date};
+use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::domain::Date;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// One Stadtteil (or Gemeinde, Kreis: the lowest reporting unit).
+#[derive(Debug, Clone, Serialize)]
+pub struct Stadtteil {
+    /// Number as used in the data.
+    pub nr: String,
+    /// Name.
+    pub name: String,
+    /// Id of its Sozialraum.
+    pub sozialraum: String,
+    /// AGS, if any.
+    pub ags: Option<String>,
+    /// First day of validity.
+    pub gueltig_ab: Option<Date>,
+    /// Last day of validity.
+    pub gueltig_bis: Option<Date>,
+}
+
+/// One Sozialraum (or Stadtbezirk).
+#[derive(Debug, Clone, Serialize)]
+pub struct Sozialraum {
+    /// Id.
+    pub nr: String,
+    /// Name.
+    pub name: String,
+}
+
+/// The hierarchy Stadtteil → Sozialraum → Stadt.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gebietsgliederung {
+    /// Stadtteile in the order given.
+    pub stadtteile: Vec<Stadtteil>,
+    /// Sozialräume sorted by id.
+    pub sozialraeume: Vec<Sozialraum>,
+    /// GeoJSON file.
+    pub geojson: Option<PathBuf>,
+    /// GeoJSON property holding the number.
+    pub geojson_schluessel: String,
+    /// Name of the lowest level ("Stadtteil").
+    pub ebene1: String,
+    /// Name of the middle level ("Sozialraum").
+    pub ebene2: String,
+}
+
+impl Gebietsgliederung {
+    /// A Stadtteil by number.
+    pub fn by_nr(&self, nr: &str) -> Option<&Stadtteil> {
+        self.stadtteile.iter().find(|s| s.nr == nr)
+    }
+}
+
+const CSV_COLUMNS: [&str; 7] = [
+    "nr",
+    "name",
+    "sozialraum",
+    "sozialraum_name",
+    "ags",
+    "gueltig_ab",
+    "gueltig_bis",
+];
+
+pub(super) fn resolve(
+    ctx: &Ctx,
+    raw: &super::config::GebieteConfig,
+    diags: &mut Diagnostics,
+) -> Option<Gebietsgliederung> {
+    let mut stadtteile = Vec::new();
+    let mut sr_names: BTreeMap<String, String> = raw
+        .sozialraum
+        .iter()
+        .map(|s| (s.nr.clone(), s.name.clone()))
+        .collect();
+    let mut ok = true;
+
+    if let Some(datei) = &raw.datei {
+        let path = ctx.check_file(datei, "Gebietsdatei", diags);
+        if path.is_file() {
+            ok &= read_csv(&path, &mut stadtteile, &mut sr_names, diags);
+        } else {
+            ok = false;
+        }
+    }
+    for s in &raw.stadtteil {
+        stadtteile.push(Stadtteil {
+            nr: s.nr.clone(),
+            name: s.name.clone(),
+            sozialraum: s.sozialraum.clone(),
+            ags: s.ags.clone(),
+            gueltig_ab: s.gueltig_ab.as_ref().and_then(toml_date),
+            gueltig_bis: s.gueltig_bis.as_ref().and_then(toml_date),
+        });
+    }
+    if stadtteile.is_empty() && ok {
+        diags.push(
+            Diagnostic::error("C007", ctx.at_offset(super::find_section(ctx.text, "gebiete")), "keine Stadtteile definiert")
+                .hint("Unter [gebiete] eine Datei (datei = \"gebiete.csv\") oder [[gebiete.stadtteil]]-Einträge angeben."),
+        );
+        return None;
+    }
+    let mut seen = BTreeSet::new();
+    for s in &stadtteile {
+        if !seen.insert(s.nr.as_str()) {
+            diags.push(Diagnostic::error(
+                "C007",
+                ctx.at_offset(super::find_section(ctx.text, "gebiete")),
+                format!("Stadtteil-Nr. „{}“ ist mehrfach vergeben", s.nr),
+            ));
+        }
+        if let (Some(a), Some(b)) = (s.gueltig_ab, s.gueltig_bis)
+            && a > b
+        {
+            diags.push(Diagnostic::error(
+                "C007",
+                ctx.at_offset(super::find_section(ctx.text, "gebiete")),
+                format!(
+                    "Stadtteil „{}“: gueltig_ab {a} liegt nach gueltig_bis {b}",
+                    s.name
+                ),
+            ));
+        }
+    }
+    let used: BTreeSet<&str> = stadtteile.iter().map(|s| s.sozialraum.as_str()).collect();
+    let sozialraeume = used
+        .iter()
+        .map(|id| Sozialraum {
+            nr: id.to_string(),
+            name: sr_names.get(*id).cloned().unwrap_or_else(|| id.to_string()),
+        })
+        .collect();
+
+    let geojson = raw.geojson.as_ref().map(|g| {
+        let path = ctx.check_file(g, "GeoJSON-Datei", diags);
+        if path.is_file() {
+            check_geojson(&path, &raw.geojson_schluessel, &stadtteile, diags);
+        }
+        path
+    });
+
+    ok.then_some(Gebietsgliederung {
+        stadtteile,
+        sozialraeume,
+        geojson,
+        geojson_schluessel: raw.geojson_schluessel.clone(),
+        ebene1: raw.ebene1.clone(),
+        ebene2: raw.ebene2.clone(),
+    })
+}
+
+fn read_csv(
+    path: &std::path::Path,
+    out: &mut Vec<Stadtteil>,
+    sr_names: &mut BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> bool {
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "C007",
+                    Location::file(path),
+                    "Gebietsdatei ist nicht lesbar oder nicht UTF-8",
+                )
+                .hint("Als UTF-8-CSV mit Semikolon speichern."),
+            );
+            return false;
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
+        Err(_) => return false,
+    };
+    let idx = |name: &str| headers.iter().position(|h| h == name);
+    let mut ok = true;
+    for required in ["nr", "name", "sozialraum"] {
+        if idx(required).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "C007",
+                    Location::text(path, 1, 1),
+                    format!("Spalte „{required}“ fehlt in der Gebietsdatei"),
+                )
+                .hint(format!(
+                    "Erwartete Spalten (Semikolon-getrennt): {}.",
+                    CSV_COLUMNS.join(";")
+                )),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return false;
+    }
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let Ok(rec) = rec else {
+            diags.push(Diagnostic::error(
+                "C007",
+                Location::text(path, line, 1),
+                "Zeile nicht lesbar",
+            ));
+            ok = false;
+            continue;
+        };
+        let get = |name: &str| {
+            idx(name)
+                .and_then(|j| rec.get(j))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let date = |name: &str, diags: &mut Diagnostics| {
+            let v = get(name)?;
+            let d = Date::parse(v);
+            if d.is_none() {
+                let col = idx(name).map_or(1, |j| j + 1);
+                diags.push(
+                    Diagnostic::error(
+                        "C007",
+                        Location::text(path, line, col),
+                        format!("„{v}“ ist kein Datum ({name})"),
+                    )
+                    .hint("Datum als 2024-01-01 oder 01.01.2024 schreiben."),
+                );
+            }
+            d
+        };
+        let (Some(nr), Some(name), Some(sr)) = (get("nr"), get("name"), get("sozialraum")) else {
+            diags.push(Diagnostic::error(
+                "C007",
+                Location::text(path, line, 1),
+                "nr, name und sozialraum müssen ausgefüllt sein",
+            ));
+            ok = false;
+            continue;
+        };
+        if let Some(srn) = get("sozialraum_name") {
+            sr_names
+                .entry(sr.to_string())
+                .or_insert_with(|| srn.to_string());
+        }
+        let gueltig_ab = date("gueltig_ab", diags);
+        let gueltig_bis = date("gueltig_bis", diags);
+        out.push(Stadtteil {
+            nr: nr.to_string(),
+            name: name.to_string(),
+            sozialraum: sr.to_string(),
+            ags: get("ags").map(str::to_string),
+            gueltig_ab,
+            gueltig_bis,
+        });
+    }
+    ok
+}
+
+/// Every Stadtteil should have a polygon, and every polygon a Stadtteil.
+fn check_geojson(
+    path: &std::path::Path,
+    key: &str,
+    stadtteile: &[Stadtteil],
+    diags: &mut Diagnostics,
+) {
+    let parsed: Result<serde_json::Value, _> = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()));
+    let json = match parsed {
+        Ok(j) => j,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    "C009",
+                    Location::file(path),
+                    format!("GeoJSON nicht lesbar: {e}"),
+                )
+                .hint("Die Datei als GeoJSON (FeatureCollection) aus dem GIS exportieren."),
+            );
+            return;
+        }
+    };
+    let Some(features) = json.get("features").and_then(|f| f.as_array()) else {
+        diags.push(Diagnostic::error(
+            "C009",
+            Location::file(path),
+            "GeoJSON ohne „features“ (keine FeatureCollection)",
+        ));
+        return;
+    };
+    let ids: BTreeSet<String> = features
+        .iter()
+        .filter_map(|f| f.get("properties")?.get(key))
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        .collect();
+    if ids.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "C009",
+                Location::file(path),
+                format!("keine Fläche hat die Eigenschaft „{key}“"),
+            )
+            .hint(
+                "„geojson_schluessel“ auf den Namen der Eigenschaft mit der Stadtteil-Nr. setzen.",
+            ),
+        );
+        return;
+    }
+    for s in stadtteile {
+        if !ids.contains(&s.nr) {
+            diags.push(Diagnostic::warning(
+                "C009",
+                Location::file(path),
+                format!(
+                    "kein Polygon für Stadtteil {} {}; er fehlt in Karten",
+                    s.nr, s.name
+                ),
+            ));
+        }
+    }
+}
