@@ -6,6 +6,8 @@ pub mod commands;
 pub mod diag;
 pub mod domain;
 pub mod exit;
+pub mod format;
+pub mod ingest;
 pub mod output;
 pub mod project;
 pub mod sample;

@@ -1,35 +1,29 @@
-//! `bildungsmonitor validate`: check the project and print every problem at once.
+//! `bildungsmonitor validate`: check the project and all its data, print every problem at
+//! once and a summary per source.
 
 use super::{load_project, report_problems};
 use crate::cli::{OutputFormat, ValidateArgs};
+use crate::domain::Period;
 use crate::exit::ExitStatus;
+use crate::ingest::{self, SourceSummary};
 use crate::output::printer::Printer;
 use std::path::Path;
 
 /// Runs the checks; exit status 1 if any error was found.
 pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let (project, diags) = match load_project(config, printer) {
+    let (project, mut diags) = match load_project(config, printer) {
         Ok(p) => p,
         Err(status) => return Ok(status),
     };
+    let (dataset, data_diags) = ingest::load(&project);
+    diags.extend(data_diags);
     let status = if diags.has_errors() {
         ExitStatus::DataProblems
     } else {
         ExitStatus::Success
     };
+    let sources: Vec<SourceSummary> = dataset.map(|d| d.sources).unwrap_or_default();
     if printer.format == OutputFormat::Json {
-        let sources: Vec<_> = project
-            .quellen
-            .iter()
-            .map(|q| {
-                serde_json::json!({
-                    "name": q.name,
-                    "tabelle": q.table.id(),
-                    "datei": q.path.display().to_string(),
-                    "format": q.format,
-                })
-            })
-            .collect();
         printer.json(&serde_json::json!({
             "version": 1,
             "ok": status == ExitStatus::Success,
@@ -38,7 +32,14 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
             "stand": project.stand.iso(),
             "stadtteile": project.gebiete.stadtteile.len(),
             "sozialraeume": project.gebiete.sozialraeume.len(),
-            "quellen": sources,
+            "quellen": sources.iter().map(|s| serde_json::json!({
+                "name": s.name,
+                "tabelle": s.table.id(),
+                "datei": s.path.display().to_string(),
+                "zeilen": s.rows,
+                "uebersprungen": s.skipped,
+                "zeitpunkte": s.periods.iter().map(|p| p.key()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
             "errors": diags.error_count(),
             "warnings": diags.warning_count(),
             "diagnostics": diags.sorted(),
@@ -58,16 +59,45 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
         project.gebiete.sozialraeume.len(),
         plural(&project.gebiete.ebene2, project.gebiete.sozialraeume.len()),
     ));
-    for q in &project.quellen {
+    if !sources.is_empty() {
         printer.info(&format!(
-            "  Quelle {:<20} {:<20} {}",
-            q.name,
-            q.table.id(),
-            q.path.display()
+            "{:<20} {:<20} {:>9}  Zeitraum",
+            "Quelle", "Tabelle", "Zeilen"
         ));
+        for s in &sources {
+            printer.info(&format!(
+                "{:<20} {:<20} {:>9}  {}",
+                s.name,
+                s.table.id(),
+                crate::format::integer(s.rows as i64),
+                coverage(&s.periods)
+            ));
+        }
     }
     report_problems(printer, &diags);
     Ok(status)
+}
+
+/// "31.12.2016 – 31.12.2025 (10 Stichtage)".
+fn coverage(periods: &[Period]) -> String {
+    let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+        return "–".into();
+    };
+    let unit = match (first.kind(), periods.len()) {
+        (crate::domain::PeriodKind::Stichtag, 1) => "Stichtag",
+        (crate::domain::PeriodKind::Stichtag, _) => "Stichtage",
+        (crate::domain::PeriodKind::Schuljahr, 1) => "Schuljahr",
+        (crate::domain::PeriodKind::Schuljahr, _) => "Schuljahre",
+        (crate::domain::PeriodKind::Monat, 1) => "Monat",
+        (crate::domain::PeriodKind::Monat, _) => "Monate",
+        (_, 1) => "Jahr",
+        _ => "Jahre",
+    };
+    if first == last {
+        format!("{first} (1 {unit})")
+    } else {
+        format!("{first} – {last} ({} {unit})", periods.len())
+    }
 }
 
 /// German plural of the level names used in the configuration.

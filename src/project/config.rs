@@ -207,9 +207,9 @@ pub struct QuelleConfig {
     /// File format.
     #[serde(default)]
     pub format: SourceFormat,
-    /// Character encoding.
+    /// Character encoding; default UTF-8, for `genesis` Windows-1252.
     #[serde(default)]
-    pub kodierung: Kodierung,
+    pub kodierung: Option<Kodierung>,
     /// Field delimiter, one character; default `;` (`,` for ffcsv files written in English).
     #[serde(default)]
     pub trennzeichen: Option<Spanned<String>>,
@@ -237,6 +237,9 @@ pub struct QuelleConfig {
     /// Canonical field → a constant for every row (e.g. `betreuungsart = "kita"`).
     #[serde(default)]
     pub feste_werte: BTreeMap<Spanned<String>, String>,
+    /// Keep only rows whose column (header) holds one of the listed values.
+    #[serde(default)]
+    pub filter: BTreeMap<String, Vec<String>>,
     /// Wide tables: which columns become rows.
     #[serde(default)]
     pub entpivotieren: Option<EntpivotierenConfig>,
@@ -288,6 +291,22 @@ pub struct GebietConfig {
     /// Wohnort, Einrichtungsort or Schulort; default from the table.
     #[serde(default)]
     pub bezug: Option<Bezug>,
+    /// What to do with areas that are not in the Gebietsgliederung.
+    #[serde(default)]
+    pub unbekannte: Unbekannte,
+}
+
+/// Handling of area keys missing from the Gebietsgliederung.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unbekannte {
+    /// An error per row (the default: a typo must not silently drop data).
+    #[default]
+    Fehler,
+    /// One warning with the count, rows skipped (for national tables with all of Germany).
+    Warnung,
+    /// Rows skipped silently.
+    Ignorieren,
 }
 
 /// How an area is identified in a source.

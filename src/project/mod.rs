@@ -5,7 +5,7 @@
 pub mod config;
 mod gebiete;
 
-pub use config::{AreaKey, Kodierung, SourceFormat, Verfahren};
+pub use config::{AreaKey, Kodierung, SourceFormat, Unbekannte, Verfahren};
 pub use gebiete::{Gebietsgliederung, Sozialraum, Stadtteil};
 
 use crate::diag::{Diagnostic, Diagnostics, Location, line_column};
@@ -132,6 +132,8 @@ pub struct Quelle {
     pub constants: BTreeMap<String, String>,
     /// Wide-to-long reshaping.
     pub unpivot: Option<Unpivot>,
+    /// Row filter: header → accepted values.
+    pub filter: Vec<(ColumnRef, Vec<String>)>,
     /// Canonical field → (source value → canonical value).
     pub values: BTreeMap<String, BTreeMap<String, String>>,
     /// Symbol → reason (defaults plus the profile's own).
@@ -144,6 +146,8 @@ pub struct Quelle {
     pub area_key: AreaKey,
     /// Bezug.
     pub bezug: Bezug,
+    /// Handling of unknown areas.
+    pub unknown_areas: Unbekannte,
     /// Counts already rounded to this base.
     pub rounded_to: Option<u32>,
     /// Source note.
@@ -688,7 +692,11 @@ fn resolve_source(
         table,
         path,
         format: q.format,
-        encoding: q.kodierung,
+        encoding: q.kodierung.unwrap_or(if q.format == SourceFormat::Genesis {
+            Kodierung::Windows1252
+        } else {
+            Kodierung::Utf8
+        }),
         delimiter,
         decimal,
         thousands,
@@ -699,12 +707,18 @@ fn resolve_source(
         columns,
         constants,
         unpivot,
+        filter: q
+            .filter
+            .iter()
+            .map(|(h, v)| (parse_column_ref(h), v.clone()))
+            .collect(),
         values,
         symbols,
         period_kind,
         bare_year,
         area_key: q.gebiet.schluessel,
         bezug: q.gebiet.bezug.unwrap_or(schema.default_bezug),
+        unknown_areas: q.gebiet.unbekannte,
         rounded_to,
         note: q.quelle.clone(),
     })

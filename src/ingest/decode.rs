@@ -1,0 +1,159 @@
+//! Bytes → text. Explicit encodings only: a file that is not valid in its declared
+//! encoding is an error naming line and column, never silently "repaired".
+
+use crate::diag::{Diagnostic, Diagnostics, Location, line_column};
+use crate::project::Kodierung;
+use std::path::Path;
+
+/// Largest file read into memory; larger sets belong in Parquet.
+pub const MAX_TEXT_BYTES: u64 = 1 << 30;
+
+/// Reads a file, refusing files above [`MAX_TEXT_BYTES`] before reading them.
+pub fn read_capped(path: &Path, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "V003",
+                Location::file(path),
+                format!("Datei nicht lesbar: {e}"),
+            ));
+            return None;
+        }
+    };
+    if meta.len() > MAX_TEXT_BYTES {
+        diags.push(
+            Diagnostic::error(
+                "V001",
+                Location::file(path),
+                format!(
+                    "Datei ist mit {} MiB größer als die Grenze von {} MiB für Textdateien",
+                    meta.len() >> 20,
+                    MAX_TEXT_BYTES >> 20
+                ),
+            )
+            .hint("Sehr große Datensätze als Parquet liefern (format = \"parquet\") oder nach Jahren aufteilen."),
+        );
+        return None;
+    }
+    match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "V003",
+                Location::file(path),
+                format!("Datei nicht lesbar: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+/// Decodes the bytes of a text file. UTF-8 BOMs are removed; UTF-16 is refused.
+pub fn decode(
+    path: &Path,
+    bytes: &[u8],
+    encoding: Kodierung,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        diags.push(
+            Diagnostic::error("V002", Location::file(path), "Datei ist in UTF-16 gespeichert")
+                .hint("In Excel „CSV UTF-8 (durch Trennzeichen getrennt)“ wählen oder die Datei als UTF-8 speichern."),
+        );
+        return None;
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match encoding {
+        Kodierung::Windows1252 => {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
+            Some(text.into_owned())
+        }
+        Kodierung::Utf8 => match std::str::from_utf8(body) {
+            Ok(t) => Some(t.to_string()),
+            Err(_) => {
+                report_invalid_utf8(path, body, diags);
+                None
+            }
+        },
+    }
+}
+
+/// One diagnostic per line with undecodable bytes (at most 10), at the first bad byte.
+fn report_invalid_utf8(path: &Path, body: &[u8], diags: &mut Diagnostics) {
+    let mut reported = 0;
+    let mut last_line = 0;
+    let mut total = 0;
+    let mut offset = 0;
+    let mut rest = body;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(_) => break,
+            Err(e) => {
+                let bad = offset + e.valid_up_to();
+                let len = e.error_len().unwrap_or(rest.len() - e.valid_up_to()).max(1);
+                let prefix = String::from_utf8_lossy(&body[..bad]);
+                let (line, column) = line_column(&prefix, prefix.len());
+                total += 1;
+                if line != last_line && reported < 10 {
+                    let byte = body[bad];
+                    let guess = encoding_rs::WINDOWS_1252
+                        .decode_without_bom_handling(&[byte])
+                        .0
+                        .into_owned();
+                    diags.push(
+                        Diagnostic::error(
+                            "V002",
+                            Location::text(path, line, column),
+                            format!("Byte 0x{byte:02X} ist kein gültiges UTF-8 (in Windows-1252 wäre es „{guess}“)"),
+                        )
+                        .hint("Die Datei ist vermutlich in Windows-1252 gespeichert: im Quellprofil kodierung = \"windows-1252\" setzen."),
+                    );
+                    reported += 1;
+                    last_line = line;
+                }
+                offset = bad + len;
+                rest = &body[offset.min(body.len())..];
+            }
+        }
+    }
+    if total > reported {
+        diags.push(Diagnostic::error(
+            "V002",
+            Location::file(path),
+            format!(
+                "insgesamt {total} ungültige Bytefolgen (nur die ersten {reported} Zeilen gezeigt)"
+            ),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_1252_and_bom() {
+        let mut d = Diagnostics::new();
+        let p = Path::new("x.csv");
+        assert_eq!(
+            decode(p, b"S\xfcdstadt", Kodierung::Windows1252, &mut d).unwrap(),
+            "Südstadt"
+        );
+        assert_eq!(
+            decode(p, "\u{feff}a;b".as_bytes(), Kodierung::Utf8, &mut d).unwrap(),
+            "a;b"
+        );
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let mut d = Diagnostics::new();
+        let p = Path::new("x.csv");
+        assert!(decode(p, b"a;b\nS\xfcd;1\n", Kodierung::Utf8, &mut d).is_none());
+        let first = d.iter().next().unwrap();
+        assert_eq!(first.code, "V002");
+        assert_eq!(first.location, Location::text(p, 2, 2));
+    }
+}

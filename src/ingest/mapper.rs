@@ -1,0 +1,875 @@
+//! Maps one source's rows onto its canonical table: finds the columns, applies value
+//! mappings and symbols, parses every cell and reports each problem at its cell.
+
+use super::reader::{Cell, Locator, RowPos, Sink};
+use super::table::{TableBuilder, Val};
+use super::values::{NumberError, PeriodError, parse_number, parse_period, symbol};
+use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::domain::{Date, MissingReason, Period, PeriodKind};
+use crate::project::{AreaKey, ColumnRef, Gebietsgliederung, Quelle, Unbekannte};
+use crate::schema::{FieldType, Role, TableSchema};
+use crate::suggest::did_you_mean;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Diagnostics of one code beyond this many per source are only counted.
+const MAX_PER_CODE: usize = 25;
+
+/// Lookup of area keys.
+pub struct AreaIndex<'a> {
+    gebiete: &'a Gebietsgliederung,
+    by_nr: HashMap<&'a str, u32>,
+    by_name: HashMap<&'a str, u32>,
+    by_ags: HashMap<&'a str, u32>,
+}
+
+impl<'a> AreaIndex<'a> {
+    /// Indexes the Gebietsgliederung.
+    pub fn new(gebiete: &'a Gebietsgliederung) -> Self {
+        let mut idx = AreaIndex {
+            gebiete,
+            by_nr: HashMap::new(),
+            by_name: HashMap::new(),
+            by_ags: HashMap::new(),
+        };
+        for (i, s) in gebiete.stadtteile.iter().enumerate() {
+            idx.by_nr.insert(s.nr.as_str(), i as u32);
+            idx.by_name.insert(s.name.as_str(), i as u32);
+            if let Some(a) = &s.ags {
+                idx.by_ags.insert(a.as_str(), i as u32);
+            }
+        }
+        idx
+    }
+
+    fn lookup(&self, key: AreaKey, v: &str) -> Option<u32> {
+        match key {
+            AreaKey::Nr => self.by_nr.get(v),
+            AreaKey::Name => self.by_name.get(v),
+            AreaKey::Ags => self.by_ags.get(v),
+        }
+        .copied()
+    }
+
+    fn suggestion(&self, key: AreaKey, v: &str) -> Option<String> {
+        let s = &self.gebiete.stadtteile;
+        match key {
+            AreaKey::Nr => did_you_mean(v, s.iter().map(|x| x.nr.as_str())).map(|nr| {
+                let name = self
+                    .gebiete
+                    .by_nr(nr)
+                    .map(|x| x.name.as_str())
+                    .unwrap_or("");
+                format!("{nr} ({name})")
+            }),
+            AreaKey::Name => did_you_mean(v, s.iter().map(|x| x.name.as_str())).map(str::to_string),
+            AreaKey::Ags => {
+                did_you_mean(v, s.iter().filter_map(|x| x.ags.as_deref())).map(str::to_string)
+            }
+        }
+    }
+}
+
+/// Where a canonical field's value comes from.
+#[derive(Debug, Clone)]
+enum Plan {
+    Column(usize),
+    Constant(String),
+    Unpivot,
+    Absent,
+}
+
+/// Per-source statistics for the summary.
+#[derive(Debug, Default, Clone)]
+pub struct SourceStats {
+    /// Canonical rows produced.
+    pub rows: usize,
+    /// Source rows skipped by the filter or as unknown areas.
+    pub skipped: usize,
+    /// Distinct periods.
+    pub periods: BTreeSet<Period>,
+    /// Periods per area (for gap checks).
+    pub area_periods: BTreeMap<u32, BTreeSet<Period>>,
+}
+
+/// The sink that turns one source into canonical rows.
+pub struct Mapper<'a> {
+    q: &'a Quelle,
+    schema: &'static TableSchema,
+    areas: &'a AreaIndex<'a>,
+    out: &'a mut TableBuilder,
+    diags: &'a mut Diagnostics,
+    source: u16,
+    plans: Vec<Plan>,
+    quality: Vec<Option<usize>>,
+    unpivot: Vec<(usize, Vec<(usize, String)>)>,
+    filter: Vec<(usize, Vec<String>)>,
+    counts: BTreeMap<&'static str, usize>,
+    unknown_areas: BTreeMap<String, usize>,
+    /// Statistics of this source.
+    pub stats: SourceStats,
+    vals: Vec<Val>,
+    cur_period: Option<Period>,
+    ok: bool,
+}
+
+impl<'a> Mapper<'a> {
+    /// A mapper writing into `out`.
+    pub fn new(
+        q: &'a Quelle,
+        schema: &'static TableSchema,
+        areas: &'a AreaIndex<'a>,
+        out: &'a mut TableBuilder,
+        diags: &'a mut Diagnostics,
+        source: u16,
+    ) -> Self {
+        Mapper {
+            q,
+            schema,
+            areas,
+            out,
+            diags,
+            source,
+            plans: Vec::new(),
+            quality: Vec::new(),
+            unpivot: Vec::new(),
+            filter: Vec::new(),
+            counts: BTreeMap::new(),
+            unknown_areas: BTreeMap::new(),
+            stats: SourceStats::default(),
+            vals: Vec::new(),
+            cur_period: None,
+            ok: true,
+        }
+    }
+
+    fn report(&mut self, d: Diagnostic) {
+        let n = self.counts.entry(d.code).or_insert(0);
+        *n += 1;
+        if *n <= MAX_PER_CODE {
+            self.diags.push(d);
+        }
+    }
+
+    /// Pushes summaries for capped codes and unknown areas; call after the reader finished.
+    pub fn finish(self) -> SourceStats {
+        let path = self.q.path.clone();
+        for (code, n) in &self.counts {
+            if *n > MAX_PER_CODE {
+                let sev_err = self
+                    .diags
+                    .iter()
+                    .any(|d| d.code == *code && d.severity == crate::diag::Severity::Error);
+                let msg = format!(
+                    "insgesamt {n} Fälle von {code} in dieser Datei (nur die ersten {MAX_PER_CODE} gezeigt)"
+                );
+                self.diags.push(if sev_err {
+                    Diagnostic::error(code, Location::file(&path), msg)
+                } else {
+                    Diagnostic::warning(code, Location::file(&path), msg)
+                });
+            }
+        }
+        if self.q.unknown_areas == Unbekannte::Warnung && !self.unknown_areas.is_empty() {
+            let total: usize = self.unknown_areas.values().sum();
+            let examples: Vec<&str> = self
+                .unknown_areas
+                .keys()
+                .take(5)
+                .map(String::as_str)
+                .collect();
+            self.diags.push(Diagnostic::warning(
+                "V308",
+                Location::file(&path),
+                format!(
+                    "{total} Zeilen mit {} Gebieten außerhalb der Gebietsgliederung übersprungen (z. B. {})",
+                    self.unknown_areas.len(),
+                    examples.join(", ")
+                ),
+            ));
+        }
+        self.stats
+    }
+
+    fn find_column(
+        &mut self,
+        r: &ColumnRef,
+        headers: &[String],
+        what: &str,
+        pos: RowPos,
+        loc: &Locator,
+    ) -> Option<usize> {
+        match r {
+            ColumnRef::Position(n) if *n <= headers.len() => Some(n - 1),
+            ColumnRef::Position(n) => {
+                self.report(
+                    Diagnostic::error(
+                        "V008",
+                        loc.at(pos, 0),
+                        format!(
+                            "Spalte #{n} für „{what}“ gibt es nicht: die Datei hat {} Spalten",
+                            headers.len()
+                        ),
+                    )
+                    .hint("Die Zuordnung in [quellen.….spalten] prüfen."),
+                );
+                None
+            }
+            ColumnRef::Header(h) => {
+                if let Some(i) = headers.iter().position(|x| x == h.trim()) {
+                    return Some(i);
+                }
+                let mut d = Diagnostic::error(
+                    "V008",
+                    loc.at(pos, 0),
+                    format!("Spalte „{h}“ für „{what}“ fehlt in der Kopfzeile"),
+                );
+                if let Some(s) = did_you_mean(h, headers.iter().map(String::as_str)) {
+                    d = d.hint(format!("Meinten Sie „{s}“?"));
+                }
+                let shown: Vec<String> = headers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| {
+                        if h.is_empty() {
+                            format!("#{}", i + 1)
+                        } else {
+                            format!("„{h}“")
+                        }
+                    })
+                    .collect();
+                self.report(d.hint(format!("Spalten der Datei: {}.", shown.join(", "))));
+                None
+            }
+        }
+    }
+}
+
+impl Sink for Mapper<'_> {
+    fn header(&mut self, headers: &[String], pos: RowPos, loc: &Locator) -> bool {
+        let q = self.q;
+        let unpivot_keys: BTreeSet<&str> = q
+            .unpivot
+            .iter()
+            .flat_map(|u| {
+                u.columns
+                    .iter()
+                    .flat_map(|(_, k)| k.keys().map(String::as_str))
+            })
+            .collect();
+        let mut plans = Vec::with_capacity(self.schema.fields.len());
+        for f in self.schema.fields {
+            let plan = if let Some(c) = q.constants.get(f.name) {
+                Plan::Constant(c.clone())
+            } else if q.unpivot.as_ref().is_some_and(|u| u.measure == f.name)
+                || unpivot_keys.contains(f.name)
+            {
+                Plan::Unpivot
+            } else if let Some(r) = q.columns.get(f.name) {
+                match self.find_column(r, headers, f.name, pos, loc) {
+                    Some(i) => Plan::Column(i),
+                    None => {
+                        self.ok = false;
+                        Plan::Absent
+                    }
+                }
+            } else if let Some(i) = headers.iter().position(|h| h == f.name) {
+                Plan::Column(i)
+            } else if f.required {
+                let mut d = Diagnostic::error(
+                    "V008",
+                    loc.at(pos, 0),
+                    format!("Pflichtfeld „{}“ ({}) hat keine Spalte", f.name, f.doc),
+                );
+                if let Some(s) = did_you_mean(f.name, headers.iter().map(String::as_str)) {
+                    d = d.hint(format!("Meinten Sie die Spalte „{s}“?"));
+                }
+                self.report(d.hint(format!(
+                    "Im Quellprofil unter [quellen.{}.spalten] „{} = \"Spaltenkopf\"“ eintragen.",
+                    q.name, f.name
+                )));
+                self.ok = false;
+                Plan::Absent
+            } else {
+                Plan::Absent
+            };
+            plans.push(plan);
+        }
+        // quality columns (`<header>_q`, GENESIS ffcsv) next to measure columns
+        self.quality = plans
+            .iter()
+            .map(|p| match p {
+                Plan::Column(i) => {
+                    let qn = format!("{}_q", headers[*i]);
+                    headers.iter().position(|h| *h == qn)
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(u) = &q.unpivot {
+            for (h, keys) in &u.columns {
+                let r = if let Some(n) = h.strip_prefix('#').and_then(|n| n.parse().ok()) {
+                    ColumnRef::Position(n)
+                } else {
+                    ColumnRef::Header(h.clone())
+                };
+                if let Some(i) = self.find_column(&r, headers, &u.measure, pos, loc) {
+                    let keys = keys
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            self.schema
+                                .fields
+                                .iter()
+                                .position(|f| f.name == k)
+                                .map(|fi| (fi, v.clone()))
+                        })
+                        .collect();
+                    self.unpivot.push((i, keys));
+                } else {
+                    self.ok = false;
+                }
+            }
+        }
+        for (r, values) in &q.filter {
+            if let Some(i) = self.find_column(r, headers, "filter", pos, loc) {
+                self.filter.push((i, values.clone()));
+            } else {
+                self.ok = false;
+            }
+        }
+        self.plans = plans;
+        self.ok
+    }
+
+    fn row(&mut self, cells: &[Cell], pos: RowPos, loc: &Locator) {
+        for (i, values) in &self.filter {
+            let keep = match cells.get(*i) {
+                Some(Cell::Text(t)) => values.iter().any(|v| v == t.trim()),
+                Some(Cell::Number(n)) => values.iter().any(|v| v.parse::<f64>().ok() == Some(*n)),
+                _ => false,
+            };
+            if !keep {
+                self.stats.skipped += 1;
+                return;
+            }
+        }
+        let line = match pos {
+            RowPos::Text { line, .. } => line as u32,
+            RowPos::Sheet { row } => row,
+            RowPos::Record { row } => row as u32,
+        };
+        let mut vals = std::mem::take(&mut self.vals);
+        vals.clear();
+        self.cur_period = None;
+        let mut row_ok = true;
+        let mut skip_row = false;
+        let n_fields = self.schema.fields.len();
+        for fi in 0..n_fields {
+            let f = &self.schema.fields[fi];
+            let v = match self.plans[fi].clone() {
+                Plan::Absent | Plan::Unpivot => Val::Null,
+                Plan::Constant(c) => match self.parse_text_field(fi, &c, None, pos, loc) {
+                    Ok(v) => v,
+                    Err(Skip::Row) => {
+                        skip_row = true;
+                        Val::Null
+                    }
+                    Err(Skip::Bad) => {
+                        row_ok = false;
+                        Val::Null
+                    }
+                },
+                Plan::Column(ci) => {
+                    let cell = cells.get(ci).copied().unwrap_or(Cell::Empty);
+                    let qcell = self.quality[fi].and_then(|qi| cells.get(qi).copied());
+                    match self.parse_cell(fi, cell, qcell, ci, pos, loc) {
+                        Ok(v) => v,
+                        Err(Skip::Row) => {
+                            skip_row = true;
+                            Val::Null
+                        }
+                        Err(Skip::Bad) => {
+                            row_ok = false;
+                            Val::Null
+                        }
+                    }
+                }
+            };
+            let _ = f;
+            vals.push(v);
+        }
+        if skip_row {
+            self.stats.skipped += 1;
+            self.vals = vals;
+            return;
+        }
+        if self.unpivot.is_empty() {
+            if row_ok && self.check_parts(&vals, pos, loc) {
+                self.accept(&vals, line);
+            }
+        } else {
+            let unpivot = std::mem::take(&mut self.unpivot);
+            let measure =
+                self.schema.fields.iter().position(|f| {
+                    Some(f.name) == self.q.unpivot.as_ref().map(|u| u.measure.as_str())
+                });
+            for (ci, keys) in &unpivot {
+                let mut row = vals.clone();
+                let mut ok = row_ok;
+                for (fi, value) in keys {
+                    match self.parse_text_field(*fi, value, None, pos, loc) {
+                        Ok(v) => row[*fi] = v,
+                        Err(_) => ok = false,
+                    }
+                }
+                if let Some(mi) = measure {
+                    let cell = cells.get(*ci).copied().unwrap_or(Cell::Empty);
+                    match self.parse_cell(mi, cell, None, *ci, pos, loc) {
+                        Ok(v) => row[mi] = v,
+                        Err(_) => ok = false,
+                    }
+                }
+                if ok && self.check_parts(&row, pos, loc) {
+                    self.accept(&row, line);
+                }
+            }
+            self.unpivot = unpivot;
+        }
+        self.vals = vals;
+    }
+}
+
+/// Why a field yielded no value.
+enum Skip {
+    /// The value is wrong (a diagnostic was reported).
+    Bad,
+    /// The row is to be skipped without error (unknown area with `unbekannte = warnung/ignorieren`).
+    Row,
+}
+
+impl Mapper<'_> {
+    fn accept(&mut self, vals: &[Val], line: u32) {
+        let mut period = None;
+        let mut area = None;
+        for v in vals {
+            match v {
+                Val::Period(p) => period = Some(*p),
+                Val::Area(a) => area = Some(*a),
+                _ => {}
+            }
+        }
+        if let (Some(p), Some(a)) = (period, area) {
+            self.stats.periods.insert(p);
+            self.stats.area_periods.entry(a).or_default().insert(p);
+            self.out.push(vals, self.source, line);
+            self.stats.rows += 1;
+        }
+    }
+
+    /// Parts may not exceed their totals within a row (`darunter` ≤ `insgesamt`).
+    fn check_parts(&mut self, vals: &[Val], pos: RowPos, loc: &Locator) -> bool {
+        let mut ok = true;
+        for (part, total) in self.schema.parts {
+            let (Some(pi), Some(ti)) = (
+                self.schema.fields.iter().position(|f| f.name == *part),
+                self.schema.fields.iter().position(|f| f.name == *total),
+            ) else {
+                continue;
+            };
+            let num = |v: &Val| match v {
+                Val::Count(Some(x), _) => Some(*x as f64),
+                Val::Amount(Some(x), _) => Some(*x),
+                _ => None,
+            };
+            if let (Some(p), Some(t)) = (num(&vals[pi]), num(&vals[ti])) {
+                let tolerance = self.q.rounded_to.map_or(0.0, f64::from);
+                if p > t + tolerance {
+                    let col = match self.plans[pi] {
+                        Plan::Column(c) => c,
+                        _ => 0,
+                    };
+                    self.report(
+                        Diagnostic::error(
+                            "V305",
+                            loc.at(pos, col),
+                            format!("„{part}“ ({p}) ist größer als „{total}“ ({t})"),
+                        )
+                        .hint(format!("„{part}“ ist ein Teil von „{total}“ (darunter); Spaltenzuordnung und Werte prüfen.")),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok
+    }
+
+    /// Parses one cell for field `fi`.
+    fn parse_cell(
+        &mut self,
+        fi: usize,
+        cell: Cell,
+        quality: Option<Cell>,
+        col: usize,
+        pos: RowPos,
+        loc: &Locator,
+    ) -> Result<Val, Skip> {
+        let f = &self.schema.fields[fi];
+        match (f.ty, cell) {
+            (FieldType::Count | FieldType::Amount, _) => {
+                self.parse_measure(fi, cell, quality, col, pos, loc)
+            }
+            (_, Cell::Text(t)) => self.parse_text_field(fi, t, Some(col), pos, loc),
+            (_, Cell::Number(n)) => {
+                let text = if n.fract() == 0.0 && n.abs() < 1e15 {
+                    format!("{}", n as i64)
+                } else {
+                    format!("{n}")
+                };
+                self.parse_text_field(fi, &text, Some(col), pos, loc)
+            }
+            (FieldType::Period, Cell::Date(d)) => match self.q.period_kind {
+                PeriodKind::Stichtag => {
+                    self.cur_period = Some(Period::Stichtag(d));
+                    Ok(Val::Period(Period::Stichtag(d)))
+                }
+                PeriodKind::Monat => {
+                    let p = Period::Monat {
+                        year: d.year,
+                        month: d.month,
+                    };
+                    self.cur_period = Some(p);
+                    Ok(Val::Period(p))
+                }
+                _ => {
+                    self.report(
+                        Diagnostic::error(
+                            "V204",
+                            loc.at(pos, col),
+                            format!(
+                                "Datum {d} passt nicht zur Zeitart „{}“",
+                                self.q.period_kind.label()
+                            ),
+                        )
+                        .hint("Schuljahre als Text „2025/26“ schreiben oder zeit.art anpassen."),
+                    );
+                    Err(Skip::Bad)
+                }
+            },
+            (_, Cell::Date(d)) => self.parse_text_field(fi, &d.to_string(), Some(col), pos, loc),
+            (_, Cell::Error) => {
+                self.report(
+                    Diagnostic::error("V101", loc.at(pos, col), "Excel-Fehlerwert in der Zelle")
+                        .hint("Die Formel in Excel korrigieren oder den Wert eintragen."),
+                );
+                Err(Skip::Bad)
+            }
+            (_, Cell::Empty) => self.parse_text_field(fi, "", Some(col), pos, loc),
+        }
+    }
+
+    /// Parses a textual key, attribute or time value (after the profile's value mapping).
+    fn parse_text_field(
+        &mut self,
+        fi: usize,
+        raw: &str,
+        col: Option<usize>,
+        pos: RowPos,
+        loc: &Locator,
+    ) -> Result<Val, Skip> {
+        let f = &self.schema.fields[fi];
+        let trimmed = raw.trim();
+        let mapped = self
+            .q
+            .values
+            .get(f.name)
+            .and_then(|m| m.get(trimmed))
+            .map(String::as_str);
+        let t = mapped.unwrap_or(trimmed);
+        let at = || -> Location { col.map_or_else(|| loc.at(pos, 0), |c| loc.at(pos, c)) };
+        if t.is_empty() {
+            if f.role == Role::Attribute {
+                return Ok(Val::Null);
+            }
+            if f.role == Role::Key && !f.required {
+                return Ok(Val::Null);
+            }
+            let d =
+                Diagnostic::error("V107", at(), format!("„{}“ ist leer", f.name)).hint(format!(
+                    "Jede Zeile braucht einen Wert für „{}“ ({}).",
+                    f.name, f.doc
+                ));
+            self.report(d);
+            return Err(Skip::Bad);
+        }
+        match f.ty {
+            FieldType::Period => match parse_period(t, self.q.period_kind, self.q.bare_year) {
+                Ok(p) => {
+                    self.cur_period = Some(p);
+                    Ok(Val::Period(p))
+                }
+                Err(e) => {
+                    let kind = self.q.period_kind;
+                    let d = match e {
+                        PeriodError::BadSchoolYear => Diagnostic::error("V202", at(), format!("„{t}“ ist kein Schuljahr in der Form JJJJ/JJ"))
+                            .hint("Schuljahre als 2023/24 oder 2023/2024 schreiben; die zweite Jahreszahl folgt auf die erste."),
+                        PeriodError::BareYear => Diagnostic::error("V203", at(), format!("„{t}“ ist eine bloße Jahreszahl; für einen {} ist nicht festgelegt, was sie bedeutet", kind.label()))
+                            .hint(match kind {
+                                PeriodKind::Schuljahr => "Im Quellprofil zeit = { art = \"schuljahr\", nacktes_jahr = \"beginn\" } (2023 = 2023/24) oder \"ende\" (2023 = 2022/23) setzen.",
+                                _ => "Im Quellprofil zeit = { art = \"stichtag\", nacktes_jahr = \"31.12.\" } setzen (Tag und Monat des Stichtags).",
+                            }),
+                        PeriodError::WrongKind(other) => Diagnostic::error("V204", at(), format!("„{t}“ ist ein {}, das Quellprofil erwartet einen {}", other.label(), kind.label()))
+                            .hint("zeit.art im Quellprofil prüfen oder die Spaltenzuordnung für „zeit“ korrigieren."),
+                        PeriodError::Unreadable => Diagnostic::error("V201", at(), format!("„{t}“ ist kein gültiger {}", kind.label()))
+                            .hint(match kind {
+                                PeriodKind::Stichtag => "Stichtage als 31.12.2025 oder 2025-12-31 schreiben.",
+                                PeriodKind::Schuljahr => "Schuljahre als 2025/26 schreiben.",
+                                PeriodKind::Monat => "Monate als 2026-10 oder 10/2026 schreiben.",
+                                PeriodKind::Kalenderjahr => "Kalenderjahre als 2025 schreiben.",
+                            }),
+                    };
+                    self.report(d);
+                    Err(Skip::Bad)
+                }
+            },
+            FieldType::Area => {
+                let key = self.q.area_key;
+                if let Some(i) = self.areas.lookup(key, t) {
+                    let s = &self.areas.gebiete.stadtteile[i as usize];
+                    if s.gueltig_ab.is_some() || s.gueltig_bis.is_some() {
+                        if let Some(p) = self.cur_period {
+                            let day = reference_day(p);
+                            if s.gueltig_ab.is_some_and(|a| day < a)
+                                || s.gueltig_bis.is_some_and(|b| day > b)
+                            {
+                                let range = format!(
+                                    "{} bis {}",
+                                    s.gueltig_ab.map_or("…".into(), |d| d.to_string()),
+                                    s.gueltig_bis.map_or("…".into(), |d| d.to_string())
+                                );
+                                self.report(
+                                    Diagnostic::error("V302", at(), format!("{} {} gibt es zum Zeitpunkt {p} nicht (gültig {range})", s.nr, s.name))
+                                        .hint("Gebietsstand der Lieferung prüfen; bei Gebietsreformen die Werte dem neuen Gebiet zuordnen."),
+                                );
+                                return Err(Skip::Bad);
+                            }
+                        }
+                    }
+                    return Ok(Val::Area(i));
+                }
+                match self.q.unknown_areas {
+                    Unbekannte::Fehler => {
+                        let what = match key {
+                            AreaKey::Nr => "Stadtteil-Nr.",
+                            AreaKey::Name => "Stadtteilname",
+                            AreaKey::Ags => "AGS",
+                        };
+                        let mut d = Diagnostic::error(
+                            "V301",
+                            at(),
+                            format!(
+                                "unbekanntes Gebiet: {what} „{t}“ steht nicht in der Gebietsgliederung"
+                            ),
+                        );
+                        if let Some(s) = self.areas.suggestion(key, t) {
+                            d = d.hint(format!("Meinten Sie {s}?"));
+                        }
+                        d = d.hint("Schreibweise prüfen, das Gebiet in der Gebietsdatei ergänzen oder gebiet.unbekannte = \"warnung\" setzen, um solche Zeilen zu überspringen.");
+                        self.report(d);
+                        Err(Skip::Bad)
+                    }
+                    Unbekannte::Warnung | Unbekannte::Ignorieren => {
+                        *self.unknown_areas.entry(t.to_string()).or_insert(0) += 1;
+                        Err(Skip::Row)
+                    }
+                }
+            }
+            FieldType::Int { min, max } => match t.parse::<i64>() {
+                Ok(v) if (min..=max).contains(&v) => Ok(Val::Int(v)),
+                _ => {
+                    let mut d = Diagnostic::error(
+                        "V105",
+                        at(),
+                        format!(
+                            "„{t}“ ist für „{}“ keine ganze Zahl von {min} bis {max}",
+                            f.name
+                        ),
+                    );
+                    if mapped.is_none() && t.chars().any(|c| !c.is_ascii_digit()) {
+                        d = d.hint(format!("Eine Ausprägung wie „{t}“ lässt sich unter [quellen.{}.werte] auf eine Zahl abbilden, z. B. {} = {{ \"{t}\" = \"{max}\" }}.", self.q.name, f.name));
+                    }
+                    self.report(d);
+                    Err(Skip::Bad)
+                }
+            },
+            FieldType::Code(codes) => match codes.iter().position(|c| *c == t) {
+                Some(i) => Ok(Val::Code(i as u16)),
+                None => {
+                    let mut d = Diagnostic::error(
+                        "V106",
+                        at(),
+                        format!("„{t}“ ist kein erlaubter Wert für „{}“", f.name),
+                    );
+                    if let Some(s) = did_you_mean(t, codes.iter().copied()) {
+                        d = d.hint(format!("Meinten Sie „{s}“?"));
+                    }
+                    d = d.hint(format!(
+                        "Erlaubt: {}. Eigene Bezeichnungen unter [quellen.{}.werte.{}] zuordnen, z. B. \"{t}\" = \"{}\".",
+                        codes.join(", "),
+                        self.q.name,
+                        f.name,
+                        codes[0]
+                    ));
+                    self.report(d);
+                    Err(Skip::Bad)
+                }
+            },
+            FieldType::Id | FieldType::Text => Ok(Val::Str(t.to_string())),
+            FieldType::Count | FieldType::Amount => {
+                let c = col.unwrap_or(0);
+                self.parse_measure(fi, Cell::Text(t), None, c, pos, loc)
+            }
+        }
+    }
+
+    /// Parses a count or amount, honouring symbols and the quality column.
+    fn parse_measure(
+        &mut self,
+        fi: usize,
+        cell: Cell,
+        quality: Option<Cell>,
+        col: usize,
+        pos: RowPos,
+        loc: &Locator,
+    ) -> Result<Val, Skip> {
+        let f = &self.schema.fields[fi];
+        let is_count = f.ty == FieldType::Count;
+        let missing = |r: MissingReason| -> Val {
+            let zero = (r == MissingReason::Nichts).then_some(0);
+            if is_count {
+                Val::Count(zero, Some(r))
+            } else {
+                Val::Amount(zero.map(|z| z as f64), Some(r))
+            }
+        };
+        let q_reason = match quality {
+            Some(Cell::Text(t)) if !t.trim().is_empty() => symbol(t, &self.q.symbols),
+            _ => None,
+        };
+        let value = match cell {
+            Cell::Number(n) => Ok(n),
+            Cell::Empty => {
+                if let Some(r) = q_reason {
+                    return Ok(missing(r));
+                }
+                if !f.required {
+                    return Ok(if is_count {
+                        Val::Count(None, None)
+                    } else {
+                        Val::Amount(None, None)
+                    });
+                }
+                self.report(
+                    Diagnostic::error("V108", loc.at(pos, col), format!("leere Zelle in der Pflichtspalte „{}“", f.name))
+                        .hint("Einen Wert oder ein Zeichen der Zeichenerklärung eintragen: - (nichts vorhanden), . (geheim), x (nicht sinnvoll), / (unsicher), ... (später)."),
+                );
+                return Err(Skip::Bad);
+            }
+            Cell::Text(t) => {
+                if t.trim().is_empty() {
+                    return self.parse_measure(fi, Cell::Empty, quality, col, pos, loc);
+                }
+                if let Some(r) = symbol(t, &self.q.symbols) {
+                    return Ok(missing(r));
+                }
+                parse_number(t, self.q.decimal, self.q.thousands)
+                    .map_err(|e| (e, t.trim().to_string()))
+            }
+            Cell::Date(_) | Cell::Error => {
+                Err((NumberError::NotANumber, "(keine Zahl)".to_string()))
+            }
+        };
+        let v = match value {
+            Ok(v) => v,
+            Err((e, t)) => {
+                let d = match e {
+                    NumberError::Ambiguous => Diagnostic::error(
+                        "V103",
+                        loc.at(pos, col),
+                        format!("„{t}“ ist mehrdeutig: Tausendertrennzeichen oder Dezimalzeichen?"),
+                    )
+                    .hint(format!(
+                        "Die Quelle hat das Dezimalzeichen „{}“. Trennt „{}“ Tausender, tausenderzeichen = \"{}\" setzen; sonst dezimalzeichen anpassen.",
+                        self.q.decimal,
+                        if self.q.decimal == ',' { '.' } else { ',' },
+                        if self.q.decimal == ',' { '.' } else { ',' }
+                    )),
+                    _ => {
+                        let symbols: Vec<&str> = self.q.symbols.iter().map(|(s, _)| s.as_str()).collect();
+                        Diagnostic::error("V101", loc.at(pos, col), format!("„{t}“ ist keine Zahl ({})", f.name)).hint(format!(
+                            "Zahlen ohne Einheit schreiben. Bekannte Zeichen: {}; eigene Zeichen unter [quellen.{}.symbole] erklären, z. B. \"{t}\" = \"geheim\".",
+                            symbols.join(" "),
+                            self.q.name
+                        ))
+                    }
+                };
+                self.report(d);
+                return Err(Skip::Bad);
+            }
+        };
+        if v < 0.0 {
+            self.report(
+                Diagnostic::error(
+                    "V102",
+                    loc.at(pos, col),
+                    format!("negative Anzahl „{}“ in „{}“", fmt_num(v), f.name),
+                )
+                .hint(
+                    "Anzahlen und Stunden müssen ≥ 0 sein; bitte den Export der Quelldatei prüfen.",
+                ),
+            );
+            return Err(Skip::Bad);
+        }
+        if !is_count {
+            return Ok(Val::Amount(Some(v), q_reason));
+        }
+        if v.fract() != 0.0 || v > 9.0e15 {
+            self.report(
+                Diagnostic::error("V104", loc.at(pos, col), format!("„{}“ ist keine ganze Zahl, „{}“ zählt Personen", fmt_num(v), f.name))
+                    .hint("Fallzahlen sind ganze Zahlen; steht hier ein Anteil oder ein Durchschnitt, ist die Spalte falsch zugeordnet."),
+            );
+            return Err(Skip::Bad);
+        }
+        let n = v as i64;
+        if let Some(r) = self.q.rounded_to
+            && n % i64::from(r) != 0
+        {
+            self.report(
+                Diagnostic::warning("V109", loc.at(pos, col), format!("{n} ist kein Vielfaches von {r}, obwohl die Quelle als gerundet beschrieben ist"))
+                    .hint("„gerundet_auf“ im Quellprofil prüfen."),
+            );
+        }
+        Ok(Val::Count(Some(n), q_reason))
+    }
+}
+
+/// The day a period refers to, for validity ranges of areas.
+pub fn reference_day(p: Period) -> Date {
+    let fallback = Date {
+        year: p.year(),
+        month: 12,
+        day: 31,
+    };
+    match p {
+        Period::Stichtag(d) => d,
+        Period::Schuljahr(y) => Date::new(y, 9, 1).unwrap_or(fallback),
+        Period::Kalenderjahr(y) => Date::new(y, 12, 31).unwrap_or(fallback),
+        Period::Monat { year, month } => Date::new(year, month, 1).unwrap_or(fallback),
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}").replace('.', ",")
+    }
+}

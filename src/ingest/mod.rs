@@ -1,0 +1,190 @@
+//! Ingest: reads every source of the project by its profile, validates it and lands it in
+//! the canonical polars frames of `docs/data-format.md`. The only entry point is [`load`]:
+//! it returns the data set *and* all problems found, so `validate` can print every problem
+//! at once and later commands can refuse to write anything while an error remains.
+
+mod decode;
+mod mapper;
+mod parquet;
+mod reader;
+mod rules;
+mod table;
+pub mod values;
+mod xlsx;
+
+use crate::diag::Diagnostics;
+use crate::domain::Period;
+use crate::project::{Project, SourceFormat};
+use crate::schema::{self, TableKind};
+use mapper::{AreaIndex, Mapper};
+use polars::prelude::DataFrame;
+use rules::SourceLoc;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use table::TableBuilder;
+
+pub use decode::MAX_TEXT_BYTES;
+
+/// All canonical tables of a project.
+pub struct Dataset {
+    /// One frame per table that has at least one source.
+    pub tables: BTreeMap<TableKind, DataFrame>,
+    /// What was read from each source.
+    pub sources: Vec<SourceSummary>,
+}
+
+/// What one source contributed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceSummary {
+    /// Profile name.
+    pub name: String,
+    /// Canonical table.
+    pub table: TableKind,
+    /// File.
+    pub path: PathBuf,
+    /// Canonical rows produced.
+    pub rows: usize,
+    /// Rows skipped by the filter or because their area is outside the Gebietsgliederung.
+    pub skipped: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Distinct periods, sorted.
+    pub periods: Vec<Period>,
+}
+
+/// Reads and validates every source. The data set is `None` if any error was found.
+pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let areas = AreaIndex::new(&project.gebiete);
+    let mut builders: BTreeMap<TableKind, TableBuilder> = BTreeMap::new();
+    let mut locs: Vec<SourceLoc> = Vec::new();
+    let mut summaries = Vec::new();
+
+    for (si, q) in project.quellen.iter().enumerate() {
+        let builder = builders
+            .entry(q.table)
+            .or_insert_with(|| TableBuilder::new(schema::schema(q.table)));
+        let sheet = (q.format == SourceFormat::Xlsx)
+            .then(|| q.sheet.clone().unwrap_or_else(|| "Tabelle1".into()));
+        let mut bytes_read = 0;
+        let stats = {
+            let mut mapper = Mapper::new(
+                q,
+                schema::schema(q.table),
+                &areas,
+                builder,
+                &mut diags,
+                si as u16,
+            );
+            let mut local = Diagnostics::new();
+            match q.format {
+                SourceFormat::Parquet => parquet::read(&q.path, &mut mapper, &mut local),
+                SourceFormat::Xlsx => {
+                    if let Some(bytes) = decode::read_capped(&q.path, &mut local) {
+                        bytes_read = bytes.len() as u64;
+                        xlsx::read(
+                            &q.path,
+                            &bytes,
+                            q.sheet.as_deref(),
+                            q.start,
+                            q.header_rows,
+                            &mut mapper,
+                            &mut local,
+                        );
+                    }
+                }
+                SourceFormat::Csv | SourceFormat::Genesis | SourceFormat::Ffcsv => {
+                    if let Some(bytes) = decode::read_capped(&q.path, &mut local) {
+                        bytes_read = bytes.len() as u64;
+                        if let Some(text) = decode::decode(&q.path, &bytes, q.encoding, &mut local)
+                        {
+                            let layout = reader::TextLayout {
+                                delimiter: q.delimiter,
+                                skip_rows: q.skip_rows,
+                                header_rows: q.header_rows,
+                                genesis_footer: q.format == SourceFormat::Genesis,
+                            };
+                            reader::read_text(&q.path, &text, &layout, &mut mapper, &mut local);
+                        }
+                    }
+                }
+            }
+            let stats = mapper.finish();
+            diags.extend(local);
+            stats
+        };
+        let loc = SourceLoc {
+            path: q.path.clone(),
+            sheet: sheet.map(|_| actual_sheet(q)),
+            quelle: q.clone(),
+        };
+        rules::gaps(&loc, &stats, &project.gebiete, &mut diags);
+        summaries.push(SourceSummary {
+            name: q.name.clone(),
+            table: q.table,
+            path: q.path.clone(),
+            rows: stats.rows,
+            skipped: stats.skipped,
+            bytes: bytes_read,
+            periods: stats.periods.iter().copied().collect(),
+        });
+        locs.push(loc);
+    }
+
+    for t in builders.values() {
+        rules::duplicates(t, &locs, &project.gebiete, &mut diags);
+        rules::part_rows(t, &locs, &mut diags);
+        rules::school_attributes(t, &locs, &mut diags);
+    }
+    if let (Some(k), Some(p)) = (
+        builders.get(&TableKind::KitaKinder),
+        builders.get(&TableKind::Bevoelkerung),
+    ) {
+        rules::kita_above_population(k, p, &locs, &project.gebiete, &mut diags);
+    }
+
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    let nr: Vec<String> = project
+        .gebiete
+        .stadtteile
+        .iter()
+        .map(|s| s.nr.clone())
+        .collect();
+    let sr: Vec<String> = project
+        .gebiete
+        .stadtteile
+        .iter()
+        .map(|s| s.sozialraum.clone())
+        .collect();
+    let names: Vec<String> = project.quellen.iter().map(|q| q.name.clone()).collect();
+    let mut tables = BTreeMap::new();
+    for (kind, b) in builders {
+        match b.into_frame(&nr, &sr, &names) {
+            Ok(df) => {
+                tables.insert(kind, df);
+            }
+            Err(e) => {
+                diags.push(crate::diag::Diagnostic::error(
+                    "V999",
+                    crate::diag::Location::None,
+                    format!("interner Fehler beim Aufbau der Tabelle „{kind}“: {e}"),
+                ));
+                return (None, diags);
+            }
+        }
+    }
+    (
+        Some(Dataset {
+            tables,
+            sources: summaries,
+        }),
+        diags,
+    )
+}
+
+/// The sheet name used for a source (the first sheet if none is configured).
+fn actual_sheet(q: &crate::project::Quelle) -> String {
+    q.sheet.clone().unwrap_or_else(|| "Tabelle1".into())
+}

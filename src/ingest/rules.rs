@@ -1,0 +1,457 @@
+//! Checks across rows, sources and tables: duplicate keys, gaps in time series, part rows
+//! above their total row, counts above their population, inconsistent school attributes.
+
+use super::mapper::SourceStats;
+use super::table::{Col, TableBuilder};
+use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::domain::{Bezug, Period, PeriodKind};
+use crate::project::{Gebietsgliederung, Quelle};
+use crate::schema::{FieldType, Role, TableKind};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+
+/// Where the rows of a source are, for messages.
+pub struct SourceLoc {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// The sheet, for XLSX sources.
+    pub sheet: Option<String>,
+    /// The profile.
+    pub quelle: Quelle,
+}
+
+impl SourceLoc {
+    fn at(&self, line: u32) -> Location {
+        match &self.sheet {
+            Some(s) => Location::cell(&self.path, s, line, 0),
+            None => Location::text(&self.path, line as usize, 1),
+        }
+    }
+
+    fn describe(&self, line: u32) -> String {
+        match &self.sheet {
+            Some(s) => format!("{}:{s}!A{}", self.path.display(), line + 1),
+            None => format!("{}:{line}", self.path.display()),
+        }
+    }
+}
+
+/// Shows at most this many diagnostics of one rule per table.
+const MAX_SHOWN: usize = 25;
+
+fn key_fields(t: &TableBuilder) -> Vec<usize> {
+    t.schema
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.role == Role::Key)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn hash_fields(t: &TableBuilder, row: usize, fields: &[usize], seed: u8) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    seed.hash(&mut h);
+    for &fi in fields {
+        match &t.cols[fi] {
+            Col::Period(v) => v[row].hash(&mut h),
+            Col::Area(v) => v[row].hash(&mut h),
+            Col::Int(v) => v[row].hash(&mut h),
+            Col::Code(v) => v[row].hash(&mut h),
+            Col::Str(v) => v[row].hash(&mut h),
+            Col::Count(v, _) => v[row].hash(&mut h),
+            Col::Amount(v, _) => v[row].map(f64::to_bits).hash(&mut h),
+        }
+    }
+    h.finish()
+}
+
+fn same_fields(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> bool {
+    fields.iter().all(|&fi| match &t.cols[fi] {
+        Col::Period(v) => v[a] == v[b],
+        Col::Area(v) => v[a] == v[b],
+        Col::Int(v) => v[a] == v[b],
+        Col::Code(v) => v[a] == v[b],
+        Col::Str(v) => v[a] == v[b],
+        Col::Count(v, _) => v[a] == v[b],
+        Col::Amount(v, _) => v[a] == v[b],
+    })
+}
+
+fn describe_key(t: &TableBuilder, row: usize, fields: &[usize], g: &Gebietsgliederung) -> String {
+    fields
+        .iter()
+        .filter_map(|&fi| {
+            let f = &t.schema.fields[fi];
+            let v = match &t.cols[fi] {
+                Col::Period(v) => v[row].to_string(),
+                Col::Area(v) => g
+                    .stadtteile
+                    .get(v[row] as usize)
+                    .map(|s| s.nr.clone())
+                    .unwrap_or_default(),
+                Col::Int(v) => v[row]?.to_string(),
+                Col::Code(v) => match f.ty {
+                    FieldType::Code(codes) => codes[v[row]? as usize].to_string(),
+                    _ => return None,
+                },
+                Col::Str(v) => v[row].clone()?,
+                _ => return None,
+            };
+            Some(format!("{}={v}", f.name))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// V303: the same key twice (also across two sources of one table).
+pub fn duplicates(
+    t: &TableBuilder,
+    sources: &[SourceLoc],
+    g: &Gebietsgliederung,
+    diags: &mut Diagnostics,
+) {
+    let keys = key_fields(t);
+    let mut hashed: Vec<(u64, u64, u32)> = (0..t.len())
+        .map(|r| {
+            (
+                hash_fields(t, r, &keys, 0),
+                hash_fields(t, r, &keys, 1),
+                r as u32,
+            )
+        })
+        .collect();
+    hashed.sort_unstable();
+    let mut shown = 0;
+    let mut total = 0;
+    for w in hashed.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if (a.0, a.1) != (b.0, b.1) || !same_fields(t, a.2 as usize, b.2 as usize, &keys) {
+            continue;
+        }
+        total += 1;
+        if shown < MAX_SHOWN {
+            shown += 1;
+            let (ra, rb) = (a.2 as usize, b.2 as usize);
+            let (first, second) = if (t.source[ra], t.line[ra]) <= (t.source[rb], t.line[rb]) {
+                (ra, rb)
+            } else {
+                (rb, ra)
+            };
+            let src2 = &sources[t.source[second] as usize];
+            let src1 = &sources[t.source[first] as usize];
+            diags.push(
+                Diagnostic::error(
+                    "V303",
+                    src2.at(t.line[second]),
+                    format!(
+                        "doppelter Schlüssel ({}); dieselbe Kombination steht schon in {}",
+                        describe_key(t, second, &keys, g),
+                        src1.describe(t.line[first])
+                    ),
+                )
+                .hint("Jede Kombination der Schlüsselspalten darf nur einmal vorkommen: Doppelte Zeilen löschen oder fehlende Unterscheidungsmerkmale (z. B. Geschlecht, Betreuungsart) zuordnen."),
+            );
+        }
+    }
+    if total > shown {
+        diags.push(Diagnostic::error(
+            "V303",
+            Location::None,
+            format!("insgesamt {total} doppelte Schlüssel in Tabelle „{}“ (nur die ersten {shown} gezeigt)", t.schema.id),
+        ));
+    }
+}
+
+/// Index of a period on its own time axis (years, or months).
+fn axis(p: Period) -> i64 {
+    match p {
+        Period::Monat { year, month } => i64::from(year) * 12 + i64::from(month) - 1,
+        other => i64::from(other.year()),
+    }
+}
+
+fn axis_label(p: Period, i: i64) -> String {
+    match p {
+        Period::Monat { .. } => format!("{:02}/{}", i.rem_euclid(12) + 1, i.div_euclid(12)),
+        Period::Schuljahr(_) => Period::Schuljahr(i as i32).key(),
+        Period::Stichtag(d) => format!("{:02}.{:02}.{i}", d.day, d.month),
+        Period::Kalenderjahr(_) => i.to_string(),
+    }
+}
+
+/// V304: missing years or months inside a source's series, overall and per area.
+pub fn gaps(src: &SourceLoc, stats: &SourceStats, g: &Gebietsgliederung, diags: &mut Diagnostics) {
+    let mut by_kind: BTreeMap<PeriodKind, Vec<Period>> = BTreeMap::new();
+    for p in &stats.periods {
+        by_kind.entry(p.kind()).or_default().push(*p);
+    }
+    let path = &src.path;
+    for periods in by_kind.values() {
+        let present: BTreeSet<i64> = periods.iter().map(|p| axis(*p)).collect();
+        let (Some(&lo), Some(&hi)) = (present.first(), present.last()) else {
+            continue;
+        };
+        let missing: Vec<String> = (lo..=hi)
+            .filter(|i| !present.contains(i))
+            .map(|i| axis_label(periods[0], i))
+            .collect();
+        if !missing.is_empty() {
+            diags.push(
+                Diagnostic::warning("V304", Location::file(path), format!("Lücke in der Zeitreihe: {} fehlt", missing.join(", ")))
+                    .hint("Fehlende Jahre nachliefern lassen; Kennzahlen für diese Zeitpunkte bleiben leer."),
+            );
+        }
+    }
+    let all: BTreeSet<i64> = stats.periods.iter().map(|p| axis(*p)).collect();
+    let mut shown = 0;
+    for (area, ps) in &stats.area_periods {
+        let own: BTreeSet<i64> = ps.iter().map(|p| axis(*p)).collect();
+        let (Some(&lo), Some(&hi)) = (own.first(), own.last()) else {
+            continue;
+        };
+        let Some(sample) = ps.iter().next() else {
+            continue;
+        };
+        let missing: Vec<String> = (lo..=hi)
+            .filter(|i| all.contains(i) && !own.contains(i))
+            .map(|i| axis_label(*sample, i))
+            .collect();
+        if !missing.is_empty() && shown < 10 {
+            shown += 1;
+            let s = &g.stadtteile[*area as usize];
+            diags.push(Diagnostic::warning(
+                "V304",
+                Location::file(path),
+                format!(
+                    "{} {}: keine Zeilen für {}",
+                    s.nr,
+                    s.name,
+                    missing.join(", ")
+                ),
+            ));
+        }
+    }
+}
+
+/// V307: rows of parts (m, w; Schulformen; Abschlussarten) above their `insgesamt` row.
+pub fn part_rows(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Diagnostics) {
+    let keys = key_fields(t);
+    let measures: Vec<usize> = t
+        .schema
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.ty == FieldType::Count)
+        .map(|(i, _)| i)
+        .collect();
+    for &fi in &keys {
+        let FieldType::Code(codes) = t.schema.fields[fi].ty else {
+            continue;
+        };
+        let Some(total_code) = codes.iter().position(|c| *c == "insgesamt") else {
+            continue;
+        };
+        let Col::Code(vals) = &t.cols[fi] else {
+            continue;
+        };
+        if !vals.iter().any(|v| *v == Some(total_code as u16)) {
+            continue;
+        }
+        let others: Vec<usize> = keys.iter().copied().filter(|&k| k != fi).collect();
+        for &mi in &measures {
+            let Col::Count(m, _) = &t.cols[mi] else {
+                continue;
+            };
+            // group → (total row, total value, sum of parts, number of parts)
+            let mut groups: HashMap<(u64, u64), (Option<(usize, i64)>, i64, i64)> = HashMap::new();
+            for r in 0..t.len() {
+                let Some(v) = m[r] else { continue };
+                let e = groups
+                    .entry((hash_fields(t, r, &others, 0), hash_fields(t, r, &others, 1)))
+                    .or_insert((None, 0, 0));
+                if vals[r] == Some(total_code as u16) {
+                    e.0 = Some((r, v));
+                } else if vals[r].is_some() {
+                    e.1 += v;
+                    e.2 += 1;
+                }
+            }
+            let mut shown = 0;
+            let mut list: Vec<_> = groups
+                .into_values()
+                .filter_map(|(t0, sum, n)| t0.map(|(r, tv)| (r, tv, sum, n)))
+                .collect();
+            list.sort_unstable();
+            for (r, total, sum, n) in list {
+                let src = &sources[t.source[r] as usize];
+                let tolerance = src.quelle.rounded_to.map_or(0, |x| i64::from(x) * n);
+                if sum > total + tolerance && shown < MAX_SHOWN {
+                    shown += 1;
+                    diags.push(
+                        Diagnostic::error(
+                            "V307",
+                            src.at(t.line[r]),
+                            format!(
+                                "„{}“ insgesamt ist {total}, die Summe der Teile aber {sum} ({})",
+                                t.schema.fields[mi].name, t.schema.fields[fi].name
+                            ),
+                        )
+                        .hint("Die Insgesamt-Zeile muss mindestens die Summe ihrer Teile sein; Zuordnung der Ausprägungen prüfen."),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The 31.12. population Stichtag that belongs to a Kita period (KJH: 1.3. over 31.12. of the previous year).
+fn population_year(p: Period) -> i32 {
+    match p {
+        Period::Stichtag(d) if d.month == 12 && d.day == 31 => d.year,
+        other => other.year() - 1,
+    }
+}
+
+/// V306: more children in care than children of that age living in the area.
+pub fn kita_above_population(
+    kita: &TableBuilder,
+    pop: &TableBuilder,
+    sources: &[SourceLoc],
+    g: &Gebietsgliederung,
+    diags: &mut Diagnostics,
+) {
+    let (Some(Col::Int(p_age)), Some(Col::Count(p_n, _))) =
+        (pop.col("alter"), pop.col("einwohner"))
+    else {
+        return;
+    };
+    let p_sex = match pop.col("geschlecht") {
+        Some(Col::Code(v)) => Some(v),
+        _ => None,
+    };
+    let total_code = crate::schema::GESCHLECHT
+        .iter()
+        .position(|c| *c == "insgesamt")
+        .map(|i| i as u16);
+    // (year, area, age) → (sum of sexes, insgesamt row)
+    let mut population: HashMap<(i32, u32, i64), (i64, Option<i64>)> = HashMap::new();
+    for r in 0..pop.len() {
+        let Period::Stichtag(d) = pop.periods()[r] else {
+            continue;
+        };
+        if d.month != 12 || d.day != 31 {
+            continue;
+        }
+        let (Some(age), Some(n)) = (p_age[r], p_n[r]) else {
+            continue;
+        };
+        let e = population
+            .entry((d.year, pop.areas()[r], age))
+            .or_insert((0, None));
+        if p_sex.is_some_and(|s| s[r].is_some() && s[r] == total_code) {
+            e.1 = Some(n);
+        } else {
+            e.0 += n;
+        }
+    }
+    if population.is_empty() {
+        return;
+    }
+    let (Some(Col::Int(k_age)), Some(Col::Count(k_n, _))) = (kita.col("alter"), kita.col("kinder"))
+    else {
+        return;
+    };
+    let mut children: BTreeMap<(Period, u32, i64), (i64, usize)> = BTreeMap::new();
+    for r in 0..kita.len() {
+        if sources[kita.source[r] as usize].quelle.bezug != Bezug::Wohnort {
+            continue;
+        }
+        let (Some(age), Some(n)) = (k_age[r], k_n[r]) else {
+            continue;
+        };
+        let e = children
+            .entry((kita.periods()[r], kita.areas()[r], age))
+            .or_insert((0, r));
+        e.0 += n;
+    }
+    let mut shown = 0;
+    let mut total = 0;
+    for ((period, area, age), (n, row)) in children {
+        let year = population_year(period);
+        let Some(&(parts, tot)) = population.get(&(year, area, age)) else {
+            continue;
+        };
+        let residents = tot.unwrap_or(parts);
+        if n > residents {
+            total += 1;
+            if shown >= MAX_SHOWN {
+                continue;
+            }
+            shown += 1;
+            let s = &g.stadtteile[area as usize];
+            let quota = if residents > 0 {
+                format!(
+                    "Quote {} %",
+                    crate::format::decimal(100.0 * n as f64 / residents as f64, 1)
+                )
+            } else {
+                "keine Einwohner dieses Alters".to_string()
+            };
+            let src = &sources[kita.source[row] as usize];
+            diags.push(
+                Diagnostic::warning(
+                    "V306",
+                    src.at(kita.line[row]),
+                    format!(
+                        "{} {}, {period}: {n} betreute Kinder im Alter {age}, aber nur {residents} Einwohner dieses Alters am 31.12.{year} ({quota})",
+                        s.nr, s.name
+                    ),
+                )
+                .hint("Bezug prüfen: Zählt die Quelle nach Wohnort (gebiet.bezug = \"wohnort\") oder nach Einrichtungsort? Sonst Gebietszuordnung und Stichtage prüfen."),
+            );
+        }
+    }
+    if total > shown {
+        diags.push(Diagnostic::warning(
+            "V306",
+            Location::None,
+            format!("insgesamt {total} Fälle mit mehr betreuten Kindern als Einwohnern (nur die ersten {shown} gezeigt)"),
+        ));
+    }
+}
+
+/// V310: one school with two Schulformen or two Stadtteile in the same school year.
+pub fn school_attributes(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Diagnostics) {
+    if t.schema.kind != TableKind::Schulen {
+        return;
+    }
+    let (Some(Col::Str(school)), Some(Col::Code(form))) = (t.col("schule"), t.col("schulform"))
+    else {
+        return;
+    };
+    let areas = t.areas();
+    let mut seen: HashMap<(Period, &str), (Option<u16>, u32, usize)> = HashMap::new();
+    let mut shown = 0;
+    for r in 0..t.len() {
+        let Some(s) = school[r].as_deref() else {
+            continue;
+        };
+        let e = seen
+            .entry((t.periods()[r], s))
+            .or_insert((form[r], areas[r], r));
+        if (e.0 != form[r] || e.1 != areas[r]) && shown < MAX_SHOWN {
+            shown += 1;
+            let src = &sources[t.source[r] as usize];
+            let first = &sources[t.source[e.2] as usize];
+            diags.push(
+                Diagnostic::error(
+                    "V310",
+                    src.at(t.line[r]),
+                    format!("Schule {s} hat im selben Schuljahr eine andere Schulform oder einen anderen Stadtteil als in {}", first.describe(t.line[e.2])),
+                )
+                .hint("Jede Schule hat je Schuljahr genau eine Schulform und einen Standort; Schulnummern prüfen."),
+            );
+        }
+    }
+}

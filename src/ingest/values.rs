@@ -1,0 +1,372 @@
+//! Parsing single cells: German numbers, statistical symbols and time keys. Pure functions,
+//! table-tested; the caller turns an `Err` into a located diagnostic.
+
+use crate::domain::{Date, MissingReason, Period, PeriodKind};
+use crate::project::BareYear;
+
+/// Why a number could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberError {
+    /// Not a number at all (and not a known symbol).
+    NotANumber,
+    /// `1.234` in a file with decimal comma (or `1,234` with decimal point): thousands or decimals?
+    Ambiguous,
+    /// A separator in the wrong place (`1.23.4`, `12,34,5`).
+    Malformed,
+}
+
+/// Reads a number written with `decimal` and, optionally, `thousands` separators.
+pub fn parse_number(s: &str, decimal: char, thousands: Option<char>) -> Result<f64, NumberError> {
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix(['-', '\u{2212}']) {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if body.is_empty() || !body.starts_with(|c: char| c.is_ascii_digit() || c == decimal) {
+        return Err(NumberError::NotANumber);
+    }
+    let other = if decimal == ',' { '.' } else { ',' };
+    let mut int_part = String::with_capacity(body.len());
+    let mut frac_part = String::new();
+    let mut seen_decimal = false;
+    let mut group_len: Option<usize> = None; // digits since the last thousands separator
+    let mut saw_thousands = false;
+    for c in body.chars() {
+        if c.is_ascii_digit() {
+            if seen_decimal {
+                frac_part.push(c);
+            } else {
+                int_part.push(c);
+                if let Some(g) = group_len.as_mut() {
+                    *g += 1;
+                }
+            }
+        } else if c == decimal && !seen_decimal {
+            if group_len.is_some_and(|g| g != 3) {
+                return Err(NumberError::Malformed);
+            }
+            seen_decimal = true;
+        } else if Some(c) == thousands && !seen_decimal {
+            if int_part.is_empty()
+                || group_len.is_some_and(|g| g != 3)
+                || (!saw_thousands && int_part.len() > 3)
+            {
+                return Err(NumberError::Malformed);
+            }
+            saw_thousands = true;
+            group_len = Some(0);
+        } else if c == other && thousands.is_none() {
+            return Err(NumberError::Ambiguous);
+        } else if c == decimal || Some(c) == thousands {
+            return Err(NumberError::Malformed);
+        } else {
+            return Err(NumberError::NotANumber);
+        }
+    }
+    if group_len.is_some_and(|g| g != 3) {
+        return Err(NumberError::Malformed);
+    }
+    if int_part.is_empty() && frac_part.is_empty() {
+        return Err(NumberError::NotANumber);
+    }
+    let text = format!(
+        "{}{}.{}",
+        if neg { "-" } else { "" },
+        if int_part.is_empty() { "0" } else { &int_part },
+        if frac_part.is_empty() {
+            "0"
+        } else {
+            &frac_part
+        }
+    );
+    text.parse::<f64>().map_err(|_| NumberError::NotANumber)
+}
+
+/// The symbol meaning of a cell, if it is one of the source's symbols.
+pub fn symbol(s: &str, symbols: &[(String, MissingReason)]) -> Option<MissingReason> {
+    let t = s.trim();
+    symbols.iter().find(|(sym, _)| sym == t).map(|(_, r)| *r)
+}
+
+/// Why a time key could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeriodError {
+    /// Not recognisable at all.
+    Unreadable,
+    /// Looks like a school year but is not `YYYY/YY` of consecutive years.
+    BadSchoolYear,
+    /// A bare year where the profile does not say what it means.
+    BareYear,
+    /// A key of another kind (a month in a Stichtag source).
+    WrongKind(PeriodKind),
+}
+
+const MONTHS: [&str; 12] = [
+    "januar",
+    "februar",
+    "märz",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+];
+
+/// Reads a time key of the given kind.
+pub fn parse_period(
+    s: &str,
+    kind: PeriodKind,
+    bare: Option<BareYear>,
+) -> Result<Period, PeriodError> {
+    let t = s.trim();
+    let bare_year = if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+        t.parse::<i32>().ok()
+    } else {
+        None
+    };
+    match kind {
+        PeriodKind::Stichtag => {
+            if let Some(d) = Date::parse(t) {
+                return Ok(Period::Stichtag(d));
+            }
+            if let Some(y) = bare_year {
+                return match bare {
+                    Some(BareYear::Tag { day, month }) => Date::new(y, month, day)
+                        .map(Period::Stichtag)
+                        .ok_or(PeriodError::Unreadable),
+                    _ => Err(PeriodError::BareYear),
+                };
+            }
+            other_kind(t, kind)
+        }
+        PeriodKind::Schuljahr => {
+            let body = t
+                .strip_prefix("Schuljahr")
+                .or_else(|| t.strip_prefix("SJ"))
+                .unwrap_or(t)
+                .trim();
+            if let Some(y) = bare_year {
+                return match bare {
+                    Some(BareYear::Beginn) => Ok(Period::Schuljahr(y)),
+                    Some(BareYear::Ende) => Ok(Period::Schuljahr(y - 1)),
+                    _ => Err(PeriodError::BareYear),
+                };
+            }
+            if let Some((a, b)) = body.split_once(['/', '-']) {
+                let (a, b) = (a.trim(), b.trim());
+                if a.len() == 4
+                    && a.bytes().all(|c| c.is_ascii_digit())
+                    && b.bytes().all(|c| c.is_ascii_digit())
+                {
+                    let start: i32 = a.parse().map_err(|_| PeriodError::Unreadable)?;
+                    let end_ok = match b.len() {
+                        2 => b.parse::<i32>().ok() == Some((start + 1).rem_euclid(100)),
+                        4 => b.parse::<i32>().ok() == Some(start + 1),
+                        _ => false,
+                    };
+                    return if end_ok {
+                        Ok(Period::Schuljahr(start))
+                    } else {
+                        Err(PeriodError::BadSchoolYear)
+                    };
+                }
+                if body
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || c == b'/' || c == b'-')
+                {
+                    return Err(PeriodError::BadSchoolYear);
+                }
+            }
+            other_kind(t, kind)
+        }
+        PeriodKind::Kalenderjahr => match bare_year {
+            Some(y) => Ok(Period::Kalenderjahr(y)),
+            None => other_kind(t, kind),
+        },
+        PeriodKind::Monat => {
+            if let Some(p) = parse_month(t) {
+                return Ok(p);
+            }
+            other_kind(t, kind)
+        }
+    }
+}
+
+fn parse_month(t: &str) -> Option<Period> {
+    let num = |y: &str, m: &str| -> Option<Period> {
+        if y.len() != 4 || m.is_empty() || m.len() > 2 {
+            return None;
+        }
+        let (year, month): (i32, u8) = (y.parse().ok()?, m.parse().ok()?);
+        (1..=12)
+            .contains(&month)
+            .then_some(Period::Monat { year, month })
+    };
+    if let Some((a, b)) = t.split_once('-') {
+        return num(a, b);
+    }
+    if let Some((a, b)) = t.split_once(['/', '.']) {
+        return num(b, a);
+    }
+    let lower = t.to_lowercase();
+    let (name, year) = lower.split_once(' ')?;
+    let m = MONTHS
+        .iter()
+        .position(|n| *n == name || n.starts_with(name) && name.len() >= 3)?;
+    num(year.trim(), &(m + 1).to_string())
+}
+
+/// Explains a key that is readable but of another kind.
+fn other_kind(t: &str, kind: PeriodKind) -> Result<Period, PeriodError> {
+    for other in [
+        PeriodKind::Stichtag,
+        PeriodKind::Schuljahr,
+        PeriodKind::Monat,
+    ] {
+        if other != kind && parse_period(t, other, None).is_ok() {
+            return Err(PeriodError::WrongKind(other));
+        }
+    }
+    Err(PeriodError::Unreadable)
+}
+
+/// Date of an Excel serial number (days since 1899-12-30).
+pub fn excel_date(serial: f64) -> Option<Date> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64 - 25_569; // 1970-01-01
+    // civil_from_days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    Date::new((y + i64::from(m <= 2)) as i32, m as u8, d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_numbers() {
+        let de = |s| parse_number(s, ',', None);
+        assert_eq!(de("12"), Ok(12.0));
+        assert_eq!(de("37,4"), Ok(37.4));
+        assert_eq!(de("-1,5"), Ok(-1.5));
+        assert_eq!(de(" 0,25 "), Ok(0.25));
+        assert_eq!(de("1.234"), Err(NumberError::Ambiguous));
+        assert_eq!(de("12a"), Err(NumberError::NotANumber));
+        assert_eq!(de("x"), Err(NumberError::NotANumber));
+        assert_eq!(de("1,2,3"), Err(NumberError::Malformed));
+        let th = |s| parse_number(s, ',', Some('.'));
+        assert_eq!(th("1.234"), Ok(1234.0));
+        assert_eq!(th("1.234.567,5"), Ok(1_234_567.5));
+        assert_eq!(th("12.34"), Err(NumberError::Malformed));
+        assert_eq!(th("1234.567"), Err(NumberError::Malformed));
+        assert_eq!(th("1.234,5"), Ok(1234.5));
+        let en = |s| parse_number(s, '.', None);
+        assert_eq!(en("37.4"), Ok(37.4));
+        assert_eq!(en("1,234"), Err(NumberError::Ambiguous));
+        assert_eq!(parse_number("1 234", ',', Some(' ')), Ok(1234.0));
+    }
+
+    #[test]
+    fn periods() {
+        use PeriodKind::*;
+        let d = |y, m, d| Period::Stichtag(Date::new(y, m, d).unwrap());
+        assert_eq!(
+            parse_period("31.12.2025", Stichtag, None),
+            Ok(d(2025, 12, 31))
+        );
+        assert_eq!(
+            parse_period("2026-03-01", Stichtag, None),
+            Ok(d(2026, 3, 1))
+        );
+        assert_eq!(
+            parse_period("2025", Stichtag, None),
+            Err(PeriodError::BareYear)
+        );
+        assert_eq!(
+            parse_period("2025", Stichtag, Some(BareYear::Tag { day: 31, month: 12 })),
+            Ok(d(2025, 12, 31))
+        );
+        assert_eq!(
+            parse_period("2023/24", Schuljahr, None),
+            Ok(Period::Schuljahr(2023))
+        );
+        assert_eq!(
+            parse_period("2023/2024", Schuljahr, None),
+            Ok(Period::Schuljahr(2023))
+        );
+        assert_eq!(
+            parse_period("SJ 1999/00", Schuljahr, None),
+            Ok(Period::Schuljahr(1999))
+        );
+        assert_eq!(
+            parse_period("2023/25", Schuljahr, None),
+            Err(PeriodError::BadSchoolYear)
+        );
+        assert_eq!(
+            parse_period("23/24", Schuljahr, None),
+            Err(PeriodError::BadSchoolYear)
+        );
+        assert_eq!(
+            parse_period("2023", Schuljahr, None),
+            Err(PeriodError::BareYear)
+        );
+        assert_eq!(
+            parse_period("2023", Schuljahr, Some(BareYear::Ende)),
+            Ok(Period::Schuljahr(2022))
+        );
+        assert_eq!(
+            parse_period("2026-10", Monat, None),
+            Ok(Period::Monat {
+                year: 2026,
+                month: 10
+            })
+        );
+        assert_eq!(
+            parse_period("10/2026", Monat, None),
+            Ok(Period::Monat {
+                year: 2026,
+                month: 10
+            })
+        );
+        assert_eq!(
+            parse_period("Oktober 2026", Monat, None),
+            Ok(Period::Monat {
+                year: 2026,
+                month: 10
+            })
+        );
+        assert_eq!(
+            parse_period("2026-13", Monat, None),
+            Err(PeriodError::Unreadable)
+        );
+        assert_eq!(
+            parse_period("2026-10", Stichtag, None),
+            Err(PeriodError::WrongKind(Monat))
+        );
+        assert_eq!(
+            parse_period("2024", Kalenderjahr, None),
+            Ok(Period::Kalenderjahr(2024))
+        );
+    }
+
+    #[test]
+    fn excel_serials() {
+        assert_eq!(excel_date(45_658.0), Date::new(2025, 1, 1));
+        assert_eq!(excel_date(25_569.0), Date::new(1970, 1, 1));
+        assert_eq!(excel_date(-3.0), None);
+    }
+}
