@@ -19,6 +19,9 @@ pub enum Severity {
     Warning,
 }
 
+/// (file, line or row, column, sheet) for ordering.
+type SortKey<'a> = (Option<&'a Path>, usize, usize, Option<(&'a str, u32, u32)>);
+
 /// Where a problem is, in terms of the original file the analyst can open.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -64,6 +67,30 @@ impl Location {
             path: path.to_path_buf(),
             sheet: sheet.to_string(),
             cell: cell_name(row, col),
+        }
+    }
+
+    /// Orders by file, then position; a whole-file location comes after the positions in it.
+    fn sort_key(&self) -> SortKey<'_> {
+        match self {
+            Location::None => (None, 0, 0, None),
+            Location::Text { path, line, column } => (Some(path), *line, *column, None),
+            Location::Cell { path, sheet, cell } => {
+                let split = cell
+                    .find(|c: char| c.is_ascii_digit())
+                    .unwrap_or(cell.len());
+                let row: u32 = cell[split..].parse().unwrap_or(0);
+                let col = cell[..split]
+                    .bytes()
+                    .fold(0u32, |a, b| a * 26 + u32::from(b - b'A' + 1));
+                (
+                    Some(path),
+                    row as usize,
+                    col as usize,
+                    Some((sheet, row, col)),
+                )
+            }
+            Location::File { path } => (Some(path), usize::MAX, usize::MAX, None),
         }
     }
 
@@ -197,12 +224,13 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
-    /// All problems in report order: by file, position, then code.
+    /// All problems in report order: by file, position (whole-file notes last), then code.
     pub fn sorted(&self) -> Vec<&Diagnostic> {
         let mut v: Vec<&Diagnostic> = self.0.iter().collect();
         v.sort_by(|a, b| {
             a.location
-                .cmp(&b.location)
+                .sort_key()
+                .cmp(&b.location.sort_key())
                 .then(a.severity.cmp(&b.severity))
                 .then(a.code.cmp(b.code))
                 .then(a.message.cmp(&b.message))

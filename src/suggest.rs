@@ -5,14 +5,35 @@ pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let w = word.to_lowercase();
+    let w = normalise(word);
     let limit = (w.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (levenshtein(&w, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter_map(|c| {
+            let n = normalise(c);
+            let d = levenshtein(&w, &n);
+            // an abbreviation ("Gymn." for gymnasium) counts as close
+            let abbrev = w.chars().count() >= 3 && n.starts_with(&w);
+            (d <= limit || abbrev).then_some((if d <= limit { d } else { limit + 1 }, c))
+        })
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
         .map(|(_, c)| c)
+}
+
+/// Lower case, umlauts transliterated, punctuation dropped: "Förder-Schule" → "foerderschule".
+fn normalise(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            c if c.is_alphanumeric() => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Edit distance in characters.
@@ -42,5 +63,13 @@ mod tests {
         assert_eq!(did_you_mean("sudenburg", c), Some("Sudenburg"));
         assert_eq!(did_you_mean("Olvenstedt", c), None);
         assert_eq!(levenshtein("Brückfeld", "Bruckfeld"), 1);
+        assert_eq!(
+            did_you_mean("Gymn.", ["grundschule", "gymnasium"]),
+            Some("gymnasium")
+        );
+        assert_eq!(
+            did_you_mean("Förderschule", ["foerderschule"]),
+            Some("foerderschule")
+        );
     }
 }

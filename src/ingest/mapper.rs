@@ -69,6 +69,10 @@ impl<'a> AreaIndex<'a> {
     }
 }
 
+/// One output row per source row: key assignments (field, value), and the columns
+/// (column, measures) whose values add up in it.
+type UnpivotGroup = (Vec<(usize, String)>, Vec<(usize, Vec<usize>)>);
+
 /// Where a canonical field's value comes from.
 #[derive(Debug, Clone)]
 enum Plan {
@@ -101,8 +105,10 @@ pub struct Mapper<'a> {
     source: u16,
     plans: Vec<Plan>,
     quality: Vec<Option<usize>>,
-    unpivot: Vec<(usize, Vec<(usize, String)>)>,
+    /// Output rows per source row: key assignments, and (column, measures) adding to them.
+    unpivot: Vec<UnpivotGroup>,
     filter: Vec<(usize, Vec<String>)>,
+    exclude: Vec<(usize, Vec<String>)>,
     counts: BTreeMap<&'static str, usize>,
     unknown_areas: BTreeMap<String, usize>,
     /// Statistics of this source.
@@ -133,6 +139,7 @@ impl<'a> Mapper<'a> {
             quality: Vec::new(),
             unpivot: Vec::new(),
             filter: Vec::new(),
+            exclude: Vec::new(),
             counts: BTreeMap::new(),
             unknown_areas: BTreeMap::new(),
             stats: SourceStats::default(),
@@ -251,18 +258,18 @@ impl Sink for Mapper<'_> {
             .unpivot
             .iter()
             .flat_map(|u| {
-                u.columns
-                    .iter()
-                    .flat_map(|(_, k)| k.keys().map(String::as_str))
+                u.columns.iter().flat_map(|(_, k, m)| {
+                    k.keys()
+                        .map(String::as_str)
+                        .chain(m.iter().map(String::as_str))
+                })
             })
             .collect();
         let mut plans = Vec::with_capacity(self.schema.fields.len());
         for f in self.schema.fields {
             let plan = if let Some(c) = q.constants.get(f.name) {
                 Plan::Constant(c.clone())
-            } else if q.unpivot.as_ref().is_some_and(|u| u.measure == f.name)
-                || unpivot_keys.contains(f.name)
-            {
+            } else if unpivot_keys.contains(f.name) {
                 Plan::Unpivot
             } else if let Some(r) = q.columns.get(f.name) {
                 match self.find_column(r, headers, f.name, pos, loc) {
@@ -306,27 +313,33 @@ impl Sink for Mapper<'_> {
             })
             .collect();
         if let Some(u) = &q.unpivot {
-            for (h, keys) in &u.columns {
+            let field_index = |name: &str| self.schema.fields.iter().position(|f| f.name == name);
+            let mut groups: Vec<UnpivotGroup> = Vec::new();
+            let mut missing = false;
+            for (h, keys, measures) in &u.columns {
                 let r = if let Some(n) = h.strip_prefix('#').and_then(|n| n.parse().ok()) {
                     ColumnRef::Position(n)
                 } else {
                     ColumnRef::Header(h.clone())
                 };
-                if let Some(i) = self.find_column(&r, headers, &u.measure, pos, loc) {
-                    let keys = keys
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            self.schema
-                                .fields
-                                .iter()
-                                .position(|f| f.name == k)
-                                .map(|fi| (fi, v.clone()))
-                        })
-                        .collect();
-                    self.unpivot.push((i, keys));
-                } else {
-                    self.ok = false;
+                let Some(ci) = self.find_column(&r, headers, &u.measure, pos, loc) else {
+                    missing = true;
+                    continue;
+                };
+                let keys: Vec<(usize, String)> = keys
+                    .iter()
+                    .filter_map(|(k, v)| field_index(k).map(|fi| (fi, v.clone())))
+                    .collect();
+                let measures: Vec<usize> = measures.iter().filter_map(|m| field_index(m)).collect();
+                // columns with the same keys feed the same output row (their values add up)
+                match groups.iter_mut().find(|(k, _)| *k == keys) {
+                    Some((_, cols)) => cols.push((ci, measures)),
+                    None => groups.push((keys, vec![(ci, measures)])),
                 }
+            }
+            self.unpivot = groups;
+            if missing {
+                self.ok = false;
             }
         }
         for (r, values) in &q.filter {
@@ -336,21 +349,28 @@ impl Sink for Mapper<'_> {
                 self.ok = false;
             }
         }
+        for (r, values) in &q.exclude {
+            if let Some(i) = self.find_column(r, headers, "ausschliessen", pos, loc) {
+                self.exclude.push((i, values.clone()));
+            } else {
+                self.ok = false;
+            }
+        }
         self.plans = plans;
         self.ok
     }
 
     fn row(&mut self, cells: &[Cell], pos: RowPos, loc: &Locator) {
-        for (i, values) in &self.filter {
-            let keep = match cells.get(*i) {
-                Some(Cell::Text(t)) => values.iter().any(|v| v == t.trim()),
-                Some(Cell::Number(n)) => values.iter().any(|v| v.parse::<f64>().ok() == Some(*n)),
-                _ => false,
-            };
-            if !keep {
-                self.stats.skipped += 1;
-                return;
-            }
+        let matches = |i: usize, values: &[String]| match cells.get(i) {
+            Some(Cell::Text(t)) => values.iter().any(|v| v == t.trim()),
+            Some(Cell::Number(n)) => values.iter().any(|v| v.parse::<f64>().ok() == Some(*n)),
+            _ => false,
+        };
+        if self.filter.iter().any(|(i, v)| !matches(*i, v))
+            || self.exclude.iter().any(|(i, v)| matches(*i, v))
+        {
+            self.stats.skipped += 1;
+            return;
         }
         let line = match pos {
             RowPos::Text { line, .. } => line as u32,
@@ -408,11 +428,7 @@ impl Sink for Mapper<'_> {
             }
         } else {
             let unpivot = std::mem::take(&mut self.unpivot);
-            let measure =
-                self.schema.fields.iter().position(|f| {
-                    Some(f.name) == self.q.unpivot.as_ref().map(|u| u.measure.as_str())
-                });
-            for (ci, keys) in &unpivot {
+            for (keys, contributions) in &unpivot {
                 let mut row = vals.clone();
                 let mut ok = row_ok;
                 for (fi, value) in keys {
@@ -421,11 +437,13 @@ impl Sink for Mapper<'_> {
                         Err(_) => ok = false,
                     }
                 }
-                if let Some(mi) = measure {
+                for (ci, measures) in contributions {
                     let cell = cells.get(*ci).copied().unwrap_or(Cell::Empty);
-                    match self.parse_cell(mi, cell, None, *ci, pos, loc) {
-                        Ok(v) => row[mi] = v,
-                        Err(_) => ok = false,
+                    for &mi in measures {
+                        match self.parse_cell(mi, cell, None, *ci, pos, loc) {
+                            Ok(v) => row[mi] = add(&row[mi], v),
+                            Err(_) => ok = false,
+                        }
                     }
                 }
                 if ok && self.check_parts(&row, pos, loc) {
@@ -447,6 +465,18 @@ enum Skip {
 }
 
 impl Mapper<'_> {
+    /// A whole number, honouring `fuehrende_zahl` and `versatz`.
+    fn read_int(&self, field: &str, t: &str) -> Option<i64> {
+        let digits = if self.q.leading_number.iter().any(|f| f == field) {
+            let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+            &t[..end]
+        } else {
+            t
+        };
+        let v: i64 = digits.parse().ok()?;
+        Some(v + self.q.offsets.get(field).copied().unwrap_or(0))
+    }
+
     fn accept(&mut self, vals: &[Val], line: u32) {
         let mut period = None;
         let mut area = None;
@@ -634,24 +664,20 @@ impl Mapper<'_> {
                 let key = self.q.area_key;
                 if let Some(i) = self.areas.lookup(key, t) {
                     let s = &self.areas.gebiete.stadtteile[i as usize];
-                    if s.gueltig_ab.is_some() || s.gueltig_bis.is_some() {
-                        if let Some(p) = self.cur_period {
-                            let day = reference_day(p);
-                            if s.gueltig_ab.is_some_and(|a| day < a)
-                                || s.gueltig_bis.is_some_and(|b| day > b)
-                            {
-                                let range = format!(
-                                    "{} bis {}",
-                                    s.gueltig_ab.map_or("…".into(), |d| d.to_string()),
-                                    s.gueltig_bis.map_or("…".into(), |d| d.to_string())
-                                );
-                                self.report(
-                                    Diagnostic::error("V302", at(), format!("{} {} gibt es zum Zeitpunkt {p} nicht (gültig {range})", s.nr, s.name))
-                                        .hint("Gebietsstand der Lieferung prüfen; bei Gebietsreformen die Werte dem neuen Gebiet zuordnen."),
-                                );
-                                return Err(Skip::Bad);
-                            }
-                        }
+                    if let Some(p) = self.cur_period
+                        && (s.gueltig_ab.is_some_and(|a| reference_day(p) < a)
+                            || s.gueltig_bis.is_some_and(|b| reference_day(p) > b))
+                    {
+                        let range = format!(
+                            "{} bis {}",
+                            s.gueltig_ab.map_or("…".into(), |d| d.to_string()),
+                            s.gueltig_bis.map_or("…".into(), |d| d.to_string())
+                        );
+                        self.report(
+                            Diagnostic::error("V302", at(), format!("{} {} gibt es zum Zeitpunkt {p} nicht (gültig {range})", s.nr, s.name))
+                                .hint("Gebietsstand der Lieferung prüfen; bei Gebietsreformen die Werte dem neuen Gebiet zuordnen."),
+                        );
+                        return Err(Skip::Bad);
                     }
                     return Ok(Val::Area(i));
                 }
@@ -682,8 +708,8 @@ impl Mapper<'_> {
                     }
                 }
             }
-            FieldType::Int { min, max } => match t.parse::<i64>() {
-                Ok(v) if (min..=max).contains(&v) => Ok(Val::Int(v)),
+            FieldType::Int { min, max } => match self.read_int(f.name, t) {
+                Some(v) if (min..=max).contains(&v) => Ok(Val::Int(v)),
                 _ => {
                     let mut d = Diagnostic::error(
                         "V105",
@@ -708,7 +734,8 @@ impl Mapper<'_> {
                         at(),
                         format!("„{t}“ ist kein erlaubter Wert für „{}“", f.name),
                     );
-                    if let Some(s) = did_you_mean(t, codes.iter().copied()) {
+                    let guess = did_you_mean(t, codes.iter().copied());
+                    if let Some(s) = guess {
                         d = d.hint(format!("Meinten Sie „{s}“?"));
                     }
                     d = d.hint(format!(
@@ -716,7 +743,7 @@ impl Mapper<'_> {
                         codes.join(", "),
                         self.q.name,
                         f.name,
-                        codes[0]
+                        guess.unwrap_or(codes[0])
                     ));
                     self.report(d);
                     Err(Skip::Bad)
@@ -757,7 +784,7 @@ impl Mapper<'_> {
         let value = match cell {
             Cell::Number(n) => Ok(n),
             Cell::Empty => {
-                if let Some(r) = q_reason {
+                if let Some(r) = q_reason.or(self.q.empty) {
                     return Ok(missing(r));
                 }
                 if !f.required {
@@ -769,7 +796,8 @@ impl Mapper<'_> {
                 }
                 self.report(
                     Diagnostic::error("V108", loc.at(pos, col), format!("leere Zelle in der Pflichtspalte „{}“", f.name))
-                        .hint("Einen Wert oder ein Zeichen der Zeichenerklärung eintragen: - (nichts vorhanden), . (geheim), x (nicht sinnvoll), / (unsicher), ... (später)."),
+                        .hint("Einen Wert oder ein Zeichen der Zeichenerklärung eintragen: - (nichts vorhanden), . (geheim), x (nicht sinnvoll), / (unsicher), ... (später).")
+                        .hint(format!("Bedeutet eine leere Zelle in dieser Lieferung „nichts vorhanden“, im Quellprofil [quellen.{}] leer = \"nichts\" setzen.", self.q.name)),
                 );
                 return Err(Skip::Bad);
             }
@@ -848,6 +876,18 @@ impl Mapper<'_> {
             );
         }
         Ok(Val::Count(Some(n), q_reason))
+    }
+}
+
+/// Sums two measure values; a missing part makes the sum missing (with the part's reason).
+fn add(a: &Val, b: Val) -> Val {
+    match (a, b) {
+        (Val::Null, b) => b,
+        (Val::Count(Some(x), ra), Val::Count(Some(y), rb)) => Val::Count(Some(x + y), ra.or(rb)),
+        (Val::Count(_, ra), Val::Count(_, rb)) => Val::Count(None, ra.or(rb)),
+        (Val::Amount(Some(x), ra), Val::Amount(Some(y), rb)) => Val::Amount(Some(x + y), ra.or(rb)),
+        (Val::Amount(_, ra), Val::Amount(_, rb)) => Val::Amount(None, ra.or(rb)),
+        (_, b) => b,
     }
 }
 

@@ -110,6 +110,16 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
                 }
             }
             let stats = mapper.finish();
+            if stats.rows == 0
+                && stats.skipped == 0
+                && !local.has_errors()
+                && !diags_for(&diags, &q.path)
+            {
+                local.push(
+                    crate::diag::Diagnostic::error("V011", crate::diag::Location::file(&q.path), "Datei enthält keine Datenzeilen")
+                        .hint("Ist es die richtige Datei? Stimmen „ueberspringen“ und „kopfzeilen“ im Quellprofil?"),
+                );
+            }
             diags.extend(local);
             stats
         };
@@ -182,6 +192,13 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
         }),
         diags,
     )
+}
+
+/// True if an error was already reported for this file.
+fn diags_for(diags: &Diagnostics, path: &std::path::Path) -> bool {
+    diags
+        .iter()
+        .any(|d| d.severity == crate::diag::Severity::Error && d.location.path() == Some(path))
 }
 
 /// The sheet name used for a source (the first sheet if none is configured).

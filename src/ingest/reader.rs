@@ -163,10 +163,10 @@ pub fn read_text(
     diags: &mut Diagnostics,
 ) {
     let mut body = text;
-    if layout.genesis_footer {
-        if let Some(i) = find_footer(body) {
-            body = &body[..i];
-        }
+    if layout.genesis_footer
+        && let Some(i) = find_footer(body)
+    {
+        body = &body[..i];
     }
     // byte offset after the skipped lines
     let mut offset = 0;
@@ -223,7 +223,7 @@ pub fn read_text(
         .delimiter(layout.delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(body[offset..].as_bytes());
+        .from_reader(&body.as_bytes()[offset..]);
     let mut record = csv::ByteRecord::new();
     let mut header_parts: Vec<Vec<String>> = Vec::new();
     let mut header_pos = RowPos::Text {
@@ -254,10 +254,18 @@ pub fn read_text(
             .position()
             .cloned()
             .unwrap_or_else(csv::Position::new);
-        let pos = RowPos::Text {
-            line: p.line() as usize + layout.skip_rows,
-            byte: offset + p.byte() as usize,
-        };
+        let mut line = p.line() as usize + layout.skip_rows;
+        let mut byte = offset + p.byte() as usize;
+        // With CRLF endings csv reports a record as starting at the previous line's `\n`.
+        while let Some(&c) = body.as_bytes().get(byte) {
+            match c {
+                b'\n' => line += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            byte += 1;
+        }
+        let pos = RowPos::Text { line, byte };
         if !header_done {
             if header_parts.is_empty() {
                 header_pos = pos;

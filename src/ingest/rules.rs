@@ -234,6 +234,9 @@ pub fn gaps(src: &SourceLoc, stats: &SourceStats, g: &Gebietsgliederung, diags: 
     }
 }
 
+/// (total row and value, sum of the parts, number of parts) of one group.
+type PartGroup = (Option<(usize, i64)>, i64, i64);
+
 /// V307: rows of parts (m, w; Schulformen; Abschlussarten) above their `insgesamt` row.
 pub fn part_rows(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Diagnostics) {
     let keys = key_fields(t);
@@ -255,7 +258,7 @@ pub fn part_rows(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Diagnostic
         let Col::Code(vals) = &t.cols[fi] else {
             continue;
         };
-        if !vals.iter().any(|v| *v == Some(total_code as u16)) {
+        if !vals.contains(&Some(total_code as u16)) {
             continue;
         }
         let others: Vec<usize> = keys.iter().copied().filter(|&k| k != fi).collect();
@@ -264,7 +267,7 @@ pub fn part_rows(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Diagnostic
                 continue;
             };
             // group → (total row, total value, sum of parts, number of parts)
-            let mut groups: HashMap<(u64, u64), (Option<(usize, i64)>, i64, i64)> = HashMap::new();
+            let mut groups: HashMap<(u64, u64), PartGroup> = HashMap::new();
             for r in 0..t.len() {
                 let Some(v) = m[r] else { continue };
                 let e = groups

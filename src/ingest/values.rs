@@ -122,6 +122,23 @@ pub fn parse_period(
     kind: PeriodKind,
     bare: Option<BareYear>,
 ) -> Result<Period, PeriodError> {
+    parse_period_as(s, kind, bare, true)
+}
+
+/// `explain`: on failure, check whether the key is of another kind (not when probing).
+fn parse_period_as(
+    s: &str,
+    kind: PeriodKind,
+    bare: Option<BareYear>,
+    explain: bool,
+) -> Result<Period, PeriodError> {
+    let other_kind = |t: &str, kind: PeriodKind| {
+        if explain {
+            other_kind(t, kind)
+        } else {
+            Err(PeriodError::Unreadable)
+        }
+    };
     let t = s.trim();
     let bare_year = if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
         t.parse::<i32>().ok()
@@ -227,7 +244,7 @@ fn other_kind(t: &str, kind: PeriodKind) -> Result<Period, PeriodError> {
         PeriodKind::Schuljahr,
         PeriodKind::Monat,
     ] {
-        if other != kind && parse_period(t, other, None).is_ok() {
+        if other != kind && parse_period_as(t, other, None, false).is_ok() {
             return Err(PeriodError::WrongKind(other));
         }
     }
@@ -360,6 +377,15 @@ mod tests {
         assert_eq!(
             parse_period("2024", Kalenderjahr, None),
             Ok(Period::Kalenderjahr(2024))
+        );
+        // regression: an unreadable key once recursed between the kinds until the stack overflowed
+        assert_eq!(
+            parse_period("31.13.2022", Stichtag, None),
+            Err(PeriodError::Unreadable)
+        );
+        assert_eq!(
+            parse_period("xyz", Monat, None),
+            Err(PeriodError::Unreadable)
         );
     }
 

@@ -88,6 +88,8 @@ impl Printer {
     /// Warnings are hidden with `-q`.
     pub fn diagnostics(&self, diags: &Diagnostics) {
         let mut err = std::io::stderr().lock();
+        // A hint is shown once per code and file; repeating it 25 times helps nobody.
+        let mut hinted = std::collections::BTreeSet::new();
         for d in diags.sorted() {
             if d.severity == Severity::Warning && self.verbosity < 0 {
                 continue;
@@ -110,11 +112,24 @@ impl Printer {
                 d.message
             );
             for h in &d.hints {
-                let _ = writeln!(err, "  Hinweis: {h}");
+                if hinted.insert((
+                    d.code,
+                    d.location.path().map(|p| p.to_path_buf()),
+                    h.clone(),
+                )) {
+                    let _ = writeln!(err, "  Hinweis: {h}");
+                }
             }
         }
         if self.verbosity >= 0 || diags.has_errors() {
-            let _ = writeln!(err, "{}", summary_line(diags));
+            let style = if diags.has_errors() {
+                RED
+            } else if diags.warning_count() > 0 {
+                YELLOW
+            } else {
+                GREEN
+            };
+            let _ = writeln!(err, "{}", self.paint(style, &summary_line(diags)));
         }
     }
 

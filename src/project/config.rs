@@ -240,12 +240,24 @@ pub struct QuelleConfig {
     /// Keep only rows whose column (header) holds one of the listed values.
     #[serde(default)]
     pub filter: BTreeMap<String, Vec<String>>,
+    /// Drop rows whose column (header) holds one of the listed values (total rows, notes).
+    #[serde(default)]
+    pub ausschliessen: BTreeMap<String, Vec<String>>,
+    /// Whole-number fields read from the number at the start of the text (`0_bis_unter_1` → 0).
+    #[serde(default)]
+    pub fuehrende_zahl: Vec<Spanned<String>>,
+    /// Whole-number fields shifted by a constant (`alter = -1` when the source counts the year of life).
+    #[serde(default)]
+    pub versatz: BTreeMap<Spanned<String>, i64>,
     /// Wide tables: which columns become rows.
     #[serde(default)]
     pub entpivotieren: Option<EntpivotierenConfig>,
     /// Canonical field → (source value → canonical value), e.g. `"Gymn." = "gymnasium"`.
     #[serde(default)]
     pub werte: BTreeMap<Spanned<String>, BTreeMap<String, String>>,
+    /// What an empty cell in a number column means (default: an error in required columns).
+    #[serde(default)]
+    pub leer: Option<MissingReason>,
     /// Extra or changed symbols: `"*" = "geheim"`.
     #[serde(default)]
     pub symbole: BTreeMap<String, MissingReason>,
@@ -328,8 +340,29 @@ pub enum AreaKey {
 pub struct EntpivotierenConfig {
     /// Canonical measure that receives the cell values (e.g. `anzahl`).
     pub wert: Spanned<String>,
-    /// Source header → canonical key values for that column.
-    pub spalten: BTreeMap<String, BTreeMap<String, String>>,
+    /// Source header → canonical key values for that column; the reserved key `wert`
+    /// names other measure(s) the column adds to (columns with equal keys are summed).
+    pub spalten: BTreeMap<String, BTreeMap<String, OneOrMany>>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One value.
+    One(String),
+    /// Several values.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The values as a list.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
 }
 
 /// `[berichte.<id>]`: a report module.

@@ -95,8 +95,8 @@ pub enum ColumnRef {
 pub struct Unpivot {
     /// Measure receiving the values.
     pub measure: String,
-    /// Source header → canonical key values.
-    pub columns: Vec<(String, BTreeMap<String, String>)>,
+    /// Source header → canonical key values, and the measures the column adds to.
+    pub columns: Vec<(String, BTreeMap<String, String>, Vec<String>)>,
 }
 
 /// A resolved source profile.
@@ -134,8 +134,16 @@ pub struct Quelle {
     pub unpivot: Option<Unpivot>,
     /// Row filter: header → accepted values.
     pub filter: Vec<(ColumnRef, Vec<String>)>,
+    /// Row exclusion: header → rejected values.
+    pub exclude: Vec<(ColumnRef, Vec<String>)>,
+    /// Int fields read from their leading number.
+    pub leading_number: Vec<String>,
+    /// Int field offsets.
+    pub offsets: BTreeMap<String, i64>,
     /// Canonical field → (source value → canonical value).
     pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// Meaning of an empty number cell.
+    pub empty: Option<MissingReason>,
     /// Symbol → reason (defaults plus the profile's own).
     pub symbols: Vec<(String, MissingReason)>,
     /// Period kind of the time key.
@@ -599,8 +607,11 @@ fn resolve_source(
         }
     }
     let unpivot = q.entpivotieren.as_ref().and_then(|u| {
-        let ok = check_field(&u.wert, diags, "entpivotieren.wert");
-        if ok && schema.field(u.wert.get_ref()).map(|f| f.role) != Some(Role::Measure) {
+        let is_measure = |name: &str| schema.field(name).is_some_and(|f| f.role == Role::Measure);
+        if !check_field(&u.wert, diags, "entpivotieren.wert") {
+            return None;
+        }
+        if !is_measure(u.wert.get_ref()) {
             diags.push(Diagnostic::error(
                 "C006",
                 ctx.at(&u.wert),
@@ -608,22 +619,82 @@ fn resolve_source(
             ));
             return None;
         }
-        for keys in u.spalten.values() {
-            for k in keys.keys() {
-                if schema.field(k).is_none_or(|f| f.role == Role::Measure) {
+        let mut columns = Vec::new();
+        let mut ok = true;
+        for (header, entry) in &u.spalten {
+            let mut keys = BTreeMap::new();
+            let mut measures = vec![u.wert.get_ref().clone()];
+            for (k, v) in entry {
+                if k == "wert" {
+                    measures = v.to_vec();
+                    for m in &measures {
+                        if !is_measure(m) {
+                            ok = false;
+                            diags.push(Diagnostic::error(
+                                "C006",
+                                ctx.at(&u.wert),
+                                format!("„{m}“ (entpivotieren.spalten.\"{header}\".wert) ist keine Zählgröße der Tabelle „{}“", schema.id),
+                            ));
+                        }
+                    }
+                    continue;
+                }
+                let field = schema.field(k);
+                if field.is_none_or(|f| f.role == Role::Measure) {
+                    ok = false;
                     diags.push(Diagnostic::error(
                         "C006",
                         ctx.at(&u.wert),
                         format!("„{k}“ in entpivotieren.spalten ist kein Schlüsselfeld der Tabelle „{}“", schema.id),
-                    ));
+                    ).hint(format!("Felder von „{}“: {}.", schema.id, schema.field_names().join(", "))));
+                    continue;
+                }
+                match v {
+                    config::OneOrMany::One(s) => {
+                        keys.insert(k.clone(), s.clone());
+                    }
+                    config::OneOrMany::Many(_) => {
+                        ok = false;
+                        diags.push(Diagnostic::error(
+                            "C004",
+                            ctx.at(&u.wert),
+                            format!("„{k}“ in entpivotieren.spalten braucht einen einzelnen Wert, keine Liste"),
+                        ));
+                    }
                 }
             }
+            columns.push((header.clone(), keys, measures));
         }
         ok.then(|| Unpivot {
             measure: u.wert.get_ref().clone(),
-            columns: u.spalten.iter().map(|(h, k)| (h.clone(), k.clone())).collect(),
+            columns,
         })
     });
+    let mut leading_number = Vec::new();
+    for f in &q.fuehrende_zahl {
+        if check_field(f, diags, "fuehrende_zahl") {
+            leading_number.push(f.get_ref().clone());
+        }
+    }
+    let mut offsets = BTreeMap::new();
+    for (f, v) in &q.versatz {
+        if check_field(f, diags, "versatz") {
+            if !matches!(
+                schema.field(f.get_ref()).map(|x| x.ty),
+                Some(FieldType::Int { .. })
+            ) {
+                diags.push(Diagnostic::error(
+                    "C006",
+                    ctx.at(f),
+                    format!(
+                        "„versatz“ gilt nur für ganzzahlige Felder wie „alter“, nicht für „{}“",
+                        f.get_ref()
+                    ),
+                ));
+            }
+            offsets.insert(f.get_ref().clone(), *v);
+        }
+    }
 
     let mut symbols: Vec<(String, MissingReason)> = MissingReason::default_symbols()
         .into_iter()
@@ -712,8 +783,16 @@ fn resolve_source(
             .iter()
             .map(|(h, v)| (parse_column_ref(h), v.clone()))
             .collect(),
+        exclude: q
+            .ausschliessen
+            .iter()
+            .map(|(h, v)| (parse_column_ref(h), v.clone()))
+            .collect(),
+        leading_number,
+        offsets,
         values,
         symbols,
+        empty: q.leer,
         period_kind,
         bare_year,
         area_key: q.gebiet.schluessel,

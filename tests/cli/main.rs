@@ -1,1 +1,15 @@
+//! The single integration-test binary: every test runs the real `bildungsmonitor` binary
+//! on files in a temporary folder.
 
+mod util;
+
+/// `--help`, completions, man page, exit codes.
+mod cli;
+/// Configuration errors with file:line:column.
+mod config;
+/// Real export layouts read by configuration only (GENESIS, ffcsv, Konstanz, KISS-MD).
+mod formats;
+/// `sample` reproduces `data-samples/`; `init` creates a working project.
+mod sample;
+/// One test per broken input: code, location, exit status, no panic, nothing written.
+mod validate;

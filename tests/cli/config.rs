@@ -1,0 +1,165 @@
+//! Configuration errors are located in `bildungsmonitor.toml` and explained in German.
+
+use crate::util::TestProject;
+
+fn with_config(edit: impl FnOnce(String) -> String) -> TestProject {
+    let p = TestProject::from_fixture("mini");
+    let cfg = edit(p.read("bildungsmonitor.toml"));
+    p.write("bildungsmonitor.toml", cfg);
+    p
+}
+
+/// Line (1-based) of the first line containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in config")
+        + 1
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    let p = with_config(|c| {
+        c.replace(
+            "kommune = \"Teststadt\"",
+            "kommune = \"Teststadt\"\nkomune_name = \"x\"",
+        )
+    });
+    let line = line_of(&p.read("bildungsmonitor.toml"), "komune_name");
+    p.run(&["validate"])
+        .exit(1)
+        .no_panic()
+        .stderr_has(&format!(
+            "bildungsmonitor.toml:{line}:1: Fehler[C003] unbekannter Schlüssel „komune_name“"
+        ))
+        .stderr_has("Erlaubt sind an dieser Stelle: kommune, stand");
+}
+
+#[test]
+fn misspelt_key_gets_did_you_mean() {
+    let p = with_config(|c| c.replace("tabelle = \"kita_kinder\"", "tabele = \"kita_kinder\""));
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[C003] unbekannter Schlüssel „tabele“")
+        .stderr_has("Meinten Sie „tabelle“?");
+}
+
+#[test]
+fn wrong_type_is_located() {
+    let p = with_config(|c| c.replace("stand = 2025-11-01", "stand = \"irgendwann\""));
+    let line = line_of(&p.read("bildungsmonitor.toml"), "irgendwann");
+    p.run(&["validate"]).exit(1).stderr_has(&format!(
+        "bildungsmonitor.toml:{line}:9: Fehler[C004] falscher Typ"
+    ));
+}
+
+#[test]
+fn unknown_enum_value_lists_the_allowed() {
+    let p = with_config(|c| c.replace("kodierung = \"windows-1252\"", "kodierung = \"ansi\""));
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[C004] unbekannter Wert „ansi“")
+        .stderr_has("windows-1252");
+}
+
+#[test]
+fn missing_data_file_points_at_its_path() {
+    let p = with_config(|c| c.replace("datei = \"kita.csv\"", "datei = \"kita_2025.csv\""));
+    let line = line_of(&p.read("bildungsmonitor.toml"), "kita_2025.csv");
+    p.run(&["validate"]).exit(1).stderr_has(&format!(
+        "bildungsmonitor.toml:{line}:9: Fehler[C005] Datei „kita_2025.csv“ nicht gefunden"
+    ));
+}
+
+#[test]
+fn all_missing_files_at_once() {
+    let p = TestProject::from_fixture("mini");
+    std::fs::remove_file(p.path().join("kita.csv")).unwrap();
+    std::fs::remove_file(p.path().join("schulen.csv")).unwrap();
+    let run = p.run(&["validate"]);
+    run.exit(1)
+        .stderr_has("„kita.csv“ nicht gefunden")
+        .stderr_has("„schulen.csv“ nicht gefunden")
+        .stderr_has("2 Fehler");
+}
+
+#[test]
+fn unknown_table_and_field() {
+    let p = with_config(|c| {
+        c.replace("tabelle = \"schulen\"", "tabelle = \"schule\"")
+            .replace("plaetze = \"Plätze\"", "platze = \"Plätze\"")
+    });
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[C006] unbekannte Tabelle „schule“")
+        .stderr_has("Meinten Sie „schulen“?")
+        .stderr_has("Fehler[C006] „platze“ ist kein Feld der Tabelle „kita_einrichtungen“")
+        .stderr_has("Meinten Sie „plaetze“?");
+}
+
+#[test]
+fn period_kind_must_fit_the_table() {
+    let p = with_config(|c| {
+        c.replace(
+            "datei = \"schulen.csv\"\nzeit = { art = \"schuljahr\" }",
+            "datei = \"schulen.csv\"\nzeit = { art = \"monat\" }",
+        )
+    });
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[C006] Zeitart „Monat“ passt nicht zur Tabelle „schulen“");
+}
+
+#[test]
+fn toml_syntax_error_is_located() {
+    let p = with_config(|c| c.replace("[gebiete]", "[gebiete"));
+    let line = line_of(&p.read("bildungsmonitor.toml"), "[gebiete");
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has(&format!("bildungsmonitor.toml:{line}:"))
+        .stderr_has("Fehler[C002] TOML-Syntaxfehler");
+}
+
+#[test]
+fn missing_config_file() {
+    let p = TestProject::empty();
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("bildungsmonitor.toml: Fehler[C001] Konfigurationsdatei nicht gefunden")
+        .stderr_has("bildungsmonitor init");
+}
+
+#[test]
+fn config_option_and_env() {
+    let p = TestProject::from_fixture("mini");
+    std::fs::rename(
+        p.path().join("bildungsmonitor.toml"),
+        p.path().join("projekt.toml"),
+    )
+    .unwrap();
+    p.run(&["validate", "--config", "projekt.toml"]).exit(0);
+    p.run(&["--config", "projekt.toml", "validate"]).exit(0);
+}
+
+#[test]
+fn duplicate_stadtteil_numbers() {
+    let p = TestProject::from_fixture("mini");
+    let g = p.read("gebiete.csv") + "02;Zweitstadt;S1;Mitte;;;\n";
+    p.write("gebiete.csv", g);
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[C007] Stadtteil-Nr. „02“ ist mehrfach vergeben");
+}
+
+#[test]
+fn bad_validity_date_in_gebiete() {
+    let p = TestProject::from_fixture("mini");
+    let g = p.read("gebiete.csv").replace(
+        "03;Hafen;S2;Nord;;;2023-12-31",
+        "03;Hafen;S2;Nord;;;31.12.23",
+    );
+    p.write("gebiete.csv", g);
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("gebiete.csv:4:7: Fehler[C007] „31.12.23“ ist kein Datum");
+}

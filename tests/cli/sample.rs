@@ -1,0 +1,135 @@
+//! The sample city: `sample` reproduces `data-samples/` byte for byte, the repository's
+//! `bildungsmonitor.toml` is the one `init` writes, and an initialised project validates.
+
+use crate::util::{TestProject, repo};
+
+#[test]
+fn sample_reproduces_data_samples() {
+    let p = TestProject::empty();
+    p.run(&[
+        "sample",
+        "--stadtteile",
+        "40",
+        "--jahre",
+        "10",
+        "--out",
+        "X",
+    ])
+    .exit(0)
+    .no_panic();
+    let committed = repo().join("data-samples");
+    let mut names: Vec<_> = std::fs::read_dir(&committed)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    let mut generated: Vec<_> = std::fs::read_dir(p.path().join("X"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    generated.sort();
+    assert_eq!(names, generated, "same files");
+    for n in names {
+        let a = std::fs::read(committed.join(&n)).unwrap();
+        let b = std::fs::read(p.path().join("X").join(&n)).unwrap();
+        assert!(
+            a == b,
+            "{n:?} differs from data-samples/ (run `bildungsmonitor sample` and commit)"
+        );
+    }
+}
+
+#[test]
+fn repository_config_is_the_init_config() {
+    let p = TestProject::empty();
+    p.run(&["init", "neu"]).exit(0);
+    let written = p
+        .read("neu/bildungsmonitor.toml")
+        .replace("\"daten/", "\"data-samples/");
+    let committed = std::fs::read_to_string(repo().join("bildungsmonitor.toml")).unwrap();
+    assert_eq!(
+        written, committed,
+        "bildungsmonitor.toml = what `init` writes (with data-samples/)"
+    );
+}
+
+#[test]
+fn init_creates_a_valid_project() {
+    let p = TestProject::empty();
+    p.run(&["init", "projekt", "--kommune", "Halle (Saale)"])
+        .exit(0)
+        .stderr_has("Projekt angelegt");
+    let r = crate::util::run_in(&p.path().join("projekt"), &["validate"]);
+    r.exit(0)
+        .stderr_has("Halle (Saale)")
+        .stderr_has("Keine Probleme gefunden.");
+}
+
+#[test]
+fn init_refuses_a_non_empty_folder() {
+    let p = TestProject::empty();
+    p.write("projekt/notiz.txt", "wichtig");
+    p.run(&["init", "projekt"])
+        .exit(2)
+        .stderr_has("ist nicht leer");
+    assert_eq!(p.read("projekt/notiz.txt"), "wichtig");
+}
+
+#[test]
+fn sample_scales_and_validates() {
+    let p = TestProject::empty();
+    p.run(&["init", "p"]).exit(0);
+    let dir = p.path().join("p");
+    crate::util::run_in(
+        &dir,
+        &[
+            "sample",
+            "--stadtteile",
+            "12",
+            "--jahre",
+            "3",
+            "--out",
+            "daten",
+            "--seed",
+            "7",
+        ],
+    )
+    .exit(0);
+    crate::util::run_in(&dir, &["validate"])
+        .exit(0)
+        .stderr_has("12 Stadtteile");
+}
+
+#[test]
+fn sample_data_has_small_counts_and_symbols() {
+    let kontext = std::fs::read_to_string(repo().join("data-samples/kontext.csv")).unwrap();
+    assert!(kontext.contains(";.;"), "BA-style `.` cells");
+    let ein = std::fs::read(repo().join("data-samples/kita_einrichtungen.csv")).unwrap();
+    assert!(
+        std::str::from_utf8(&ein).is_err(),
+        "Windows-1252, not UTF-8"
+    );
+    assert!(
+        ein.windows(2).any(|w| w == b"\xe4t"),
+        "an ä in Windows-1252 (Träger)"
+    );
+    let schulen = std::fs::read(repo().join("data-samples/schulen.csv")).unwrap();
+    assert!(schulen.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    let bev = std::fs::read_to_string(repo().join("data-samples/bevoelkerung.csv")).unwrap();
+    // Kreuzhorst (78) is tiny: single-digit counts of children
+    let small = bev
+        .lines()
+        .filter(|l| {
+            l.starts_with("31.12.2025;78;")
+                && l.split(';')
+                    .nth(2)
+                    .and_then(|a| a.parse::<u32>().ok())
+                    .is_some_and(|a| a < 6)
+        })
+        .filter_map(|l| l.split(';').nth(4)?.parse::<u32>().ok())
+        .collect::<Vec<_>>();
+    assert!(
+        !small.is_empty() && small.iter().all(|&n| n <= 4),
+        "tiny Stadtteil: {small:?}"
+    );
+}

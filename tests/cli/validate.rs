@@ -1,0 +1,487 @@
+//! Broken inputs: each fixture replaces one file of the valid mini project and must yield
+//! exactly the expected diagnostic at the expected place, the documented exit status, no
+//! panic, and no file written.
+
+use crate::util::{TestProject, fixture};
+
+/// (fixture in tests/fixtures/broken, file it replaces, expected start of the diagnostic line)
+const CASES: &[(&str, &str, &str)] = &[
+    (
+        "bevoelkerung_negative_count.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:3:19: Fehler[V102]",
+    ),
+    (
+        "bevoelkerung_not_a_number.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:4:19: Fehler[V101]",
+    ),
+    (
+        "bevoelkerung_fractional_count.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:5:19: Fehler[V104]",
+    ),
+    (
+        "bevoelkerung_age_out_of_range.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:6:15: Fehler[V105]",
+    ),
+    (
+        "bevoelkerung_unknown_code.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:7:17: Fehler[V106]",
+    ),
+    (
+        "bevoelkerung_empty_key.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:8:15: Fehler[V107]",
+    ),
+    (
+        "bevoelkerung_empty_count.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:9:19: Fehler[V108]",
+    ),
+    (
+        "bevoelkerung_bad_date.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:10:1: Fehler[V201]",
+    ),
+    (
+        "bevoelkerung_bare_year.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:11:1: Fehler[V203]",
+    ),
+    (
+        "bevoelkerung_month_in_stichtag_source.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:12:1: Fehler[V204]",
+    ),
+    (
+        "bevoelkerung_unknown_area.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:13:12: Fehler[V301]",
+    ),
+    (
+        "bevoelkerung_area_outside_validity.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:50:12: Fehler[V302]",
+    ),
+    (
+        "bevoelkerung_duplicate_key.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:50:1: Fehler[V303]",
+    ),
+    (
+        "bevoelkerung_part_above_total.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:14:21: Fehler[V305]",
+    ),
+    (
+        "bevoelkerung_unterminated_quote.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:15:12: Fehler[V004]",
+    ),
+    (
+        "bevoelkerung_stray_quote.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:16:18: Fehler[V005]",
+    ),
+    (
+        "bevoelkerung_text_after_quote.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:17:16: Fehler[V005]",
+    ),
+    (
+        "bevoelkerung_ragged_row.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:18:23: Fehler[V006]",
+    ),
+    (
+        "bevoelkerung_wrong_delimiter.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:1:1: Fehler[V007]",
+    ),
+    (
+        "bevoelkerung_windows1252_in_utf8_source.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:5:18: Fehler[V002]",
+    ),
+    (
+        "bevoelkerung_utf16.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv: Fehler[V002]",
+    ),
+    (
+        "bevoelkerung_empty_file.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv: Fehler[V003]",
+    ),
+    (
+        "bevoelkerung_header_only.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv: Fehler[V011]",
+    ),
+    (
+        "bevoelkerung_missing_column.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:1:1: Fehler[V008]",
+    ),
+    (
+        "bevoelkerung_part_rows_above_total.csv",
+        "bevoelkerung.csv",
+        "bevoelkerung.csv:50:1: Fehler[V307]",
+    ),
+    (
+        "kita_above_population.csv",
+        "kita.csv",
+        "kita.csv:3:1: Warnung[V306]",
+    ),
+    (
+        "kita_gap_in_series.csv",
+        "kita.csv",
+        "kita.csv: Warnung[V304]",
+    ),
+    (
+        "kita_unknown_betreuungsart.csv",
+        "kita.csv",
+        "kita.csv:2:17: Fehler[V106]",
+    ),
+    (
+        "schulen_bad_school_year.csv",
+        "schulen.csv",
+        "schulen.csv:2:1: Fehler[V202]",
+    ),
+    (
+        "schulen_bare_year.csv",
+        "schulen.csv",
+        "schulen.csv:3:1: Fehler[V203]",
+    ),
+    (
+        "schulen_unknown_schulform.csv",
+        "schulen.csv",
+        "schulen.csv:4:32: Fehler[V106]",
+    ),
+    (
+        "schulen_school_in_two_areas.csv",
+        "schulen.csv",
+        "schulen.csv:14:1: Fehler[V310]",
+    ),
+    (
+        "schulen_ambiguous_thousands.csv",
+        "schulen.csv",
+        "schulen.csv:5:47: Fehler[V103]",
+    ),
+    (
+        "einrichtungen_cp1252_negative_count.csv",
+        "einrichtungen.csv",
+        "einrichtungen.csv:3:38: Fehler[V102]",
+    ),
+    (
+        "einrichtungen_cp1252_ambiguous_number.csv",
+        "einrichtungen.csv",
+        "einrichtungen.csv:2:45: Fehler[V103]",
+    ),
+    (
+        "einrichtungen_cp1252_not_a_number.csv",
+        "einrichtungen.csv",
+        "einrichtungen.csv:4:37: Fehler[V101]",
+    ),
+    (
+        "einrichtungen_cp1252_unknown_area.csv",
+        "einrichtungen.csv",
+        "einrichtungen.csv:5:32: Fehler[V301]",
+    ),
+];
+
+#[test]
+fn mini_project_is_valid() {
+    let p = TestProject::from_fixture("mini");
+    p.run(&["validate"])
+        .exit(0)
+        .no_panic()
+        .stderr_has("Keine Probleme gefunden.");
+}
+
+#[test]
+fn every_broken_fixture_is_reported_at_its_place() {
+    let mut failures = Vec::new();
+    for (name, target, expected) in CASES {
+        let p = TestProject::from_fixture("mini");
+        let bytes = std::fs::read(fixture(&format!("broken/{name}"))).expect("fixture");
+        p.write(target, &bytes);
+        let before = p.snapshot();
+        let run = p.run(&["validate"]);
+        let warning_only = expected.contains("Warnung[");
+        let want_exit = if warning_only { 0 } else { 1 };
+        if !run.stderr.lines().any(|l| l.starts_with(expected))
+            || run.code != want_exit
+            || run.stderr.contains("panicked")
+        {
+            failures.push(format!(
+                "{name}: want `{expected}` and exit {want_exit}, got exit {}\n{}",
+                run.code, run.stderr
+            ));
+        }
+        if p.snapshot() != before {
+            failures.push(format!("{name}: validate changed files in the project"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let p = TestProject::from_fixture("mini");
+    p.write(
+        "bevoelkerung.csv",
+        std::fs::read(fixture("broken/bevoelkerung_negative_count.csv")).unwrap(),
+    );
+    p.write(
+        "schulen.csv",
+        std::fs::read(fixture("broken/schulen_unknown_schulform.csv")).unwrap(),
+    );
+    let run = p.run(&["validate"]);
+    run.exit(1)
+        .stderr_has("bevoelkerung.csv:3:19: Fehler[V102]")
+        .stderr_has("schulen.csv:4:32: Fehler[V106]")
+        .stderr_has("2 Fehler in 2 Dateien.");
+}
+
+#[test]
+fn hints_say_what_to_do() {
+    let p = TestProject::from_fixture("mini");
+    p.write(
+        "schulen.csv",
+        std::fs::read(fixture("broken/schulen_unknown_schulform.csv")).unwrap(),
+    );
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Meinten Sie „gymnasium“?")
+        .stderr_has("[quellen.schulen.werte.schulform]");
+    let p = TestProject::from_fixture("mini");
+    p.write(
+        "bevoelkerung.csv",
+        std::fs::read(fixture(
+            "broken/bevoelkerung_windows1252_in_utf8_source.csv",
+        ))
+        .unwrap(),
+    );
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("kodierung = \"windows-1252\"")
+        .stderr_has("„ü“");
+}
+
+#[test]
+fn json_diagnostics_on_stdout() {
+    let p = TestProject::from_fixture("mini");
+    p.write(
+        "bevoelkerung.csv",
+        std::fs::read(fixture("broken/bevoelkerung_negative_count.csv")).unwrap(),
+    );
+    let run = p.run(&["validate", "--format", "json"]);
+    run.exit(1);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["errors"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "V102");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["location"]["line"], 3);
+    assert_eq!(d["location"]["column"], 19);
+    assert!(
+        run.stderr.is_empty(),
+        "JSON mode keeps stderr quiet: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn many_errors_are_capped_with_a_count() {
+    let p = TestProject::from_fixture("mini");
+    let mut text = String::from("zeit;gebiet;alter;geschlecht;einwohner;nichtdeutsch\n");
+    for i in 0..60 {
+        text.push_str(&format!("31.12.2022;01;{i};m;-1;0\n"));
+    }
+    p.write("bevoelkerung.csv", text);
+    let run = p.run(&["validate"]);
+    run.exit(1).stderr_has("insgesamt 60 Fälle von V102");
+    assert_eq!(run.stderr.matches("Fehler[V102] negative").count(), 25);
+}
+
+#[test]
+fn oversized_file_is_refused_before_reading() {
+    let p = TestProject::from_fixture("mini");
+    let f = std::fs::File::create(p.path().join("bevoelkerung.csv")).unwrap();
+    // a sparse file: costs no disk space
+    f.set_len((1 << 30) + 1).unwrap();
+    p.run(&["validate"])
+        .exit(1)
+        .no_panic()
+        .stderr_has("bevoelkerung.csv: Fehler[V001]");
+}
+
+mod xlsx {
+    //! XLSX sources: the workbooks are generated here so that each holds one defect.
+    use crate::util::TestProject;
+    use rust_xlsxwriter::Workbook;
+
+    const SOURCE: &str = r#"
+[quellen.abgaenger]
+tabelle = "abgaenger"
+datei = "abgaenger.xlsx"
+format = "xlsx"
+blatt = "Abgänger"
+start = "A3"
+zeit = { art = "schuljahr" }
+
+[quellen.abgaenger.spalten]
+zeit = "Schuljahr"
+gebiet = "Stadtteil"
+schulform = "Schulform"
+abschlussart = "Abschluss"
+anzahl = "Anzahl"
+
+[quellen.abgaenger.werte.abschlussart]
+"ohne Hauptschulabschluss" = "ohne_hsa"
+"Hauptschulabschluss" = "hsa"
+"#;
+
+    /// A workbook with a title in A1, the header in row 3 and `rows` below.
+    fn workbook(sheet: &str, rows: &[(&str, &str, &str, &str, f64)]) -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet).unwrap();
+        ws.write_string(0, 0, "Abgänger nach Abschlussart").unwrap();
+        for (c, h) in ["Schuljahr", "Stadtteil", "Schulform", "Abschluss", "Anzahl"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(2, c as u16, *h).unwrap();
+        }
+        for (i, (sj, st, sf, ab, n)) in rows.iter().enumerate() {
+            let r = 3 + i as u32;
+            ws.write_string(r, 0, *sj).unwrap();
+            ws.write_string(r, 1, *st).unwrap();
+            ws.write_string(r, 2, *sf).unwrap();
+            ws.write_string(r, 3, *ab).unwrap();
+            ws.write_number(r, 4, *n).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn project(bytes: Vec<u8>) -> TestProject {
+        let p = TestProject::from_fixture("mini");
+        let cfg = p.read("bildungsmonitor.toml") + SOURCE;
+        p.write("bildungsmonitor.toml", cfg);
+        p.write("abgaenger.xlsx", bytes);
+        p
+    }
+
+    const GOOD: [(&str, &str, &str, &str, f64); 2] = [
+        (
+            "2023/24",
+            "01",
+            "gymnasium",
+            "ohne Hauptschulabschluss",
+            3.0,
+        ),
+        ("2023/24", "01", "gymnasium", "Hauptschulabschluss", 7.0),
+    ];
+
+    #[test]
+    fn valid_sheet_passes() {
+        project(workbook("Abgänger", &GOOD))
+            .run(&["validate"])
+            .exit(0)
+            .stderr_has("abgaenger");
+    }
+
+    #[test]
+    fn negative_count_names_the_cell() {
+        let rows = [
+            GOOD[0],
+            ("2023/24", "01", "gymnasium", "Hauptschulabschluss", -4.0),
+        ];
+        project(workbook("Abgänger", &rows))
+            .run(&["validate"])
+            .exit(1)
+            .stderr_has("abgaenger.xlsx:Abgänger!E5: Fehler[V102]");
+    }
+
+    #[test]
+    fn bad_school_year_names_the_cell() {
+        let rows = [("2023-2025", "01", "gymnasium", "Hauptschulabschluss", 4.0)];
+        project(workbook("Abgänger", &rows))
+            .run(&["validate"])
+            .exit(1)
+            .stderr_has("abgaenger.xlsx:Abgänger!A4: Fehler[V202]");
+    }
+
+    #[test]
+    fn unknown_code_names_the_cell() {
+        let rows = [("2023/24", "01", "gymnasium", "Abitur", 4.0)];
+        project(workbook("Abgänger", &rows))
+            .run(&["validate"])
+            .exit(1)
+            .stderr_has("abgaenger.xlsx:Abgänger!D4: Fehler[V106]");
+    }
+
+    #[test]
+    fn unknown_area_names_the_cell() {
+        let rows = [("2023/24", "09", "gymnasium", "Hauptschulabschluss", 4.0)];
+        project(workbook("Abgänger", &rows))
+            .run(&["validate"])
+            .exit(1)
+            .stderr_has("abgaenger.xlsx:Abgänger!B4: Fehler[V301]");
+    }
+
+    #[test]
+    fn missing_sheet_lists_the_sheets() {
+        project(workbook("Tabelle1", &GOOD))
+            .run(&["validate"])
+            .exit(1)
+            .stderr_has("abgaenger.xlsx: Fehler[V009] Blatt „Abgänger“ nicht gefunden")
+            .stderr_has("Vorhandene Blätter: Tabelle1.");
+    }
+
+    #[test]
+    fn csv_renamed_to_xlsx_is_refused() {
+        project(b"Schuljahr;Stadtteil\n2023/24;01\n".to_vec())
+            .run(&["validate"])
+            .exit(1)
+            .no_panic()
+            .stderr_has("abgaenger.xlsx: Fehler[V009]");
+    }
+
+    #[test]
+    fn zip_bomb_is_refused_before_decompression() {
+        use std::io::Write;
+        // One member of 300 MiB of zeros: a few hundred KiB packed.
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+            let chunk = vec![0u8; 1 << 20];
+            for _ in 0..300 {
+                z.write_all(&chunk).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        assert!(bytes.len() < 2 << 20, "the bomb is small: {}", bytes.len());
+        project(bytes)
+            .run(&["validate"])
+            .exit(1)
+            .no_panic()
+            .stderr_has("abgaenger.xlsx: Fehler[V010]");
+    }
+}
