@@ -7,8 +7,12 @@ mod util;
 mod cli;
 /// Configuration errors with file:line:column.
 mod config;
+/// The docs describe every code, field, key and option.
+mod docs;
 /// Real export layouts read by configuration only (GENESIS, ffcsv, Konstanz, KISS-MD).
 mod formats;
+/// Random and mutated inputs never panic.
+mod fuzz;
 /// `sample` reproduces `data-samples/`; `init` creates a working project.
 mod sample;
 /// One test per broken input: code, location, exit status, no panic, nothing written.
