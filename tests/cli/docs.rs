@@ -96,54 +96,6 @@ fn every_config_key_is_in_config_md() {
     }
     assert!(
         missing.is_empty(),
-        "codes without a section in docs/errors.md: {missing:?}"
-    );
-}
-
-#[test]
-fn every_table_field_is_in_data_format_md() {
-    let doc = read("docs/data-format.md");
-    for s in bildungsmonitor::schema::all() {
-        let start = doc
-            .find(&format!("### {} ", s.id))
-            .unwrap_or_else(|| panic!("section for {}", s.id));
-        let rest = &doc[start + 4..];
-        let section = &rest[..rest
-            .find("\n### ")
-            .or_else(|| rest.find("\n## "))
-            .unwrap_or(rest.len())];
-        for f in s.fields {
-            assert!(
-                section.contains(&format!("| `{}` |", f.name)),
-                "{}.{} not documented",
-                s.id,
-                f.name
-            );
-        }
-    }
-}
-
-#[test]
-fn every_config_key_is_in_config_md() {
-    let doc = read("docs/config.md");
-    let src = read("src/project/config.rs");
-    let mut missing = Vec::new();
-    for line in src.lines() {
-        let l = line.trim();
-        if let Some(rest) = l.strip_prefix("pub ") {
-            if let Some((name, _)) = rest.split_once(':') {
-                if name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                    && !doc.contains(&format!("`{name}`"))
-                    && !doc.contains(&format!("`[{name}]`"))
-                    && !doc.contains(&format!("`[{name}."))
-                {
-                    missing.push(name.to_string());
-                }
-            }
-        }
-    }
-    assert!(
-        missing.is_empty(),
         "keys not in docs/config.md: {missing:?}"
     );
 }
