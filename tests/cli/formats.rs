@@ -72,3 +72,62 @@ fn kissmd_table() {
     assert_eq!(v["quellen"][0]["zeilen"], 30);
     assert_eq!(v["quellen"][0]["uebersprungen"], 2);
 }
+
+/// Writes the mini population as Parquet, optionally with one negative count.
+fn population_parquet(p: &TestProject, negative_at: Option<usize>) {
+    use polars::prelude::*;
+    let text = p.read("bevoelkerung.csv");
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').collect())
+        .collect();
+    let col = |i: usize| rows.iter().map(|r| r[i].to_string()).collect::<Vec<_>>();
+    let mut einwohner: Vec<i64> = rows.iter().map(|r| r[4].parse().unwrap()).collect();
+    if let Some(i) = negative_at {
+        einwohner[i] = -7;
+    }
+    let alter: Vec<i64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
+    let mut df = df!(
+        "zeit" => col(0),
+        "gebiet" => col(1),
+        "alter" => alter,
+        "geschlecht" => col(3),
+        "einwohner" => einwohner,
+    )
+    .unwrap();
+    let f = std::fs::File::create(p.path().join("bevoelkerung.parquet")).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+    let cfg = p.read("bildungsmonitor.toml").replace(
+        "datei = \"bevoelkerung.csv\"",
+        "datei = \"bevoelkerung.parquet\"\nformat = \"parquet\"",
+    );
+    p.write("bildungsmonitor.toml", cfg);
+}
+
+#[test]
+fn parquet_source() {
+    let p = TestProject::from_fixture("mini");
+    population_parquet(&p, None);
+    let r = p.run(&["validate", "--format", "json"]);
+    r.exit(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let q = v["quellen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "bevoelkerung")
+        .unwrap()
+        .clone();
+    assert_eq!(q["zeilen"], 48);
+}
+
+#[test]
+fn parquet_errors_name_row_and_column() {
+    let p = TestProject::from_fixture("mini");
+    population_parquet(&p, Some(2));
+    // data row 3, column 5 (einwohner)
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("bevoelkerung.parquet:3:5: Fehler[V102]");
+}
