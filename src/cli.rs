@@ -37,7 +37,7 @@ pub struct GlobalArgs {
         env = "BILDUNGSMONITOR_CONFIG"
     )]
     pub config: PathBuf,
-    /// Ausgabeform: `human` (Text auf stderr) oder `json` (Maschinenlesbar auf stdout).
+    /// Ausgabeform: `human` (Text), `json`, `csv` (indicators) oder `markdown` (catalogue); Daten auf stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
     /// Farbige Ausgabe; `auto` beachtet NO_COLOR und ob ein Terminal angeschlossen ist.
@@ -58,6 +58,10 @@ pub enum OutputFormat {
     Human,
     /// JSON auf stdout (für Skripte und CI).
     Json,
+    /// CSV auf stdout (Semikolon, Dezimalkomma; nur `indicators`).
+    Csv,
+    /// Markdown auf stdout (nur `catalogue`).
+    Markdown,
 }
 
 /// When to use colour.
@@ -76,6 +80,10 @@ pub enum ColorChoice {
 pub enum Command {
     /// Projekt und Daten prüfen: Konfiguration, Dateien, Spalten, Werte, Plausibilität.
     Validate(ValidateArgs),
+    /// Kennzahlen berechnen und als Tabelle ausgeben (Stadtteile, Sozialräume, Stadt).
+    Indicators(IndicatorsArgs),
+    /// Den Indikatorenkatalog ausgeben (Definitionen, Formeln, Einheiten).
+    Catalogue(CatalogueArgs),
     /// Ein neues Projekt mit kommentierter Konfiguration und Beispieldaten anlegen.
     Init(InitArgs),
     /// Synthetische Beispieldaten einer Stadt erzeugen (deterministisch).
@@ -89,6 +97,38 @@ pub enum Command {
 /// `validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {}
+
+/// `indicators`.
+#[derive(Debug, Args)]
+pub struct IndicatorsArgs {
+    /// Nur diese Kennzahl(en), z. B. `--indicator FK01 --indicator UE01`.
+    #[arg(long = "indicator", value_name = "ID")]
+    pub indicator: Vec<String>,
+    /// Nur diese(r) Stadtteil(e) (Nr.), dazu Sozialraum und Stadt zum Vergleich.
+    #[arg(long = "stadtteil", value_name = "NR")]
+    pub stadtteil: Vec<String>,
+    /// Nur dieser Zeitpunkt: `2025`, `2025/26`, `2026-10` (Monat) oder `01.03.2026`.
+    #[arg(long, value_name = "ZEIT")]
+    pub period: Option<String>,
+    /// Nur diese Ebene.
+    #[arg(long, value_enum, value_name = "EBENE")]
+    pub ebene: Option<EbeneArg>,
+}
+
+/// Spatial level on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EbeneArg {
+    /// Stadtteile.
+    Stadtteil,
+    /// Sozialräume.
+    Sozialraum,
+    /// Gesamtstadt.
+    Stadt,
+}
+
+/// `catalogue`.
+#[derive(Debug, Args)]
+pub struct CatalogueArgs {}
 
 /// `init`.
 #[derive(Debug, Args)]

@@ -142,6 +142,23 @@ impl Period {
         }
     }
 
+    /// Parses a [`Period::key`] back, given the kind label (`Stichtag`, `Schuljahr` …).
+    pub fn from_key(kind: &str, key: &str) -> Option<Period> {
+        match kind {
+            "Stichtag" => Date::parse(key).map(Period::Stichtag),
+            "Schuljahr" => key.get(..4)?.parse().ok().map(Period::Schuljahr),
+            "Kalenderjahr" => key.parse().ok().map(Period::Kalenderjahr),
+            "Monat" => {
+                let (y, m) = key.split_once('-')?;
+                Some(Period::Monat {
+                    year: y.parse().ok()?,
+                    month: m.parse().ok()?,
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Machine key used in exports and on the command line: `2025-12-31`, `2025/26`, `2025`, `2026-10`.
     pub fn key(self) -> String {
         match self {

@@ -1,12 +1,14 @@
 //! bildungsmonitor: kommunales Bildungsmonitoring from municipal statistics to accessible,
 //! reproducible reports. `docs/architecture.md` describes the pipeline and the modules.
 
+pub mod catalogue;
 pub mod cli;
 pub mod commands;
 pub mod diag;
 pub mod domain;
 pub mod exit;
 pub mod format;
+pub mod indicators;
 pub mod ingest;
 pub mod output;
 pub mod project;
@@ -24,6 +26,8 @@ pub fn run(cli: Cli) -> ExitStatus {
     let printer = Printer::new(g.format, g.color, g.verbose, g.quiet);
     let result = match &cli.command {
         Command::Validate(a) => commands::validate::run(a, &g.config, &printer),
+        Command::Indicators(a) => commands::indicators::run(a, &g.config, &printer),
+        Command::Catalogue(_) => commands::catalogue::run(&g.config, &printer),
         Command::Init(a) => commands::init::run(a, &printer),
         Command::Sample(a) => commands::sample::run(a, &printer),
         Command::Completions(a) => commands::completions::completions(a.shell, &printer),

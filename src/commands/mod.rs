@@ -1,6 +1,8 @@
 //! One `run` per subcommand; the glue between the CLI and the pipeline stages.
 
+pub mod catalogue;
 pub mod completions;
+pub mod indicators;
 pub mod init;
 pub mod sample;
 pub mod validate;
@@ -19,6 +21,28 @@ pub(crate) fn load_project(
     match project::load(config) {
         Ok(ok) => Ok(ok),
         Err(diags) => {
+            report_problems(printer, &diags);
+            Err(ExitStatus::DataProblems)
+        }
+    }
+}
+
+/// Loads the project and all data; prints problems; refuses to go on while an error remains.
+pub(crate) fn load_data(
+    config: &Path,
+    printer: &Printer,
+) -> Result<(Project, crate::ingest::Dataset), ExitStatus> {
+    let (project, mut diags) = load_project(config, printer)?;
+    let (data, data_diags) = crate::ingest::load(&project);
+    diags.extend(data_diags);
+    match data {
+        Some(d) if !diags.has_errors() => {
+            if !diags.is_empty() && printer.format == crate::cli::OutputFormat::Human {
+                printer.diagnostics(&diags);
+            }
+            Ok((project, d))
+        }
+        _ => {
             report_problems(printer, &diags);
             Err(ExitStatus::DataProblems)
         }

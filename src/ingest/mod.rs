@@ -33,6 +33,13 @@ pub struct Dataset {
     pub sources: Vec<SourceSummary>,
 }
 
+impl Dataset {
+    /// The period of a frame row, from its `zeitart` and `zeit` columns.
+    pub fn period(&self, kind: &str, key: &str) -> Option<Period> {
+        Period::from_key(kind, key)
+    }
+}
+
 /// What one source contributed.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SourceSummary {

@@ -23,6 +23,9 @@ pub struct ConfigFile {
     /// `[berichte.<id>]`: report modules.
     #[serde(default)]
     pub berichte: BTreeMap<Spanned<String>, BerichtConfig>,
+    /// `[indikatoren.<ID>]`: own indicators or overrides of the built-in catalogue.
+    #[serde(default)]
+    pub indikatoren: BTreeMap<String, crate::catalogue::Definition>,
 }
 
 /// `[projekt]`.

@@ -42,6 +42,8 @@ pub struct Project {
     pub quellen: Vec<Quelle>,
     /// Report modules.
     pub berichte: Vec<Bericht>,
+    /// The indicator catalogue (built-in plus the project's own).
+    pub katalog: crate::catalogue::Catalogue,
 }
 
 /// Disclosure settings.
@@ -385,6 +387,32 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
         .filter_map(|(name, q)| resolve_source(ctx, name, q, diags))
         .collect();
 
+    let katalog = crate::catalogue::Catalogue::with_project(&raw.indikatoren);
+    for i in katalog.indicators.iter().filter(|i| i.projekt) {
+        let at = ctx.at_offset(
+            ctx.text
+                .find(&format!("[indikatoren.{}", i.id))
+                .unwrap_or(0),
+        );
+        diags.extend(crate::catalogue::check(&i.id, &i.def, &at));
+    }
+    for b in raw.berichte.values() {
+        for id in &b.indikatoren {
+            if katalog.get(id.get_ref()).is_none() {
+                let mut d = Diagnostic::error(
+                    "C011",
+                    ctx.at(id),
+                    format!("unbekannte Kennzahl „{}“", id.get_ref()),
+                );
+                if let Some(s) = did_you_mean(id.get_ref(), katalog.ids()) {
+                    d = d.hint(format!("Meinten Sie „{s}“?"));
+                }
+                diags.push(d.hint(
+                    "Die Kennungen listet `bildungsmonitor catalogue` (docs/indicators.md).",
+                ));
+            }
+        }
+    }
     let berichte = raw
         .berichte
         .iter()
@@ -408,6 +436,7 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
         geheimhaltung,
         quellen,
         berichte,
+        katalog,
     })
 }
 

@@ -13,6 +13,8 @@ mod docs;
 mod formats;
 /// Random and mutated inputs never panic.
 mod fuzz;
+/// Indicator values against hand computation.
+mod indicators;
 /// `sample` reproduces `data-samples/`; `init` creates a working project.
 mod sample;
 /// One test per broken input: code, location, exit status, no panic, nothing written.

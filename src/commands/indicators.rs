@@ -1,0 +1,293 @@
+//! `bildungsmonitor indicators`: compute and print the indicator table.
+
+use super::load_data;
+use crate::catalogue::Einheit;
+use crate::cli::{EbeneArg, IndicatorsArgs, OutputFormat};
+use crate::exit::ExitStatus;
+use crate::format;
+use crate::indicators::{self, Auswahl, Ebene, Kennzahl};
+use crate::output::printer::Printer;
+use anyhow::bail;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Validates, computes and prints.
+pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    if printer.format == OutputFormat::Markdown {
+        bail!(
+            "--format markdown gibt es nur für `catalogue`; für Kennzahlen human, csv oder json wählen"
+        );
+    }
+    let (project, data) = match load_data(config, printer) {
+        Ok(x) => x,
+        Err(status) => return Ok(status),
+    };
+    for id in &args.indicator {
+        if project.katalog.get(id).is_none() {
+            let hint = crate::suggest::did_you_mean(id, project.katalog.ids())
+                .map(|s| format!(" Meinten Sie „{s}“?"))
+                .unwrap_or_default();
+            bail!(
+                "unbekannte Kennzahl „{id}“.{hint} Die Kennungen zeigt `bildungsmonitor catalogue`."
+            );
+        }
+    }
+    for nr in &args.stadtteil {
+        if project.gebiete.by_nr(nr).is_none() {
+            let hint = crate::suggest::did_you_mean(
+                nr,
+                project.gebiete.stadtteile.iter().map(|s| s.nr.as_str()),
+            )
+            .map(|s| format!(" Meinten Sie „{s}“?"))
+            .unwrap_or_default();
+            bail!("unbekannter Stadtteil „{nr}“.{hint}");
+        }
+    }
+    let auswahl = Auswahl {
+        indikatoren: args.indicator.clone(),
+    };
+    let mut table = indicators::compute(&project, &data, &auswahl)?;
+    let srs: Vec<String> = args
+        .stadtteil
+        .iter()
+        .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.sozialraum.clone()))
+        .collect();
+    table.zeilen.retain(|k| {
+        let area_ok = args.stadtteil.is_empty()
+            || match k.ebene {
+                Ebene::Stadtteil => args.stadtteil.contains(&k.gebiet),
+                Ebene::Sozialraum => srs.contains(&k.gebiet),
+                Ebene::Stadt => true,
+            };
+        let level_ok = args.ebene.is_none_or(|e| {
+            matches!(
+                (e, k.ebene),
+                (EbeneArg::Stadtteil, Ebene::Stadtteil)
+                    | (EbeneArg::Sozialraum, Ebene::Sozialraum)
+                    | (EbeneArg::Stadt, Ebene::Stadt)
+            )
+        });
+        let period_ok = args
+            .period
+            .as_deref()
+            .is_none_or(|p| period_matches(k.zeit, p));
+        area_ok && level_ok && period_ok
+    });
+    if let Some(p) = &args.period
+        && table.zeilen.is_empty()
+    {
+        bail!(
+            "für den Zeitpunkt „{p}“ gibt es keine Werte; Zeitpunkte als 2025, 2025/26, 2026-10 oder 01.03.2026 angeben"
+        );
+    }
+    let unit = |id: &str| {
+        project
+            .katalog
+            .get(id)
+            .map_or(Einheit::Anzahl, |i| i.def.einheit)
+    };
+    match printer.format {
+        OutputFormat::Json => printer.json(&serde_json::json!({
+            "version": 1,
+            "hinweis": "Werte vor der Geheimhaltung (interne Arbeitstabelle)",
+            "kennzahlen": table.zeilen,
+            "hinweise": table.hinweise,
+        })),
+        OutputFormat::Csv => printer.raw_stdout(csv(&table.zeilen, unit).as_bytes())?,
+        _ => {
+            printer.raw_stdout(human(&table.zeilen, unit).as_bytes())?;
+            for h in &table.hinweise {
+                printer.info(&format!("Hinweis: {h}"));
+            }
+            let n = table.zeilen.len();
+            printer.info(&format!(
+                "{} {}.",
+                format::integer(n as i64),
+                if n == 1 { "Wert" } else { "Werte" }
+            ));
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `2025` matches every yearly period of 2025; other forms match the key or the German text.
+pub(crate) fn period_matches(p: crate::domain::Period, arg: &str) -> bool {
+    let arg = arg.trim();
+    if p.key() == arg || p.to_string() == arg {
+        return true;
+    }
+    if arg.len() == 4 && arg.bytes().all(|b| b.is_ascii_digit()) {
+        return !matches!(p, crate::domain::Period::Monat { .. }) && p.year().to_string() == arg;
+    }
+    crate::domain::Date::parse(arg).is_some_and(|d| p == crate::domain::Period::Stichtag(d))
+}
+
+/// A value in the indicator's unit, German format.
+pub(crate) fn fmt_value(v: f64, unit: Einheit) -> String {
+    match unit {
+        Einheit::Prozent => format::percent(v, 1),
+        Einheit::Anzahl => format::decimal(v, 0),
+        Einheit::Index => format::decimal(v, 1),
+        Einheit::Verhaeltnis => format!("1 : {}", format::decimal(v, 1)),
+    }
+}
+
+fn fmt_change(k: &Kennzahl, unit: Einheit) -> String {
+    let Some(d) = k.veraenderung else {
+        return String::new();
+    };
+    let sign = if d > 0.0 { "+" } else { "" };
+    match unit {
+        Einheit::Prozent => format!("{sign}{} %-Pkt.", format::decimal(d, 1)),
+        Einheit::Verhaeltnis => format!("{sign}{}", format::decimal(d, 1)),
+        _ => match k.veraenderung_prozent {
+            Some(p) => format!(
+                "{sign}{} ({}{} %)",
+                format::decimal(d, if unit == Einheit::Index { 1 } else { 0 }),
+                if p > 0.0 { "+" } else { "" },
+                format::decimal(p, 1)
+            ),
+            None => format!("{sign}{}", format::decimal(d, 0)),
+        },
+    }
+}
+
+fn ebene_label(e: Ebene) -> &'static str {
+    match e {
+        Ebene::Stadtteil => "Stadtteil",
+        Ebene::Sozialraum => "Sozialraum",
+        Ebene::Stadt => "Stadt",
+    }
+}
+
+fn human(rows: &[Kennzahl], unit: impl Fn(&str) -> Einheit) -> String {
+    let header = [
+        "Kennzahl",
+        "Zeitpunkt",
+        "Ebene",
+        "Gebiet",
+        "Gruppe",
+        "Wert",
+        "Veränderung",
+        "Zähler",
+        "Nenner",
+        "Rang",
+    ];
+    let mut table: Vec<[String; 10]> = vec![header.map(str::to_string)];
+    for k in rows {
+        let u = unit(&k.indikator);
+        let count = |x: Option<f64>| {
+            x.map(|v| format::decimal(v, if v.fract() == 0.0 { 0 } else { 1 }))
+                .unwrap_or_default()
+        };
+        table.push([
+            k.indikator.clone(),
+            k.zeit.to_string(),
+            ebene_label(k.ebene).to_string(),
+            if k.ebene == Ebene::Stadt {
+                k.name.clone()
+            } else {
+                format!("{} {}", k.gebiet, k.name)
+            },
+            k.gruppe.clone().unwrap_or_default(),
+            k.wert
+                .map(|v| fmt_value(v, u))
+                .unwrap_or_else(|| k.luecke.map_or("", |l| l.symbol()).to_string()),
+            fmt_change(k, u),
+            count(k.zaehler),
+            count(k.nenner),
+            k.rang.map(|r| r.to_string()).unwrap_or_default(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..10)
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in &table {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            let pad = widths[c] - cell.chars().count();
+            // numbers right-aligned, text left-aligned
+            if c >= 5 {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            }
+            line.push_str("  ");
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
+
+fn csv(rows: &[Kennzahl], unit: impl Fn(&str) -> Einheit) -> String {
+    let num = |v: Option<f64>, digits: usize| {
+        v.map(|x| format!("{x:.digits$}").replace('.', ","))
+            .unwrap_or_default()
+    };
+    let mut out = String::from(
+        "indikator;zeit;ebene;gebiet;name;gruppe;wert;zaehler;nenner;luecke;veraenderung;veraenderung_prozent;abweichung_stadt;rang\n",
+    );
+    for k in rows {
+        let digits = if unit(&k.indikator) == Einheit::Anzahl {
+            0
+        } else {
+            1
+        };
+        let _ = writeln!(
+            out,
+            "{};{};{};{};{};{};{};{};{};{};{};{};{};{}",
+            k.indikator,
+            k.zeit.key(),
+            ebene_label(k.ebene),
+            k.gebiet,
+            csv_text(&k.name),
+            csv_text(k.gruppe.as_deref().unwrap_or("")),
+            num(k.wert, digits),
+            num(
+                k.zaehler,
+                if k.zaehler.is_some_and(|v| v.fract() != 0.0) {
+                    1
+                } else {
+                    0
+                }
+            ),
+            num(
+                k.nenner,
+                if k.nenner.is_some_and(|v| v.fract() != 0.0) {
+                    1
+                } else {
+                    0
+                }
+            ),
+            k.luecke.map_or("", |l| l.symbol()),
+            num(k.veraenderung, digits),
+            num(k.veraenderung_prozent, 1),
+            num(k.abweichung_stadt, digits),
+            k.rang.map(|r| r.to_string()).unwrap_or_default(),
+        );
+    }
+    out
+}
+
+/// Quotes a text field when needed and neutralises formula starts (`=`, `+`, `-`, `@`).
+pub(crate) fn csv_text(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}

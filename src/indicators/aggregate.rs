@@ -1,0 +1,245 @@
+//! Filtering and summing one numerator or denominator with polars (lazy): the catalogue's
+//! filter becomes an expression, the breakdown a grouping column, weights and factors a
+//! multiplier; the result is one sum per period, Stadtteil, group (and age).
+
+use super::Luecke;
+use crate::catalogue::{Aufschluesselung, FilterValue, Teil, parse_filter_value};
+use crate::domain::Period;
+use crate::ingest::Dataset;
+use crate::schema::{self, FieldType};
+use anyhow::Result;
+use polars::prelude::*;
+use std::collections::BTreeMap;
+
+/// Sums of one cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sums {
+    /// Sum of the present values (weighted).
+    pub sum: f64,
+    /// Source rows whose value is a symbol (`.`, `x` …) or not delivered.
+    pub missing: u64,
+    /// Rows that contributed.
+    pub rows: u64,
+    /// Rows whose measure was not delivered at all (absent optional column).
+    pub absent: u64,
+}
+
+impl Sums {
+    /// No rows at all.
+    pub const MISSING: Sums = Sums {
+        sum: 0.0,
+        missing: 0,
+        rows: 0,
+        absent: 0,
+    };
+
+    /// Adds two cells.
+    pub fn plus(self, o: Sums) -> Sums {
+        Sums {
+            sum: self.sum + o.sum,
+            missing: self.missing + o.missing,
+            rows: self.rows + o.rows,
+            absent: self.absent + o.absent,
+        }
+    }
+
+    /// The total, or why there is none.
+    pub fn total(self) -> std::result::Result<f64, Luecke> {
+        if self.rows == 0 || self.absent == self.rows {
+            Err(Luecke::KeineDaten)
+        } else if self.missing > 0 || self.absent > 0 {
+            Err(Luecke::Unvollstaendig)
+        } else {
+            Ok(self.sum)
+        }
+    }
+}
+
+/// Key of a sum.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Key {
+    /// Period.
+    pub zeit: Period,
+    /// Stadtteil nr.
+    pub gebiet: String,
+    /// Breakdown value.
+    pub gruppe: Option<String>,
+    /// Age (Quotensumme only).
+    pub alter: Option<i64>,
+}
+
+/// Sums of `teil` per period, Stadtteil, group (and age).
+pub fn sums(
+    data: &Dataset,
+    teil: &Teil,
+    breakdown: Option<&Aufschluesselung>,
+    by_age: bool,
+) -> Result<BTreeMap<Key, Sums>> {
+    let mut out = BTreeMap::new();
+    let Some(df) = data.tables.get(&teil.tabelle) else {
+        return Ok(out);
+    };
+    let s = schema::schema(teil.tabelle);
+    let mut lf = df.clone().lazy();
+
+    // Filters from the definition.
+    for (field, values) in &teil.filter {
+        let Some(f) = s.field(field) else { continue };
+        lf = lf.filter(filter_expr(field, f.ty, values));
+    }
+    // Total rows: a code field with `insgesamt` that the definition does not mention is read
+    // from its `insgesamt` rows where the table has them, otherwise from the parts.
+    for f in s.fields {
+        let FieldType::Code(codes) = f.ty else {
+            continue;
+        };
+        if !codes.contains(&"insgesamt")
+            || teil.filter.contains_key(f.name)
+            || breakdown.is_some_and(|b| b.feld == f.name)
+        {
+            continue;
+        }
+        let has_totals = df
+            .column(f.name)
+            .ok()
+            .and_then(|c| {
+                c.str()
+                    .ok()
+                    .map(|ca| ca.iter().any(|v| v == Some("insgesamt")))
+            })
+            .unwrap_or(false);
+        lf = if has_totals {
+            lf.filter(col(f.name).eq(lit("insgesamt")))
+        } else {
+            lf.filter(col(f.name).neq(lit("insgesamt")).or(col(f.name).is_null()))
+        };
+    }
+    // Grouping column.
+    let group = match breakdown {
+        None => lit(NULL).cast(DataType::String),
+        Some(b) => {
+            let f = anyhow::Context::context(s.field(&b.feld), "Aufschlüsselungsfeld")?;
+            if b.gruppen.is_empty() {
+                col(&b.feld).cast(DataType::String)
+            } else {
+                let mut e = lit(NULL).cast(DataType::String);
+                for (label, v) in b.gruppen.iter().rev() {
+                    e = when(filter_expr(&b.feld, f.ty, std::slice::from_ref(v)))
+                        .then(lit(label.clone()))
+                        .otherwise(e);
+                }
+                e
+            }
+        }
+    };
+    // Weights per age (Konstanz: age 6 counts half).
+    let mut weight = lit(1.0);
+    for (age, w) in teil.gewichte.iter().rev() {
+        if let Ok(a) = age.parse::<i64>() {
+            weight = when(col("alter").eq(lit(a)))
+                .then(lit(*w))
+                .otherwise(weight);
+        }
+    }
+    let grund = format!("{}_grund", teil.wert);
+    let value = col(&teil.wert).cast(DataType::Float64) * weight * lit(teil.faktor);
+    let mut keys = vec![
+        col("zeit"),
+        col("zeitart"),
+        col("gebiet"),
+        group.alias("gruppe"),
+    ];
+    if by_age {
+        keys.push(col("alter"));
+    } else {
+        keys.push(lit(NULL).cast(DataType::Int64).alias("alter"));
+    }
+    let agg = lf.group_by(keys).agg([
+        value.sum().alias("summe"),
+        col(&teil.wert)
+            .is_null()
+            .and(col(&grund).is_not_null())
+            .cast(DataType::UInt64)
+            .sum()
+            .alias("fehlend"),
+        col(&teil.wert)
+            .is_null()
+            .and(col(&grund).is_null())
+            .cast(DataType::UInt64)
+            .sum()
+            .alias("ohne"),
+        len().cast(DataType::UInt64).alias("zeilen"),
+    ]);
+    let res = anyhow::Context::context(agg.collect(), "Kennzahlen: polars-Auswertung")?;
+    let zeit = res.column("zeit")?.str()?.clone();
+    let art = res.column("zeitart")?.str()?.clone();
+    let gebiet = res.column("gebiet")?.str()?.clone();
+    let gruppe = res.column("gruppe")?.str()?.clone();
+    let alter = res.column("alter")?.i64()?.clone();
+    let summe = res.column("summe")?.f64()?.clone();
+    let fehlend = res.column("fehlend")?.u64()?.clone();
+    let ohne = res.column("ohne")?.u64()?.clone();
+    let zeilen = res.column("zeilen")?.u64()?.clone();
+    for i in 0..res.height() {
+        let (Some(z), Some(a), Some(g)) = (zeit.get(i), art.get(i), gebiet.get(i)) else {
+            continue;
+        };
+        if breakdown.is_some() && gruppe.get(i).is_none() {
+            continue; // rows outside every band
+        }
+        let Some(period) = data.period(a, z) else {
+            continue;
+        };
+        out.insert(
+            Key {
+                zeit: period,
+                gebiet: g.to_string(),
+                gruppe: gruppe.get(i).map(str::to_string),
+                alter: alter.get(i),
+            },
+            Sums {
+                sum: summe.get(i).unwrap_or(0.0),
+                missing: fehlend.get(i).unwrap_or(0),
+                rows: zeilen.get(i).unwrap_or(0),
+                absent: ohne.get(i).unwrap_or(0),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// `values` as a polars expression: inclusions OR-ed, `!x` exclusions AND-ed.
+fn filter_expr(field: &str, ty: FieldType, values: &[String]) -> Expr {
+    let one = |v: &str| -> Expr {
+        match parse_filter_value(ty, v) {
+            Some(FilterValue::Range(a, b)) => {
+                col(field).gt_eq(lit(a)).and(col(field).lt_eq(lit(b)))
+            }
+            Some(FilterValue::Exact(s)) => col(field).eq(lit(s)),
+            None => lit(false),
+        }
+    };
+    let mut include: Option<Expr> = None;
+    let mut exclude: Option<Expr> = None;
+    for v in values {
+        if let Some(neg) = v.strip_prefix('!') {
+            let e = one(neg).not().or(col(field).is_null());
+            exclude = Some(match exclude {
+                Some(x) => x.and(e),
+                None => e,
+            });
+        } else {
+            let e = one(v);
+            include = Some(match include {
+                Some(x) => x.or(e),
+                None => e,
+            });
+        }
+    }
+    match (include, exclude) {
+        (Some(i), Some(e)) => i.and(e),
+        (Some(i), None) => i,
+        (None, Some(e)) => e,
+        (None, None) => lit(true),
+    }
+}

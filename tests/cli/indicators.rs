@@ -1,0 +1,130 @@
+//! Golden values computed by hand on the mini project (tests/fixtures/mini).
+
+use crate::util::TestProject;
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let p = TestProject::from_fixture("mini");
+    let mut all = vec!["indicators", "--format", "json"];
+    all.extend_from_slice(args);
+    let r = p.run(&all);
+    r.exit(0).no_panic();
+    serde_json::from_str(&r.stdout).expect("JSON")
+}
+
+fn find<'a>(v: &'a serde_json::Value, ebene: &str, gebiet: &str) -> &'a serde_json::Value {
+    v["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["ebene"] == ebene && k["gebiet"] == gebiet)
+        .unwrap_or_else(|| panic!("{ebene} {gebiet} in {v:#}"))
+}
+
+#[test]
+fn fk01_kita_over_previous_year_population() {
+    let v = json(&["--indicator", "FK01", "--period", "01.03.2023"]);
+    // Altstadt: Kita 1.3.2023 ages 0–2: 4 + 41 + 76 = 121;
+    // population 31.12.2022 ages 0–2: (40+41) + (41+42) + (42+43) = 249 → 48.594… %
+    let a = find(&v, "stadtteil", "01");
+    assert_eq!(a["zaehler"], 121.0);
+    assert_eq!(a["nenner"], 249.0);
+    assert!((a["wert"].as_f64().unwrap() - 100.0 * 121.0 / 249.0).abs() < 1e-9);
+    // City from summed counts: (121 + 77 + 11) / (249 + 159 + 21) = 209 / 429, not the mean of the rates
+    let c = find(&v, "stadt", "stadt");
+    assert_eq!(c["zaehler"], 209.0);
+    assert_eq!(c["nenner"], 429.0);
+    assert!((c["wert"].as_f64().unwrap() - 100.0 * 209.0 / 429.0).abs() < 1e-9);
+    // Sozialraum S1 = Altstadt + Neustadt: (121 + 77) / (249 + 159)
+    let s = find(&v, "sozialraum", "S1");
+    assert!((s["wert"].as_f64().unwrap() - 100.0 * 198.0 / 408.0).abs() < 1e-9);
+}
+
+#[test]
+fn change_to_previous_year_and_rank() {
+    let v = json(&["--indicator", "FK01", "--period", "2024"]);
+    let a = find(&v, "stadtteil", "01");
+    // 2024: Kita (83//20 + 85//2 + 87*9//10) = 4 + 42 + 78 = 124 over 31.12.2023: 249 + 6 = 255
+    assert_eq!(a["zaehler"], 124.0);
+    assert_eq!(a["nenner"], 255.0);
+    let expected = 100.0 * 124.0 / 255.0 - 100.0 * 121.0 / 249.0;
+    assert!((a["veraenderung"].as_f64().unwrap() - expected).abs() < 1e-9);
+    assert!(a["rang"].as_u64().is_some());
+}
+
+#[test]
+fn human_table_uses_german_numbers() {
+    let p = TestProject::from_fixture("mini");
+    let r = p.run(&[
+        "indicators",
+        "--indicator",
+        "FK01",
+        "--period",
+        "01.03.2023",
+        "--ebene",
+        "stadt",
+    ]);
+    r.exit(0);
+    assert!(r.stdout.contains("48,7\u{a0}%"), "{}", r.stdout);
+}
+
+#[test]
+fn csv_output_has_decimal_comma() {
+    let p = TestProject::from_fixture("mini");
+    let r = p.run(&[
+        "indicators",
+        "--indicator",
+        "FK01",
+        "--period",
+        "01.03.2023",
+        "--ebene",
+        "stadt",
+        "--format",
+        "csv",
+    ]);
+    r.exit(0);
+    assert!(
+        r.stdout.starts_with("indikator;zeit;ebene;"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("FK01;2023-03-01;Stadt;stadt;Teststadt;;48,7;209;429;"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn unknown_indicator_is_a_usage_problem() {
+    let p = TestProject::from_fixture("mini");
+    p.run(&["indicators", "--indicator", "FK1"])
+        .exit(2)
+        .stderr_has("Meinten Sie „FK01“?");
+}
+
+#[test]
+fn indicators_refuse_broken_data() {
+    let p = TestProject::from_fixture("mini");
+    p.write(
+        "kita.csv",
+        "zeit;gebiet;alter;betreuungsart;kinder\n01.03.2023;01;0;kita;-4\n",
+    );
+    p.run(&["indicators"])
+        .exit(1)
+        .stderr_has("kita.csv:2:22: Fehler[V102]");
+}
+
+#[test]
+fn catalogue_is_documented_and_current() {
+    let p = TestProject::from_fixture("mini");
+    let r = p.run(&["catalogue", "--format", "markdown"]);
+    r.exit(0);
+    let doc = std::fs::read_to_string(crate::util::repo().join("docs/indicators.md")).unwrap();
+    assert_eq!(
+        doc, r.stdout,
+        "docs/indicators.md is stale: run `bildungsmonitor catalogue --format markdown > docs/indicators.md`"
+    );
+    let n = r.stdout.matches("\n## ").count();
+    assert!(n >= 30, "{n} indicators");
+}
