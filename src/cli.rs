@@ -113,6 +113,9 @@ pub struct IndicatorsArgs {
     /// Nur diese Ebene.
     #[arg(long, value_enum, value_name = "EBENE")]
     pub ebene: Option<EbeneArg>,
+    /// Prüfprotokoll der Geheimhaltung (jede gesperrte Zahl mit Grund) als JSON schreiben.
+    #[arg(long, value_name = "DATEI")]
+    pub audit: Option<std::path::PathBuf>,
 }
 
 /// Spatial level on the command line.

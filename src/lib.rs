@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod commands;
 pub mod diag;
+pub mod disclosure;
 pub mod domain;
 pub mod exit;
 pub mod format;

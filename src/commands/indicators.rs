@@ -46,33 +46,82 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
     let auswahl = Auswahl {
         indikatoren: args.indicator.clone(),
     };
-    let mut table = indicators::compute(&project, &data, &auswahl)?;
+    let table = indicators::compute(&project, &data, &auswahl)?;
+    let published = crate::disclosure::protect(
+        &table,
+        &project.katalog,
+        &project.geheimhaltung,
+        &project.gebiete,
+    );
+    if let Some(path) = &args.audit {
+        let json = serde_json::to_vec_pretty(&serde_json::json!({
+            "version": 1,
+            "verfahren": published.verfahren,
+            "gesperrt": published.audit,
+        }))?;
+        crate::output::atomic::write(path, &json)?;
+    }
+    let mut table = indicators::Tabelle {
+        zeilen: published
+            .zeilen
+            .iter()
+            .map(|v| v.kennzahl.clone())
+            .collect(),
+        hinweise: published
+            .hinweise
+            .iter()
+            .chain(&table.hinweise)
+            .cloned()
+            .collect(),
+    };
+    let gesperrt: std::collections::BTreeSet<usize> = published
+        .zeilen
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.gesperrt.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    let mut keep_idx = Vec::new();
     let srs: Vec<String> = args
         .stadtteil
         .iter()
         .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.sozialraum.clone()))
         .collect();
-    table.zeilen.retain(|k| {
-        let area_ok = args.stadtteil.is_empty()
-            || match k.ebene {
-                Ebene::Stadtteil => args.stadtteil.contains(&k.gebiet),
-                Ebene::Sozialraum => srs.contains(&k.gebiet),
-                Ebene::Stadt => true,
-            };
-        let level_ok = args.ebene.is_none_or(|e| {
-            matches!(
-                (e, k.ebene),
-                (EbeneArg::Stadtteil, Ebene::Stadtteil)
-                    | (EbeneArg::Sozialraum, Ebene::Sozialraum)
-                    | (EbeneArg::Stadt, Ebene::Stadt)
-            )
-        });
-        let period_ok = args
-            .period
-            .as_deref()
-            .is_none_or(|p| period_matches(k.zeit, p));
-        area_ok && level_ok && period_ok
+    let keep: Vec<bool> = table
+        .zeilen
+        .iter()
+        .map(|k| {
+            let area_ok = args.stadtteil.is_empty()
+                || match k.ebene {
+                    Ebene::Stadtteil => args.stadtteil.contains(&k.gebiet),
+                    Ebene::Sozialraum => srs.contains(&k.gebiet),
+                    Ebene::Stadt => true,
+                };
+            let level_ok = args.ebene.is_none_or(|e| {
+                matches!(
+                    (e, k.ebene),
+                    (EbeneArg::Stadtteil, Ebene::Stadtteil)
+                        | (EbeneArg::Sozialraum, Ebene::Sozialraum)
+                        | (EbeneArg::Stadt, Ebene::Stadt)
+                )
+            });
+            let period_ok = args
+                .period
+                .as_deref()
+                .is_none_or(|p| period_matches(k.zeit, p));
+            area_ok && level_ok && period_ok
+        })
+        .collect();
+    let mut i = 0;
+    table.zeilen.retain(|_| {
+        i += 1;
+        keep[i - 1]
     });
+    for (j, k) in keep.iter().enumerate() {
+        if *k {
+            keep_idx.push(gesperrt.contains(&j));
+        }
+    }
     if let Some(p) = &args.period
         && table.zeilen.is_empty()
     {
@@ -89,13 +138,16 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
     match printer.format {
         OutputFormat::Json => printer.json(&serde_json::json!({
             "version": 1,
-            "hinweis": "Werte vor der Geheimhaltung (interne Arbeitstabelle)",
-            "kennzahlen": table.zeilen,
+            "kennzahlen": table.zeilen.iter().zip(&keep_idx).map(|(k, g)| {
+                let mut v = serde_json::to_value(k).unwrap_or_default();
+                v["gesperrt"] = serde_json::Value::Bool(*g);
+                v
+            }).collect::<Vec<_>>(),
             "hinweise": table.hinweise,
         })),
-        OutputFormat::Csv => printer.raw_stdout(csv(&table.zeilen, unit).as_bytes())?,
+        OutputFormat::Csv => printer.raw_stdout(csv(&table.zeilen, &keep_idx, unit).as_bytes())?,
         _ => {
-            printer.raw_stdout(human(&table.zeilen, unit).as_bytes())?;
+            printer.raw_stdout(human(&table.zeilen, &keep_idx, unit).as_bytes())?;
             for h in &table.hinweise {
                 printer.info(&format!("Hinweis: {h}"));
             }
@@ -160,7 +212,7 @@ fn ebene_label(e: Ebene) -> &'static str {
     }
 }
 
-fn human(rows: &[Kennzahl], unit: impl Fn(&str) -> Einheit) -> String {
+fn human(rows: &[Kennzahl], hidden: &[bool], unit: impl Fn(&str) -> Einheit) -> String {
     let header = [
         "Kennzahl",
         "Zeitpunkt",
@@ -174,11 +226,17 @@ fn human(rows: &[Kennzahl], unit: impl Fn(&str) -> Einheit) -> String {
         "Rang",
     ];
     let mut table: Vec<[String; 10]> = vec![header.map(str::to_string)];
-    for k in rows {
+    for (k, &h) in rows.iter().zip(hidden) {
         let u = unit(&k.indikator);
-        let count = |x: Option<f64>| {
-            x.map(|v| format::decimal(v, if v.fract() == 0.0 { 0 } else { 1 }))
-                .unwrap_or_default()
+        let count = |x: Option<f64>| match x {
+            Some(v) => format::decimal(v, if v.fract() == 0.0 { 0 } else { 1 }),
+            None if h => ".".into(),
+            None => String::new(),
+        };
+        let wert = match (k.wert, h) {
+            (Some(v), _) => fmt_value(v, u),
+            (None, true) => ".".into(),
+            (None, false) => k.luecke.map_or("", |l| l.symbol()).to_string(),
         };
         table.push([
             k.indikator.clone(),
@@ -190,9 +248,7 @@ fn human(rows: &[Kennzahl], unit: impl Fn(&str) -> Einheit) -> String {
                 format!("{} {}", k.gebiet, k.name)
             },
             k.gruppe.clone().unwrap_or_default(),
-            k.wert
-                .map(|v| fmt_value(v, u))
-                .unwrap_or_else(|| k.luecke.map_or("", |l| l.symbol()).to_string()),
+            wert,
             fmt_change(k, u),
             count(k.zaehler),
             count(k.nenner),
@@ -228,19 +284,28 @@ fn human(rows: &[Kennzahl], unit: impl Fn(&str) -> Einheit) -> String {
     out
 }
 
-fn csv(rows: &[Kennzahl], unit: impl Fn(&str) -> Einheit) -> String {
-    let num = |v: Option<f64>, digits: usize| {
-        v.map(|x| format!("{x:.digits$}").replace('.', ","))
-            .unwrap_or_default()
-    };
+fn csv(rows: &[Kennzahl], hidden: &[bool], unit: impl Fn(&str) -> Einheit) -> String {
     let mut out = String::from(
         "indikator;zeit;ebene;gebiet;name;gruppe;wert;zaehler;nenner;luecke;veraenderung;veraenderung_prozent;abweichung_stadt;rang\n",
     );
-    for k in rows {
+    for (k, &h) in rows.iter().zip(hidden) {
         let digits = if unit(&k.indikator) == Einheit::Anzahl {
             0
         } else {
             1
+        };
+        // suppressed numbers print as "." (official legend)
+        let num = |v: Option<f64>, d: usize| match v {
+            Some(x) => format!("{x:.d$}").replace('.', ","),
+            None if h => ".".into(),
+            None => String::new(),
+        };
+        let count_digits = |v: Option<f64>| {
+            if v.is_some_and(|x| x.fract() != 0.0) {
+                1
+            } else {
+                0
+            }
         };
         let _ = writeln!(
             out,
@@ -252,22 +317,8 @@ fn csv(rows: &[Kennzahl], unit: impl Fn(&str) -> Einheit) -> String {
             csv_text(&k.name),
             csv_text(k.gruppe.as_deref().unwrap_or("")),
             num(k.wert, digits),
-            num(
-                k.zaehler,
-                if k.zaehler.is_some_and(|v| v.fract() != 0.0) {
-                    1
-                } else {
-                    0
-                }
-            ),
-            num(
-                k.nenner,
-                if k.nenner.is_some_and(|v| v.fract() != 0.0) {
-                    1
-                } else {
-                    0
-                }
-            ),
+            num(k.zaehler, count_digits(k.zaehler)),
+            num(k.nenner, count_digits(k.nenner)),
             k.luecke.map_or("", |l| l.symbol()),
             num(k.veraenderung, digits),
             num(k.veraenderung_prozent, 1),

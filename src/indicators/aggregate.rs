@@ -114,6 +114,12 @@ pub fn sums(
             lf.filter(col(f.name).neq(lit("insgesamt")).or(col(f.name).is_null()))
         };
     }
+    // A breakdown by a field with totals shows the parts only.
+    if let Some(b) = breakdown
+        && matches!(s.field(&b.feld).map(|f| f.ty), Some(FieldType::Code(c)) if c.contains(&"insgesamt"))
+    {
+        lf = lf.filter(col(b.feld.as_str()).neq(lit("insgesamt")));
+    }
     // Grouping column.
     let group = match breakdown {
         None => lit(NULL).cast(DataType::String),

@@ -377,7 +377,7 @@ fn to_index(rows: &mut [Kennzahl]) {
 /// Change to a year earlier, deviation from the city, rank among Stadtteile.
 fn derive(rows: &mut [Kennzahl], unit: Einheit) {
     rows.sort_by(|a, b| {
-        (a.zeit, a.ebene, &a.gruppe, &a.gebiet).cmp(&(b.zeit, b.ebene, &b.gruppe, &b.gebiet))
+        (a.zeit, a.ebene, &a.gebiet, &a.gruppe).cmp(&(b.zeit, b.ebene, &b.gebiet, &b.gruppe))
     });
     let index: BTreeMap<(Period, Ebene, String, Option<String>), usize> = rows
         .iter()

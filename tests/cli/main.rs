@@ -7,6 +7,8 @@ mod util;
 mod cli;
 /// Configuration errors with file:line:column.
 mod config;
+/// Disclosure control: primary, secondary, attacker check, brute-force oracle.
+mod disclosure;
 /// The docs describe every code, field, key and option.
 mod docs;
 /// Real export layouts read by configuration only (GENESIS, ffcsv, Konstanz, KISS-MD).

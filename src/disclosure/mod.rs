@@ -1,0 +1,597 @@
+//! Disclosure control (Geheimhaltung) before anything is published.
+//!
+//! Every row of the indicator table publishes counts: its numerator and denominator (for
+//! counts the value itself). Identical counts appear in several rows and outputs (the
+//! population 0–2 is the denominator of FK01 and a group of KX01): each count is one
+//! [`CellId`] with one status, so a suppression holds across all outputs of a run (linked
+//! tables). The steps:
+//!
+//! 1. **Primary suppression**: person counts 1 … mindestfallzahl−1; the numerator of a share
+//!    whose base is below mindestbasis; the numerator when base − numerator is such a small
+//!    count (the complement would identify persons).
+//! 2. **Secondary suppression** over the additive relations an outsider knows: Stadtteile →
+//!    Sozialraum → Stadt, and groups → total (Schulformen → all transitions).
+//! 3. **Attacker check** ([`attack`]): for every suppressed count, the bounds an outsider can
+//!    derive by linear programming from all published counts; too narrow bounds lead to more
+//!    suppression until every suppressed count is protected.
+//!
+//! Alternatively every person count is rounded to a multiple of `rundung_auf` (shares stay
+//! computed from unrounded counts). `docs/disclosure.md` explains it for analysts.
+
+mod attack;
+
+use crate::catalogue::{Catalogue, Einheit, Teil};
+use crate::domain::Period;
+use crate::indicators::{Ebene, Kennzahl, Tabelle, align, previous_year};
+use crate::project::{Gebietsgliederung, Geheimhaltung, Verfahren};
+use crate::schema::{self, FieldType};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Identity of a published count.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct CellId {
+    /// What is counted: table, measure, filter, group.
+    pub merkmal: String,
+    /// The period of the data (the denominator's own Stichtag).
+    pub zeit: Period,
+    /// Level.
+    pub ebene: Ebene,
+    /// Area key.
+    pub gebiet: String,
+}
+
+/// Why a count is not published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grund {
+    /// A person count below the minimum (primary).
+    Fallzahl,
+    /// The numerator of a share whose base is below the minimum (primary).
+    Basis,
+    /// Base minus numerator is a small count (primary).
+    Differenz,
+    /// Suppressed so that a primary cell cannot be recalculated (secondary).
+    Sekundaer,
+}
+
+impl Grund {
+    /// German explanation for footnotes and the audit.
+    pub fn label(self) -> &'static str {
+        match self {
+            Grund::Fallzahl => "Fallzahl unter der Mindestfallzahl",
+            Grund::Basis => "Basis des Anteils unter der Mindestbasis",
+            Grund::Differenz => "Differenz zur Basis unter der Mindestfallzahl",
+            Grund::Sekundaer => "Sekundärsperrung gegen Rückrechnung",
+        }
+    }
+}
+
+/// A count with its value and status.
+#[derive(Debug, Clone)]
+struct Cell {
+    id: CellId,
+    value: f64,
+    sensitive: bool,
+    grund: Option<Grund>,
+    /// Rows (index, as numerator?) that publish this count.
+    rows: Vec<(usize, bool)>,
+}
+
+/// An additive relation Σ coef·x = rhs between counts.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    /// (cell index, coefficient)
+    pub terms: Vec<(usize, f64)>,
+    /// Right-hand side (the true residual; 0 for exact data).
+    pub rhs: f64,
+}
+
+/// One row as published.
+#[derive(Debug, Clone, Serialize)]
+pub struct Veroeffentlicht {
+    /// The row with every non-published number removed.
+    #[serde(flatten)]
+    pub kennzahl: Kennzahl,
+    /// `.` if the value is suppressed, else none.
+    pub gesperrt: Option<Grund>,
+    /// Counts rounded (rounding method).
+    pub gerundet: bool,
+}
+
+/// One suppressed count in the audit file.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEintrag {
+    /// The count.
+    #[serde(flatten)]
+    pub zelle: CellId,
+    /// Why.
+    pub grund: Grund,
+    /// Lower bound an outsider can derive from everything published (primary cells).
+    pub schranke_unten: Option<f64>,
+    /// Upper bound (`null` if unbounded or, for secondary cells, not computed).
+    pub schranke_oben: Option<f64>,
+    /// Indicators whose rows contain it.
+    pub indikatoren: Vec<String>,
+}
+
+/// The published table and the audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ergebnis {
+    /// Rows in the order of the indicator table.
+    pub zeilen: Vec<Veroeffentlicht>,
+    /// Every suppressed count and why.
+    pub audit: Vec<AuditEintrag>,
+    /// Method and thresholds, for the Methodik section.
+    pub verfahren: Geheimhaltung,
+    /// Footnotes (legend, rounding).
+    pub hinweise: Vec<String>,
+}
+
+/// The legend used under every table.
+pub const LEGENDE: &str = ". = Zahlenwert unbekannt oder geheimzuhalten (Geheimhaltung)";
+
+/// Applies disclosure control to a computed table.
+pub fn protect(
+    table: &Tabelle,
+    katalog: &Catalogue,
+    settings: &Geheimhaltung,
+    gebiete: &Gebietsgliederung,
+) -> Ergebnis {
+    let rows = &table.zeilen;
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut index: BTreeMap<CellId, usize> = BTreeMap::new();
+    // (numerator cell, denominator cell) per row
+    let mut row_cells: Vec<(Option<usize>, Option<usize>)> = Vec::with_capacity(rows.len());
+    for (ri, r) in rows.iter().enumerate() {
+        let Some(ind) = katalog.get(&r.indikator) else {
+            row_cells.push((None, None));
+            continue;
+        };
+        let def = &ind.def;
+        let grouped_den = def
+            .aufschluesselung
+            .as_ref()
+            .is_some_and(|a| a.nenner_aufgeschluesselt);
+        let mut add = |teil: &Teil,
+                       zeit: Period,
+                       group: Option<&str>,
+                       value: Option<f64>,
+                       is_num: bool|
+         -> Option<usize> {
+            let v = value?;
+            let id = CellId {
+                merkmal: merkmal(
+                    teil,
+                    group,
+                    def.aufschluesselung.as_ref().map(|a| a.feld.as_str()),
+                ),
+                zeit,
+                ebene: r.ebene,
+                gebiet: r.gebiet.clone(),
+            };
+            let i = *index.entry(id.clone()).or_insert_with(|| {
+                cells.push(Cell {
+                    id,
+                    value: v,
+                    sensitive: is_person_count(teil),
+                    grund: None,
+                    rows: Vec::new(),
+                });
+                cells.len() - 1
+            });
+            cells[i].rows.push((ri, is_num));
+            Some(i)
+        };
+        let num = add(&def.zaehler, r.zeit, r.gruppe.as_deref(), r.zaehler, true);
+        let den = match &def.nenner {
+            Some(n) if def.art != crate::catalogue::Art::Quotensumme => add(
+                n,
+                align(r.zeit, n.zeitbezug),
+                if grouped_den {
+                    r.gruppe.as_deref()
+                } else {
+                    None
+                },
+                r.nenner,
+                false,
+            ),
+            _ => None,
+        };
+        row_cells.push((num, den));
+    }
+
+    let relations = relations(&cells, &index, katalog, rows, gebiete);
+    let min = f64::from(settings.mindestfallzahl);
+    let rounding = settings.verfahren == Verfahren::Rundung;
+
+    // 1. primary suppression
+    for c in cells.iter_mut() {
+        if !rounding && c.sensitive && c.value >= 1.0 && c.value < min {
+            c.grund = Some(Grund::Fallzahl);
+        }
+    }
+    for (ri, r) in rows.iter().enumerate() {
+        let (Some(n), Some(d)) = row_cells[ri] else {
+            continue;
+        };
+        let Some(ind) = katalog.get(&r.indikator) else {
+            continue;
+        };
+        if ind.def.einheit != Einheit::Prozent {
+            continue;
+        }
+        let base = f64::from(ind.def.mindestbasis.unwrap_or(settings.mindestbasis));
+        let (nv, dv) = (cells[n].value, cells[d].value);
+        if cells[n].grund.is_none() && dv < base {
+            cells[n].grund = Some(Grund::Basis);
+        } else if !rounding
+            && cells[n].grund.is_none()
+            && cells[n].sensitive
+            && cells[d].sensitive
+            && dv - nv >= 1.0
+            && dv - nv < min
+        {
+            cells[n].grund = Some(Grund::Differenz);
+        }
+    }
+
+    // 2. + 3. secondary suppression until the attacker check finds every cell protected
+    let protection = (min - 1.0).max(1.0);
+    let mut bounds: BTreeMap<usize, (f64, Option<f64>)> = BTreeMap::new();
+    let mut before: BTreeSet<usize> = BTreeSet::new();
+    for _round in 0..50 {
+        complete_relations(&mut cells, &relations);
+        let suppressed: Vec<usize> = (0..cells.len())
+            .filter(|&i| cells[i].grund.is_some())
+            .collect();
+        let changed: BTreeSet<usize> = suppressed
+            .iter()
+            .copied()
+            .filter(|i| !before.contains(i))
+            .collect();
+        before = suppressed.iter().copied().collect();
+        // Only primary cells hold sensitive counts; secondary ones are checked through them.
+        let primary = |i: usize| cells[i].grund.is_some_and(|g| g != Grund::Sekundaer);
+        let values: Vec<f64> = cells.iter().map(|c| c.value).collect();
+        bounds = attack::bounds_incremental(
+            &values,
+            &suppressed,
+            &primary,
+            &relations,
+            &changed,
+            &bounds,
+        );
+        let mut changed = false;
+        for (&i, &(lo, hi)) in &bounds {
+            let width = hi.map_or(f64::INFINITY, |h| h - lo);
+            if width + 1e-9 < protection && suppress_partner(i, &mut cells, &relations) {
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    // 4. rows as published
+    let suppressed = |c: Option<usize>| c.is_some_and(|i| cells[i].grund.is_some());
+    let mut out: Vec<Veroeffentlicht> = Vec::with_capacity(rows.len());
+    let r_to = f64::from(settings.rundung_auf);
+    for (ri, r) in rows.iter().enumerate() {
+        let (n, d) = row_cells[ri];
+        let mut k = r.clone();
+        let unit = katalog.get(&r.indikator).map(|i| i.def.einheit);
+        let value_hidden = suppressed(n) || (suppressed(d) && unit != Some(Einheit::Anzahl));
+        let grund = n
+            .and_then(|i| cells[i].grund)
+            .or_else(|| d.and_then(|i| cells[i].grund));
+        if suppressed(n) {
+            k.zaehler = None;
+        }
+        if suppressed(d) {
+            k.nenner = None;
+        }
+        let mut gerundet = false;
+        if rounding {
+            let round = |v: f64| (v / r_to).round() * r_to;
+            if n.is_some_and(|i| cells[i].sensitive) {
+                k.zaehler = k.zaehler.map(round);
+                gerundet = true;
+                if unit == Some(Einheit::Anzahl) {
+                    // exact changes and deviations of rounded counts would undo the rounding
+                    k.wert = k.wert.map(round);
+                    k.veraenderung = None;
+                    k.veraenderung_prozent = None;
+                    k.abweichung_stadt = None;
+                }
+            }
+            if d.is_some_and(|i| cells[i].sensitive) {
+                k.nenner = k.nenner.map(round);
+                gerundet = true;
+            }
+        }
+        if value_hidden {
+            k.wert = None;
+            k.veraenderung = None;
+            k.veraenderung_prozent = None;
+            k.abweichung_stadt = None;
+            k.rang = None;
+        }
+        out.push(Veroeffentlicht {
+            kennzahl: k,
+            gesperrt: if value_hidden { grund } else { None },
+            gerundet,
+        });
+    }
+    hide_derived(&mut out);
+
+    let mut audit: Vec<AuditEintrag> = cells
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let grund = c.grund?;
+            let b = bounds.get(&i).copied();
+            let indikatoren: BTreeSet<String> = c
+                .rows
+                .iter()
+                .map(|(ri, _)| rows[*ri].indikator.clone())
+                .collect();
+            Some(AuditEintrag {
+                zelle: c.id.clone(),
+                grund,
+                schranke_unten: b.map(|x| x.0),
+                schranke_oben: b.and_then(|x| x.1),
+                indikatoren: indikatoren.into_iter().collect(),
+            })
+        })
+        .collect();
+    audit.sort_by(|a, b| a.zelle.cmp(&b.zelle));
+    let mut hinweise = vec![LEGENDE.to_string()];
+    if rounding {
+        hinweise.push(format!(
+            "Alle Fallzahlen sind auf ein Vielfaches von {} gerundet; Summen sind aus ungerundeten Werten gerundet und können von der Summe der gerundeten Einzelwerte abweichen.",
+            settings.rundung_auf
+        ));
+    } else {
+        hinweise.push(format!(
+            "Fallzahlen unter {} und Anteile mit einer Basis unter {} werden nicht veröffentlicht; weitere Werte sind gesperrt, damit gesperrte Werte nicht aus Summen zurückgerechnet werden können.",
+            settings.mindestfallzahl, settings.mindestbasis
+        ));
+    }
+    Ergebnis {
+        zeilen: out,
+        audit,
+        verfahren: *settings,
+        hinweise,
+    }
+}
+
+/// Describes what a count counts, independent of the indicator it appears in.
+fn merkmal(teil: &Teil, group: Option<&str>, field: Option<&str>) -> String {
+    let mut s = format!("{}.{}", teil.tabelle.id(), teil.wert);
+    for (k, v) in &teil.filter {
+        s.push_str(&format!("|{k}={}", v.join(",")));
+    }
+    if let (Some(g), Some(f)) = (group, field) {
+        s.push_str(&format!("|{f}:{g}"));
+    }
+    for (a, w) in &teil.gewichte {
+        s.push_str(&format!("|w{a}={w}"));
+    }
+    if teil.faktor != 1.0 {
+        s.push_str(&format!("|f={}", teil.faktor));
+    }
+    s
+}
+
+/// Person counts fall under the frequency rule; hours and weighted sums do not.
+fn is_person_count(teil: &Teil) -> bool {
+    let s = schema::schema(teil.tabelle);
+    s.field(&teil.wert)
+        .is_some_and(|f| f.ty == FieldType::Count)
+        && teil.faktor == 1.0
+        && teil.gewichte.is_empty()
+}
+
+/// The additive relations an outsider knows: hierarchy and group totals.
+fn relations(
+    cells: &[Cell],
+    index: &BTreeMap<CellId, usize>,
+    katalog: &Catalogue,
+    rows: &[Kennzahl],
+    gebiete: &Gebietsgliederung,
+) -> Vec<Relation> {
+    let mut out = Vec::new();
+    let mut add = |parent: usize, children: &[usize]| {
+        if children.is_empty() {
+            return;
+        }
+        let mut terms: Vec<(usize, f64)> = children.iter().map(|&c| (c, 1.0)).collect();
+        terms.push((parent, -1.0));
+        let rhs = children.iter().map(|&c| cells[c].value).sum::<f64>() - cells[parent].value;
+        out.push(Relation { terms, rhs });
+    };
+    // hierarchy: Stadtteile → Sozialraum → Stadt
+    let mut by_key: BTreeMap<(&str, Period), Vec<usize>> = BTreeMap::new();
+    for (i, c) in cells.iter().enumerate() {
+        by_key
+            .entry((c.id.merkmal.as_str(), c.id.zeit))
+            .or_default()
+            .push(i);
+    }
+    for ((merkmal, zeit), members) in &by_key {
+        let find = |ebene: Ebene, gebiet: &str| {
+            index
+                .get(&CellId {
+                    merkmal: merkmal.to_string(),
+                    zeit: *zeit,
+                    ebene,
+                    gebiet: gebiet.to_string(),
+                })
+                .copied()
+        };
+        let Some(city) = find(Ebene::Stadt, "stadt") else {
+            continue;
+        };
+        let mut srs = Vec::new();
+        for sr in &gebiete.sozialraeume {
+            let Some(sr_cell) = find(Ebene::Sozialraum, &sr.nr) else {
+                continue;
+            };
+            srs.push(sr_cell);
+            let children: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&m| {
+                    cells[m].id.ebene == Ebene::Stadtteil
+                        && gebiete
+                            .by_nr(&cells[m].id.gebiet)
+                            .is_some_and(|s| s.sozialraum == sr.nr)
+                })
+                .collect();
+            add(sr_cell, &children);
+        }
+        add(city, &srs);
+    }
+    // groups → total, where the total is published somewhere (UE01: Schulformen → all; KX01 bands → population)
+    let mut seen = BTreeSet::new();
+    for r in rows {
+        let Some(ind) = katalog.get(&r.indikator) else {
+            continue;
+        };
+        let Some(a) = &ind.def.aufschluesselung else {
+            continue;
+        };
+        let z = &ind.def.zaehler;
+        let key = (
+            merkmal(z, None, None),
+            r.zeit,
+            r.ebene,
+            r.gebiet.clone(),
+            r.indikator.clone(),
+        );
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let Some(&total) = index.get(&CellId {
+            merkmal: key.0.clone(),
+            zeit: r.zeit,
+            ebene: r.ebene,
+            gebiet: r.gebiet.clone(),
+        }) else {
+            continue;
+        };
+        let prefix = format!("{}|{}:", key.0, a.feld);
+        let parts: Vec<usize> = index
+            .range(
+                CellId {
+                    merkmal: prefix.clone(),
+                    zeit: Period::Kalenderjahr(i32::MIN),
+                    ebene: Ebene::Stadtteil,
+                    gebiet: String::new(),
+                }..,
+            )
+            .take_while(|(id, _)| id.merkmal.starts_with(&prefix))
+            .filter(|(id, _)| id.zeit == r.zeit && id.ebene == r.ebene && id.gebiet == r.gebiet)
+            .map(|(_, &i)| i)
+            .collect();
+        add(total, &parts);
+    }
+    out
+}
+
+/// Secondary suppression: no relation may contain exactly one suppressed count.
+fn complete_relations(cells: &mut [Cell], relations: &[Relation]) {
+    loop {
+        let mut changed = false;
+        for rel in relations {
+            let hidden = rel
+                .terms
+                .iter()
+                .filter(|(i, _)| cells[*i].grund.is_some())
+                .count();
+            if hidden == 1
+                && pick_partner(rel, cells).is_some_and(|j| {
+                    cells[j].grund = Some(Grund::Sekundaer);
+                    true
+                })
+            {
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// The published count of a relation that is cheapest to suppress: smallest value, lowest level.
+fn pick_partner(rel: &Relation, cells: &[Cell]) -> Option<usize> {
+    rel.terms
+        .iter()
+        .map(|(i, _)| *i)
+        .filter(|&i| cells[i].grund.is_none())
+        .min_by(|&a, &b| {
+            (cells[a].id.ebene, cells[a].value)
+                .partial_cmp(&(cells[b].id.ebene, cells[b].value))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(cells[a].id.cmp(&cells[b].id))
+        })
+}
+
+/// Suppresses one more count in a relation of `i`; false if none is left.
+fn suppress_partner(i: usize, cells: &mut [Cell], relations: &[Relation]) -> bool {
+    for rel in relations
+        .iter()
+        .filter(|r| r.terms.iter().any(|(c, _)| *c == i))
+    {
+        if let Some(j) = pick_partner(rel, cells) {
+            cells[j].grund = Some(Grund::Sekundaer);
+            return true;
+        }
+    }
+    false
+}
+
+/// Changes and deviations that would reveal a suppressed value are removed too.
+fn hide_derived(rows: &mut [Veroeffentlicht]) {
+    let hidden: BTreeSet<(String, Period, Ebene, String, Option<String>)> = rows
+        .iter()
+        .filter(|r| r.gesperrt.is_some())
+        .map(|r| {
+            (
+                r.kennzahl.indikator.clone(),
+                r.kennzahl.zeit,
+                r.kennzahl.ebene,
+                r.kennzahl.gebiet.clone(),
+                r.kennzahl.gruppe.clone(),
+            )
+        })
+        .collect();
+    for r in rows.iter_mut() {
+        let k = &mut r.kennzahl;
+        let prev_hidden = previous_year(k.zeit).is_some_and(|p| {
+            hidden.contains(&(
+                k.indikator.clone(),
+                p,
+                k.ebene,
+                k.gebiet.clone(),
+                k.gruppe.clone(),
+            ))
+        });
+        if prev_hidden {
+            k.veraenderung = None;
+            k.veraenderung_prozent = None;
+        }
+        if hidden.contains(&(
+            k.indikator.clone(),
+            k.zeit,
+            Ebene::Stadt,
+            "stadt".into(),
+            k.gruppe.clone(),
+        )) {
+            k.abweichung_stadt = None;
+        }
+    }
+}
