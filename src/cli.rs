@@ -62,6 +62,8 @@ pub enum OutputFormat {
     Csv,
     /// Markdown auf stdout (nur `catalogue`).
     Markdown,
+    /// Excel-Arbeitsmappe (nur `export`).
+    Xlsx,
 }
 
 /// When to use colour.
@@ -82,6 +84,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Kennzahlen berechnen und als Tabelle ausgeben (Stadtteile, Sozialräume, Stadt).
     Indicators(IndicatorsArgs),
+    /// Alle veröffentlichten Zahlen (nach der Geheimhaltung) als CSV, XLSX oder JSON schreiben.
+    Export(ExportArgs),
     /// Den Indikatorenkatalog ausgeben (Definitionen, Formeln, Einheiten).
     Catalogue(CatalogueArgs),
     /// Ein neues Projekt mit kommentierter Konfiguration und Beispieldaten anlegen.
@@ -127,6 +131,17 @@ pub enum EbeneArg {
     Sozialraum,
     /// Gesamtstadt.
     Stadt,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Zieldatei; das Format ergibt sich aus der Endung (.csv, .xlsx, .json) oder aus --format.
+    #[arg(long, short = 'o', value_name = "DATEI")]
+    pub output: std::path::PathBuf,
+    /// Nur diese Kennzahl(en).
+    #[arg(long = "indicator", value_name = "ID")]
+    pub indicator: Vec<String>,
 }
 
 /// `catalogue`.

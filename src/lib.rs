@@ -8,6 +8,7 @@ pub mod diag;
 pub mod disclosure;
 pub mod domain;
 pub mod exit;
+pub mod export;
 pub mod format;
 pub mod indicators;
 pub mod ingest;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Validate(a) => commands::validate::run(a, &g.config, &printer),
         Command::Indicators(a) => commands::indicators::run(a, &g.config, &printer),
         Command::Catalogue(_) => commands::catalogue::run(&g.config, &printer),
+        Command::Export(a) => commands::export::run(a, &g.config, &printer),
         Command::Init(a) => commands::init::run(a, &printer),
         Command::Sample(a) => commands::sample::run(a, &printer),
         Command::Completions(a) => commands::completions::completions(a.shell, &printer),

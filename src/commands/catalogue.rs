@@ -22,9 +22,11 @@ pub fn run(config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
             printer.json(&serde_json::json!({ "version": 1, "indikatoren": katalog.indicators }))
         }
         OutputFormat::Markdown => printer.raw_stdout(markdown(&katalog).as_bytes())?,
-        OutputFormat::Csv => anyhow::bail!(
-            "--format csv gibt es nur für `indicators`; für den Katalog human, json oder markdown wählen"
-        ),
+        OutputFormat::Csv | OutputFormat::Xlsx => {
+            anyhow::bail!(
+                "--format csv/xlsx gibt es nur für `indicators` und `export`; für den Katalog human, json oder markdown wählen"
+            )
+        }
         OutputFormat::Human => {
             let mut out = String::new();
             for i in &katalog.indicators {

@@ -13,9 +13,9 @@ use std::path::Path;
 
 /// Validates, computes and prints.
 pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    if printer.format == OutputFormat::Markdown {
+    if matches!(printer.format, OutputFormat::Markdown | OutputFormat::Xlsx) {
         bail!(
-            "--format markdown gibt es nur für `catalogue`; für Kennzahlen human, csv oder json wählen"
+            "--format markdown/xlsx gibt es hier nicht; für Kennzahlen human, csv oder json wählen (Excel-Dateien schreibt `export`)"
         );
     }
     let (project, data) = match load_data(config, printer) {

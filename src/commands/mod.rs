@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod completions;
+pub mod export;
 pub mod indicators;
 pub mod init;
 pub mod sample;

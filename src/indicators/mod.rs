@@ -398,7 +398,8 @@ fn derive(rows: &mut [Kennzahl], unit: Einheit) {
                 r.veraenderung_prozent = Some(100.0 * (v / p - 1.0));
             }
         }
-        if r.ebene != Ebene::Stadt {
+        // a deviation from the city makes sense for rates and indices, not for counts
+        if r.ebene != Ebene::Stadt && unit != Einheit::Anzahl {
             r.abweichung_stadt = city_v.map(|c| v - c);
         }
     }

@@ -11,6 +11,8 @@ mod config;
 mod disclosure;
 /// The docs describe every code, field, key and option.
 mod docs;
+/// Exports read back as data.
+mod export;
 /// Real export layouts read by configuration only (GENESIS, ffcsv, Konstanz, KISS-MD).
 mod formats;
 /// Random and mutated inputs never panic.

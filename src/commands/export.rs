@@ -1,0 +1,65 @@
+//! `bildungsmonitor export`: every published number of a run into one file.
+
+use super::load_data;
+use crate::cli::{ExportArgs, OutputFormat};
+use crate::exit::ExitStatus;
+use crate::export::{self, Format, Kontext};
+use crate::indicators::{self, Auswahl};
+use crate::output::{atomic, printer::Printer};
+use anyhow::bail;
+use std::path::Path;
+
+/// Validates, computes, protects and writes the file atomically.
+pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let ext = args
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase);
+    let format = match (printer.format, ext.as_deref()) {
+        (OutputFormat::Csv, _) | (OutputFormat::Human, Some("csv")) => Format::Csv,
+        (OutputFormat::Xlsx, _) | (OutputFormat::Human, Some("xlsx")) => Format::Xlsx,
+        (OutputFormat::Json, _) | (OutputFormat::Human, Some("json")) => Format::Json,
+        _ => bail!(
+            "Format für {} unklar: die Endung .csv, .xlsx oder .json verwenden oder --format csv|xlsx|json angeben",
+            args.output.display()
+        ),
+    };
+    let (project, data) = match load_data(config, printer) {
+        Ok(x) => x,
+        Err(status) => return Ok(status),
+    };
+    for id in &args.indicator {
+        if project.katalog.get(id).is_none() {
+            bail!("unbekannte Kennzahl „{id}“; die Kennungen zeigt `bildungsmonitor catalogue`");
+        }
+    }
+    let table = indicators::compute(
+        &project,
+        &data,
+        &Auswahl {
+            indikatoren: args.indicator.clone(),
+        },
+    )?;
+    let mut result = crate::disclosure::protect(
+        &table,
+        &project.katalog,
+        &project.geheimhaltung,
+        &project.gebiete,
+    );
+    result.hinweise.extend(table.hinweise.iter().cloned());
+    let ctx = Kontext {
+        kommune: &project.kommune,
+        stand: project.stand,
+        katalog: &project.katalog,
+    };
+    let bytes = export::write(format, &result, &ctx)?;
+    atomic::write(&args.output, &bytes)?;
+    printer.success(&format!(
+        "{} veröffentlichte Werte nach {} geschrieben ({} gesperrte Fallzahlen).",
+        crate::format::integer(result.zeilen.len() as i64),
+        args.output.display(),
+        crate::format::integer(result.audit.len() as i64)
+    ));
+    Ok(ExitStatus::Success)
+}
