@@ -19,6 +19,8 @@ mod formats;
 mod fuzz;
 /// Indicator values against hand computation.
 mod indicators;
+/// Engine properties on the whole sample city.
+mod properties;
 /// `sample` reproduces `data-samples/`; `init` creates a working project.
 mod sample;
 /// One test per broken input: code, location, exit status, no panic, nothing written.
