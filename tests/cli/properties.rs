@@ -75,17 +75,18 @@ fn totals_are_sums_shares_are_shares_and_order_does_not_matter() {
             .nenner
             .as_ref()
             .is_some_and(|n| n.tabelle == ind.def.zaehler.tabelle);
-        if ind.def.einheit == bildungsmonitor::catalogue::Einheit::Prozent && same_table {
-            if let Some(v) = k.wert {
-                assert!(
-                    (0.0..=100.0).contains(&v),
-                    "{} {} {} {:?}: {v}",
-                    k.indikator,
-                    k.zeit,
-                    k.gebiet,
-                    k.gruppe
-                );
-            }
+        if ind.def.einheit == bildungsmonitor::catalogue::Einheit::Prozent
+            && same_table
+            && let Some(v) = k.wert
+        {
+            assert!(
+                (0.0..=100.0).contains(&v),
+                "{} {} {} {:?}: {v}",
+                k.indikator,
+                k.zeit,
+                k.gebiet,
+                k.gruppe
+            );
         }
     }
 
