@@ -49,8 +49,49 @@ fn key_fields(t: &TableBuilder) -> Vec<usize> {
         .collect()
 }
 
+/// A fast, deterministic 64-bit hasher (FxHash): keys are only grouped, collisions are
+/// resolved by comparing the values, so cryptographic strength is not needed.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+    fn write_i32(&mut self, i: i32) {
+        self.write_u64(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
 fn hash_fields(t: &TableBuilder, row: usize, fields: &[usize], seed: u8) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = FxHasher(u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     seed.hash(&mut h);
     for &fi in fields {
         match &t.cols[fi] {
@@ -267,7 +308,7 @@ pub fn part_rows(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Diagnostic
                 continue;
             };
             // group → (total row, total value, sum of parts, number of parts)
-            let mut groups: HashMap<(u64, u64), PartGroup> = HashMap::new();
+            let mut groups: HashMap<(u64, u64), PartGroup, FxBuild> = HashMap::default();
             for r in 0..t.len() {
                 let Some(v) = m[r] else { continue };
                 let e = groups
@@ -338,7 +379,7 @@ pub fn kita_above_population(
         .position(|c| *c == "insgesamt")
         .map(|i| i as u16);
     // (year, area, age) → (sum of sexes, insgesamt row)
-    let mut population: HashMap<(i32, u32, i64), (i64, Option<i64>)> = HashMap::new();
+    let mut population: HashMap<(i32, u32, i64), (i64, Option<i64>), FxBuild> = HashMap::default();
     for r in 0..pop.len() {
         let Period::Stichtag(d) = pop.periods()[r] else {
             continue;

@@ -18,6 +18,10 @@ pub enum NumberError {
 /// Reads a number written with `decimal` and, optionally, `thousands` separators.
 pub fn parse_number(s: &str, decimal: char, thousands: Option<char>) -> Result<f64, NumberError> {
     let t = s.trim();
+    // fast path: plain whole numbers are by far the most common cells
+    if !t.is_empty() && t.len() <= 15 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(t.bytes().fold(0u64, |a, b| a * 10 + u64::from(b - b'0')) as f64);
+    }
     let (neg, body) = match t.strip_prefix(['-', '\u{2212}']) {
         Some(rest) => (true, rest.trim_start()),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
