@@ -90,6 +90,9 @@ impl Hasher for FxHasher {
 
 type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
+/// (year, area, age) of a population count.
+type PopKey = (i32, u32, i64);
+
 fn hash_fields(t: &TableBuilder, row: usize, fields: &[usize], seed: u8) -> u64 {
     let mut h = FxHasher(u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     seed.hash(&mut h);
@@ -379,7 +382,7 @@ pub fn kita_above_population(
         .position(|c| *c == "insgesamt")
         .map(|i| i as u16);
     // (year, area, age) → (sum of sexes, insgesamt row)
-    let mut population: HashMap<(i32, u32, i64), (i64, Option<i64>), FxBuild> = HashMap::default();
+    let mut population: HashMap<PopKey, (i64, Option<i64>), FxBuild> = HashMap::default();
     for r in 0..pop.len() {
         let Period::Stichtag(d) = pop.periods()[r] else {
             continue;
