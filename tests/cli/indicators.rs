@@ -128,3 +128,77 @@ fn catalogue_is_documented_and_current() {
     let n = r.stdout.matches("\n## ").count();
     assert!(n >= 30, "{n} indicators");
 }
+
+#[test]
+fn school_and_kita_indicators_by_hand() {
+    let v = json(&[
+        "--indicator",
+        "AS01",
+        "--indicator",
+        "AS02",
+        "--indicator",
+        "AS03",
+        "--indicator",
+        "FK09",
+        "--ebene",
+        "stadt",
+    ]);
+    let get = |ind: &str, zeit: &str, gruppe: Option<&str>| -> f64 {
+        v["kennzahlen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["indikator"] == ind && k["zeit"] == zeit && k["gruppe"].as_str() == gruppe)
+            .unwrap_or_else(|| panic!("{ind} {zeit} {gruppe:?}"))["wert"]
+            .as_f64()
+            .unwrap()
+    };
+    // AS01 2022/23: Grundschule grades 1 and 2 with 51 + 52 pupils; Gymnasium 55 + 56
+    assert_eq!(get("AS01", "2022/23", Some("grundschule")), 103.0);
+    assert_eq!(get("AS01", "2022/23", Some("gymnasium")), 111.0);
+    // AS02: 2022/23 = 100; 2023/24: (52 + 53 + 56 + 57) / 214 × 100
+    assert_eq!(get("AS02", "2022/23", None), 100.0);
+    assert!((get("AS02", "2023/24", None) - 100.0 * 218.0 / 214.0).abs() < 1e-9);
+    // AS03 Förderquote 2022/23: SPF 1 + 2 (Grundschule) + 2 + 0 (Gymnasium) = 5 of 214
+    assert!((get("AS03", "2022/23", None) - 100.0 * 5.0 / 214.0).abs() < 1e-9);
+    // FK09 Platzauslastung 1.3.2023: (110 + 58) / (120 + 60)
+    assert!((get("FK09", "2023-03-01", None) - 100.0 * 168.0 / 180.0).abs() < 1e-9);
+}
+
+#[test]
+fn monthly_period_compares_with_the_same_month_a_year_earlier() {
+    let p = TestProject::from_fixture("mini");
+    let cfg = p.read("bildungsmonitor.toml")
+        + "\n[quellen.kita_monat]\ntabelle = \"kita_kinder\"\ndatei = \"kita_monat.csv\"\nzeit = { art = \"monat\" }\n";
+    p.write("bildungsmonitor.toml", cfg);
+    // Altstadt, ages 0–2: 100 children in 10/2024 and 110 in 10/2025; population 31.12.2023 = 255, 31.12.2024 = 261
+    let mut csv = String::from("zeit;gebiet;alter;betreuungsart;kinder\n");
+    for (month, n) in [("2024-10", [10, 40, 50]), ("2025-10", [10, 45, 55])] {
+        for (age, k) in n.iter().enumerate() {
+            csv.push_str(&format!("{month};01;{age};kita;{k}\n"));
+        }
+    }
+    p.write("kita_monat.csv", csv);
+    let r = p.run(&[
+        "indicators",
+        "--indicator",
+        "FK01",
+        "--period",
+        "2025-10",
+        "--format",
+        "json",
+        "--ebene",
+        "stadtteil",
+    ]);
+    r.exit(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let k = &v["kennzahlen"][0];
+    assert_eq!(k["zeit"], "2025-10");
+    let now = 100.0 * 110.0 / 261.0;
+    let before = 100.0 * 100.0 / 255.0;
+    assert!((k["wert"].as_f64().unwrap() - now).abs() < 1e-9, "{k}");
+    assert!(
+        (k["veraenderung"].as_f64().unwrap() - (now - before)).abs() < 1e-9,
+        "{k}"
+    );
+}
