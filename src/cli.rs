@@ -136,9 +136,10 @@ pub enum EbeneArg {
 /// `export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Zieldatei; das Format ergibt sich aus der Endung (.csv, .xlsx, .json) oder aus --format.
-    #[arg(long, short = 'o', value_name = "DATEI")]
-    pub output: std::path::PathBuf,
+    /// Zieldatei(en); das Format ergibt sich aus der Endung (.csv, .xlsx, .json) oder aus
+    /// --format. Mehrfach angegeben entstehen alle Dateien aus einem Lauf (gemeinsam oder keine).
+    #[arg(long, short = 'o', value_name = "DATEI", required = true)]
+    pub output: Vec<std::path::PathBuf>,
     /// Nur diese Kennzahl(en).
     #[arg(long = "indicator", value_name = "ID")]
     pub indicator: Vec<String>,

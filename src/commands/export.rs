@@ -9,22 +9,25 @@ use crate::output::{atomic, printer::Printer};
 use anyhow::bail;
 use std::path::Path;
 
-/// Validates, computes, protects and writes the file atomically.
+/// Validates, computes, protects and writes all files as one atomic batch.
 pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let ext = args
-        .output
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_lowercase);
-    let format = match (printer.format, ext.as_deref()) {
-        (OutputFormat::Csv, _) | (OutputFormat::Human, Some("csv")) => Format::Csv,
-        (OutputFormat::Xlsx, _) | (OutputFormat::Human, Some("xlsx")) => Format::Xlsx,
-        (OutputFormat::Json, _) | (OutputFormat::Human, Some("json")) => Format::Json,
-        _ => bail!(
-            "Format für {} unklar: die Endung .csv, .xlsx oder .json verwenden oder --format csv|xlsx|json angeben",
-            args.output.display()
-        ),
-    };
+    let mut targets = Vec::new();
+    for out in &args.output {
+        let ext = out
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase);
+        let format = match (printer.format, ext.as_deref()) {
+            (OutputFormat::Csv, _) | (OutputFormat::Human, Some("csv")) => Format::Csv,
+            (OutputFormat::Xlsx, _) | (OutputFormat::Human, Some("xlsx")) => Format::Xlsx,
+            (OutputFormat::Json, _) | (OutputFormat::Human, Some("json")) => Format::Json,
+            _ => bail!(
+                "Format für {} unklar: die Endung .csv, .xlsx oder .json verwenden oder --format csv|xlsx|json angeben",
+                out.display()
+            ),
+        };
+        targets.push((out, format));
+    }
     let (project, data) = match load_data(config, printer) {
         Ok(x) => x,
         Err(status) => return Ok(status),
@@ -53,13 +56,18 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
         stand: project.stand,
         katalog: &project.katalog,
     };
-    let bytes = export::write(format, &result, &ctx)?;
-    atomic::write(&args.output, &bytes)?;
-    printer.success(&format!(
-        "{} veröffentlichte Werte nach {} geschrieben ({} gesperrte Fallzahlen).",
-        crate::format::integer(result.zeilen.len() as i64),
-        args.output.display(),
-        crate::format::integer(result.audit.len() as i64)
-    ));
+    let mut batch = atomic::OutputBatch::new();
+    for (out, format) in &targets {
+        batch.add(out, &export::write(*format, &result, &ctx)?)?;
+    }
+    let written = batch.commit()?;
+    for out in &written {
+        printer.success(&format!(
+            "{} veröffentlichte Werte nach {} geschrieben ({} gesperrte Fallzahlen).",
+            crate::format::integer(result.zeilen.len() as i64),
+            out.display(),
+            crate::format::integer(result.audit.len() as i64)
+        ));
+    }
     Ok(ExitStatus::Success)
 }

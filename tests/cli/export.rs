@@ -142,3 +142,124 @@ fn broken_data_writes_no_export() {
         .stderr_has("Fehler[V102]");
     assert_eq!(p.snapshot(), before, "nothing written");
 }
+
+/// The whole sample city: every format from one run; no hidden position leaks a value, and
+/// the three files hide the same positions.
+#[test]
+#[ignore = "open (issue 4): zero-valued secondary partners and part ≤ total knowledge still let small counts be recomputed in the full sample run (see docs/disclosure.md); run with --ignored"]
+fn sample_run_exports_leak_nothing() {
+    let p = TestProject::empty();
+    crate::util::copy_dir(
+        &crate::util::repo().join("data-samples"),
+        &p.path().join("data-samples"),
+    );
+    std::fs::copy(
+        crate::util::repo().join("bildungsmonitor.toml"),
+        p.path().join("bildungsmonitor.toml"),
+    )
+    .unwrap();
+    p.run(&["export", "-o", "k.json", "-o", "k.csv", "-o", "k.xlsx"])
+        .exit(0);
+    let v: serde_json::Value = serde_json::from_str(&p.read("k.json")).unwrap();
+    let rows = v["kennzahlen"].as_array().unwrap();
+    let (project, _) =
+        bildungsmonitor::project::load(&p.path().join("bildungsmonitor.toml")).unwrap();
+    let sr_of: std::collections::BTreeMap<&str, &str> = project
+        .gebiete
+        .stadtteile
+        .iter()
+        .map(|s| (s.nr.as_str(), s.sozialraum.as_str()))
+        .collect();
+
+    // 1. no published person count between 1 and 2
+    for k in rows {
+        let ind = project
+            .katalog
+            .get(k["indikator"].as_str().unwrap())
+            .unwrap();
+        let person =
+            |t: &bildungsmonitor::catalogue::Teil| t.faktor == 1.0 && t.gewichte.is_empty();
+        if person(&ind.def.zaehler)
+            && let Some(x) = k["zaehler"].as_f64()
+        {
+            assert!(!(0.5..2.5).contains(&x), "count {x} published: {k}");
+        }
+    }
+    // 2. no small count can be recomputed: where a published total has exactly one hidden
+    //    part among the rows of an indicator, total − published parts must not be 1 or 2
+    type Key = (String, String, String, &'static str);
+    let mut parts: std::collections::BTreeMap<(Key, String), (usize, f64)> = Default::default();
+    let mut totals: std::collections::BTreeMap<(Key, String), Option<f64>> = Default::default();
+    for k in rows {
+        for field in ["zaehler", "nenner"] {
+            if field == "nenner" && !k["gruppe"].is_null() {
+                continue;
+            }
+            let key: Key = (
+                k["indikator"].to_string(),
+                k["zeit"].to_string(),
+                k["gruppe"].to_string(),
+                field,
+            );
+            let value = k[field].as_f64();
+            let hidden = value.is_none() && k["gesperrt"].is_string();
+            let (level, parent) = match k["ebene"].as_str().unwrap() {
+                "stadtteil" => ("part", sr_of[k["gebiet"].as_str().unwrap()].to_string()),
+                "sozialraum" => {
+                    totals.insert(
+                        (key.clone(), k["gebiet"].as_str().unwrap().to_string()),
+                        value,
+                    );
+                    ("part", "stadt".to_string())
+                }
+                _ => {
+                    totals.insert((key.clone(), "stadt".into()), value);
+                    ("total", String::new())
+                }
+            };
+            if level == "part" {
+                let e = parts.entry((key, parent)).or_default();
+                e.0 += usize::from(hidden);
+                e.1 += value.unwrap_or(0.0);
+            }
+        }
+    }
+    let mut checked = 0;
+    for (k, (hidden, published_sum)) in &parts {
+        if let Some(Some(total)) = totals.get(k) {
+            checked += 1;
+            if *hidden == 1 {
+                let implied = total - published_sum;
+                assert!(
+                    !(0.5..2.5).contains(&implied),
+                    "{k:?}: the hidden part is recomputable as {implied}"
+                );
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+    // 3. the CSV hides exactly the rows the JSON hides
+    let hidden_json = rows.iter().filter(|k| k["gesperrt"].is_string()).count();
+    let csv = p.read("k.csv");
+    let hidden_csv = csv.lines().filter(|l| l.ends_with(";.")).count();
+    assert_eq!(hidden_json, hidden_csv);
+    assert!(
+        hidden_json > 100,
+        "the sample has small Stadtteile: {hidden_json}"
+    );
+    // 4. the XLSX shows "." in the value column of the same number of rows
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("k.xlsx")).unwrap();
+    let mut hidden_xlsx = 0;
+    for name in wb.sheet_names() {
+        if name == "Hinweise" {
+            continue;
+        }
+        let r = wb.worksheet_range(&name).unwrap();
+        hidden_xlsx += r
+            .rows()
+            .skip(1)
+            .filter(|row| row[8] == Data::String(".".into()) && row.len() > 8)
+            .count();
+    }
+    assert!(hidden_xlsx >= hidden_json, "{hidden_xlsx} vs {hidden_json}");
+}
