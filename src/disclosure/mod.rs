@@ -431,9 +431,8 @@ fn relations(
                 })
                 .copied()
         };
-        let Some(city) = find(Ebene::Stadt, "stadt") else {
-            continue;
-        };
+        // Sozialraum sums hold even where the city total is not published (a gap elsewhere)
+        let city = find(Ebene::Stadt, "stadt");
         let mut srs = Vec::new();
         for sr in &gebiete.sozialraeume {
             let Some(sr_cell) = find(Ebene::Sozialraum, &sr.nr) else {
@@ -452,7 +451,9 @@ fn relations(
                 .collect();
             add(sr_cell, &children);
         }
-        add(city, &srs);
+        if let Some(city) = city {
+            add(city, &srs);
+        }
     }
     // groups → total, where the total is published somewhere (UE01: Schulformen → all; KX01 bands → population)
     let mut seen = BTreeSet::new();
@@ -527,14 +528,17 @@ fn complete_relations(cells: &mut [Cell], relations: &[Relation]) {
 }
 
 /// The published count of a relation that is cheapest to suppress: smallest value, lowest level.
+/// A 0 is taken only when nothing else is left: an outsider often knows a zero for certain
+/// ("there is no Kita in that Stadtteil"), so a hidden 0 protects nothing.
 fn pick_partner(rel: &Relation, cells: &[Cell]) -> Option<usize> {
     rel.terms
         .iter()
         .map(|(i, _)| *i)
         .filter(|&i| cells[i].grund.is_none())
         .min_by(|&a, &b| {
-            (cells[a].id.ebene, cells[a].value)
-                .partial_cmp(&(cells[b].id.ebene, cells[b].value))
+            let key = |i: usize| (cells[i].value == 0.0, cells[i].id.ebene, cells[i].value);
+            key(a)
+                .partial_cmp(&key(b))
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(cells[a].id.cmp(&cells[b].id))
         })

@@ -312,3 +312,72 @@ proptest! {
         }
     }
 }
+
+fn protect_grid(rows: Vec<Kennzahl>, g: &Gebietsgliederung) -> Vec<(Ebene, String, Option<f64>)> {
+    let settings = Geheimhaltung {
+        verfahren: Verfahren::Sperrung,
+        mindestfallzahl: 3,
+        mindestbasis: 10,
+        rundung_auf: 3,
+    };
+    protect(
+        &Tabelle {
+            zeilen: rows,
+            hinweise: vec![],
+        },
+        &Catalogue::builtin(),
+        &settings,
+        g,
+    )
+    .zeilen
+    .into_iter()
+    .map(|r| (r.kennzahl.ebene, r.kennzahl.gebiet, r.kennzahl.wert))
+    .collect()
+}
+
+/// Found by the sample-run scan: where the city total is missing (a gap in another
+/// Stadtteil), the Sozialraum sums still hold and must still be protected.
+#[test]
+fn sozialraum_sums_are_protected_without_a_city_total() {
+    let g = gebiete(2, 3);
+    let mut rows = vec![
+        kennzahl(Ebene::Stadtteil, "00", 2.0),
+        kennzahl(Ebene::Stadtteil, "01", 40.0),
+        kennzahl(Ebene::Stadtteil, "02", 55.0),
+        kennzahl(Ebene::Sozialraum, "S0", 97.0),
+    ];
+    // no value for the city (the other Sozialraum has a gap)
+    let mut city = kennzahl(Ebene::Stadt, "stadt", 0.0);
+    city.wert = None;
+    city.zaehler = None;
+    rows.push(city);
+    let out = protect_grid(rows, &g);
+    let hidden: Vec<&str> = out
+        .iter()
+        .filter(|r| r.2.is_none() && r.0 != Ebene::Stadt)
+        .map(|r| r.1.as_str())
+        .collect();
+    assert!(hidden.contains(&"00"), "{out:?}");
+    assert!(hidden.len() >= 2, "the 2 is recomputable from the Sozialraum sum: {out:?}");
+}
+
+/// A hidden 0 protects nothing (an outsider often knows it is 0): the partner of a small
+/// count is a non-zero count whenever there is one.
+#[test]
+fn secondary_partner_is_not_a_zero() {
+    let g = gebiete(1, 4);
+    let rows = vec![
+        kennzahl(Ebene::Stadtteil, "00", 1.0),
+        kennzahl(Ebene::Stadtteil, "01", 0.0),
+        kennzahl(Ebene::Stadtteil, "02", 30.0),
+        kennzahl(Ebene::Stadtteil, "03", 45.0),
+        kennzahl(Ebene::Sozialraum, "S0", 76.0),
+        kennzahl(Ebene::Stadt, "stadt", 76.0),
+    ];
+    let out = protect_grid(rows, &g);
+    let value = |nr: &str| out.iter().find(|r| r.1 == nr).unwrap().2;
+    assert_eq!(value("00"), None);
+    assert_eq!(value("01"), Some(0.0), "{out:?}");
+    assert_eq!(value("02"), None, "smallest non-zero partner: {out:?}");
+    assert_eq!(value("03"), Some(45.0));
+}
