@@ -17,6 +17,8 @@ mod export;
 mod formats;
 /// Random and mutated inputs never panic.
 mod fuzz;
+/// Every catalogue indicator against hand computation.
+mod golden;
 /// Indicator values against hand computation.
 mod indicators;
 /// Engine properties on the whole sample city.
