@@ -60,8 +60,50 @@ fn ffcsv_flat_file() {
 fn konstanz_single_ages() {
     let v = validate_json("konstanz");
     assert_eq!(v["ok"], true, "{v:#}");
-    // 2 years × 7 ages × 2 sexes
-    assert_eq!(v["quellen"][0]["zeilen"], 28);
+    // 2 years × 8 ages × 2 sexes
+    assert_eq!(v["quellen"][0]["zeilen"], 32);
+}
+
+/// Konstanz's own conventions as project indicators (docs/beispiel-konstanz.md): no
+/// Tagespflege, Spielgruppen counted under 3, "3 bis Schuleintritt" = ages 3–5 plus half of 6.
+#[test]
+fn konstanz_betreuungsquoten_with_city_conventions() {
+    let p = TestProject::from_fixture("formats/konstanz");
+    let r = p.run(&["indicators", "--format", "json", "--indicator", "KN01", "--indicator", "KN02", "--period", "2025-03-01"]);
+    r.exit(0).no_panic();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let value = |id: &str| {
+        v["kennzahlen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["indikator"] == id && k["ebene"] == "stadt")
+            .unwrap()["wert"]
+            .as_f64()
+            .unwrap()
+    };
+    // (unter_3_kita 700 + gruppen 100) / (ages 0–2 on 31.12.2024: 612 + 616 + 620)
+    assert!((value("KN01") - 100.0 * 800.0 / 1848.0).abs() < 1e-9);
+    // ab_3_kita 1800 / (624 + 628 + 632 + ½ · 636 = 2202)
+    assert!((value("KN02") - 100.0 * 1800.0 / 2202.0).abs() < 1e-9);
+}
+
+/// The worked example of docs/beispiel-regionalstatistik.md: share without
+/// Hauptschulabschluss per Kreis, Land from the summed counts.
+#[test]
+fn regionalstatistik_share_without_hauptschulabschluss() {
+    let p = TestProject::from_fixture("formats/genesis");
+    let r = p.run(&["indicators", "--format", "json", "--indicator", "AS10"]);
+    r.exit(0).no_panic();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows = v["kennzahlen"].as_array().unwrap();
+    let get = |gebiet: &str| rows.iter().find(|k| k["gebiet"] == gebiet).unwrap();
+    // Magdeburg 222 / 1 917 = 11,58 % (Regionalatlas: 11,6)
+    assert_eq!(get("15003")["zaehler"], 222.0);
+    assert_eq!(get("15003")["nenner"], 1917.0);
+    assert!((get("15003")["wert"].as_f64().unwrap() - 100.0 * 222.0 / 1917.0).abs() < 1e-9);
+    // Halle (Saale) 324 / 2 202 = 14,71 % (Regionalatlas: 14,7)
+    assert!((get("15002")["wert"].as_f64().unwrap() - 100.0 * 324.0 / 2202.0).abs() < 1e-9);
 }
 
 #[test]
