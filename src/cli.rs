@@ -88,6 +88,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Den Indikatorenkatalog ausgeben (Definitionen, Formeln, Einheiten).
     Catalogue(CatalogueArgs),
+    /// Berichtsmodule als barrierefreie PDF (PDF/A-2b + PDF/UA-1) erzeugen.
+    Report(ReportArgs),
     /// Ein neues Projekt mit kommentierter Konfiguration und Beispieldaten anlegen.
     Init(InitArgs),
     /// Synthetische Beispieldaten einer Stadt erzeugen (deterministisch).
@@ -148,6 +150,35 @@ pub struct ExportArgs {
 /// `catalogue`.
 #[derive(Debug, Args)]
 pub struct CatalogueArgs {}
+
+/// Options shared by everything that writes PDFs.
+#[derive(Debug, Args, Clone)]
+pub struct PdfArgs {
+    /// Stand der Daten: neuester Zeitpunkt bis einschließlich `2025`, `2025/26`, `01.03.2026`
+    /// oder `2026-10` (Monat). Ohne Angabe: der neueste Zeitpunkt jeder Kennzahl.
+    #[arg(long, value_name = "ZEIT")]
+    pub period: Option<String>,
+    /// Zielordner der PDF-Dateien.
+    #[arg(long, value_name = "ORDNER", default_value = "out")]
+    pub out: std::path::PathBuf,
+    /// Entwurf: Wasserzeichen „ENTWURF“ und eine Zeile mit Datenprüfsumme und Programmversion.
+    #[arg(long)]
+    pub draft: bool,
+}
+
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Nur dieses Modul (Kennung aus [berichte.<id>]); mehrfach möglich. Ohne Angabe: alle.
+    #[arg(long = "module", value_name = "ID")]
+    pub module: Vec<String>,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
+    /// Beobachten: bei jeder Änderung an Konfiguration, Daten oder Vorlagen neu erzeugen
+    /// (beenden mit Strg+C).
+    #[arg(long)]
+    pub watch: bool,
+}
 
 /// `init`.
 #[derive(Debug, Args)]

@@ -40,6 +40,38 @@ pub fn percent(v: f64, digits: usize) -> String {
     format!("{}\u{a0}%", decimal(v, digits))
 }
 
+/// A value in the unit of an indicator: `37,4 %`, `1.234`, `104,2`, `1 : 10,3`.
+pub fn value(v: f64, unit: crate::catalogue::Einheit) -> String {
+    use crate::catalogue::Einheit;
+    match unit {
+        Einheit::Prozent => percent(v, 1),
+        Einheit::Anzahl => decimal(v, 0),
+        Einheit::Index => decimal(v, 1),
+        Einheit::Verhaeltnis => format!("1 : {}", decimal(v, 1)),
+    }
+}
+
+/// A change in the unit of an indicator with its sign: `+1,2` (percentage points), `−35`.
+pub fn change(d: f64, unit: crate::catalogue::Einheit) -> String {
+    use crate::catalogue::Einheit;
+    let digits = if unit == Einheit::Anzahl { 0 } else { 1 };
+    let s = decimal(d, digits);
+    if d > 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// A count: whole numbers without decimals, weighted sums (½ of age 6) with one.
+pub fn count(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        decimal(v, 0)
+    } else {
+        decimal(v, 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +87,11 @@ mod tests {
         assert_eq!(integer(16983), "16.983");
         assert_eq!(percent(37.44, 1), "37,4\u{a0}%");
         assert_eq!(decimal(f64::NAN, 1), "–");
+        use crate::catalogue::Einheit;
+        assert_eq!(value(10.3, Einheit::Verhaeltnis), "1 : 10,3");
+        assert_eq!(change(1.25, Einheit::Prozent), "+1,2");
+        assert_eq!(change(-35.0, Einheit::Anzahl), "\u{2212}35");
+        assert_eq!(change(0.01, Einheit::Prozent), "0,0");
+        assert_eq!(count(2533.5), "2.533,5");
     }
 }

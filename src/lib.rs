@@ -2,6 +2,7 @@
 //! reproducible reports. `docs/architecture.md` describes the pipeline and the modules.
 
 pub mod catalogue;
+pub mod charts;
 pub mod cli;
 pub mod commands;
 pub mod diag;
@@ -12,8 +13,11 @@ pub mod export;
 pub mod format;
 pub mod indicators;
 pub mod ingest;
+pub mod labels;
 pub mod output;
 pub mod project;
+pub mod render;
+pub mod report;
 pub mod sample;
 pub mod schema;
 pub mod suggest;
@@ -31,6 +35,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Indicators(a) => commands::indicators::run(a, &g.config, &printer),
         Command::Catalogue(_) => commands::catalogue::run(&g.config, &printer),
         Command::Export(a) => commands::export::run(a, &g.config, &printer),
+        Command::Report(a) => commands::report::run(a, &g.config, &printer),
         Command::Init(a) => commands::init::run(a, &printer),
         Command::Sample(a) => commands::sample::run(a, &printer),
         Command::Completions(a) => commands::completions::completions(a.shell, &printer),

@@ -176,12 +176,7 @@ pub(crate) fn period_matches(p: crate::domain::Period, arg: &str) -> bool {
 
 /// A value in the indicator's unit, German format.
 pub(crate) fn fmt_value(v: f64, unit: Einheit) -> String {
-    match unit {
-        Einheit::Prozent => format::percent(v, 1),
-        Einheit::Anzahl => format::decimal(v, 0),
-        Einheit::Index => format::decimal(v, 1),
-        Einheit::Verhaeltnis => format!("1 : {}", format::decimal(v, 1)),
-    }
+    format::value(v, unit)
 }
 
 fn fmt_change(k: &Kennzahl, unit: Einheit) -> String {

@@ -5,6 +5,8 @@ pub mod completions;
 pub mod export;
 pub mod indicators;
 pub mod init;
+pub(crate) mod pdf;
+pub mod report;
 pub mod sample;
 pub mod validate;
 

@@ -26,6 +26,51 @@ pub struct ConfigFile {
     /// `[indikatoren.<ID>]`: own indicators or overrides of the built-in catalogue.
     #[serde(default)]
     pub indikatoren: BTreeMap<String, crate::catalogue::Definition>,
+    /// `[faktenchecks.<id>]`: short sheets on one topic.
+    #[serde(default)]
+    pub faktenchecks: BTreeMap<Spanned<String>, FaktencheckConfig>,
+    /// `[profil]`: the indicators of the Stadtteilprofile.
+    #[serde(default)]
+    pub profil: Option<ProfilConfig>,
+    /// `[gestaltung]`: corporate design of the PDFs.
+    #[serde(default)]
+    pub gestaltung: GestaltungConfig,
+}
+
+/// `[faktenchecks.<id>]`: a one- or two-page sheet on a topic.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaktencheckConfig {
+    /// Title of the sheet.
+    pub titel: String,
+    /// 2 to 6 indicator ids; the first is shown as chart and map.
+    pub indikatoren: Vec<Spanned<String>>,
+    /// Optional text file (plain text or Markdown-like paragraphs) written by the analyst.
+    #[serde(default)]
+    pub text: Option<Spanned<String>>,
+}
+
+/// `[profil]`: what a Stadtteilprofil shows.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilConfig {
+    /// Indicator ids (default: a set across all topics).
+    pub indikatoren: Vec<Spanned<String>>,
+}
+
+/// `[gestaltung]`: colours, font and font files.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GestaltungConfig {
+    /// Main colour as `#rrggbb` (headings, lines).
+    #[serde(default)]
+    pub farbe: Option<Spanned<String>>,
+    /// Font family for text and charts (must be among the embedded or given fonts).
+    #[serde(default)]
+    pub schrift: Option<String>,
+    /// Font files (TTF/OTF) of the corporate design.
+    #[serde(default)]
+    pub schriftdateien: Vec<Spanned<String>>,
 }
 
 /// `[projekt]`.

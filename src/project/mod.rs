@@ -42,6 +42,12 @@ pub struct Project {
     pub quellen: Vec<Quelle>,
     /// Report modules.
     pub berichte: Vec<Bericht>,
+    /// Faktenchecks.
+    pub faktenchecks: Vec<Faktencheck>,
+    /// Indicators of the Stadtteilprofile.
+    pub profil: Vec<String>,
+    /// Corporate design.
+    pub gestaltung: Gestaltung,
     /// The indicator catalogue (built-in plus the project's own).
     pub katalog: crate::catalogue::Catalogue,
 }
@@ -58,6 +64,35 @@ pub struct Geheimhaltung {
     /// Rounding base for `rundung`.
     pub rundung_auf: u32,
 }
+
+/// A Faktencheck sheet.
+#[derive(Debug, Clone)]
+pub struct Faktencheck {
+    /// Id (`kita`).
+    pub id: String,
+    /// Title.
+    pub titel: String,
+    /// 2–6 indicator ids.
+    pub indikatoren: Vec<String>,
+    /// The analyst's text file.
+    pub text: Option<PathBuf>,
+}
+
+/// Corporate design.
+#[derive(Debug, Clone)]
+pub struct Gestaltung {
+    /// Main colour `#rrggbb`.
+    pub farbe: String,
+    /// Font family.
+    pub schrift: String,
+    /// Additional font files.
+    pub schriftdateien: Vec<PathBuf>,
+}
+
+/// The indicators of a Stadtteilprofil unless the project says otherwise.
+pub const PROFIL_STANDARD: &[&str] = &[
+    "KX03", "FK01", "FK02", "FK12", "FK11", "AS03", "UE01G", "AS10",
+];
 
 /// A report module.
 #[derive(Debug, Clone)]
@@ -424,6 +459,85 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
         })
         .collect();
 
+    let known_ids = |ids: &[Spanned<String>], diags: &mut Diagnostics| -> Vec<String> {
+        for id in ids {
+            if katalog.get(id.get_ref()).is_none() {
+                let mut d = Diagnostic::error(
+                    "C011",
+                    ctx.at(id),
+                    format!("unbekannte Kennzahl „{}“", id.get_ref()),
+                );
+                if let Some(s) = did_you_mean(id.get_ref(), katalog.ids()) {
+                    d = d.hint(format!("Meinten Sie „{s}“?"));
+                }
+                diags.push(d);
+            }
+        }
+        ids.iter().map(|i| i.get_ref().clone()).collect()
+    };
+    let mut faktenchecks = Vec::new();
+    for (id, f) in &raw.faktenchecks {
+        if !(2..=6).contains(&f.indikatoren.len()) {
+            diags.push(
+                Diagnostic::error(
+                    "C004",
+                    ctx.at(id),
+                    format!(
+                        "Faktencheck „{}“ hat {} Kennzahlen; ein Faktencheck zeigt 2 bis 6",
+                        id.get_ref(),
+                        f.indikatoren.len()
+                    ),
+                )
+                .hint("Für mehr Kennzahlen ein Berichtsmodul unter [berichte.<id>] anlegen."),
+            );
+        }
+        faktenchecks.push(Faktencheck {
+            id: id.get_ref().clone(),
+            titel: f.titel.clone(),
+            indikatoren: known_ids(&f.indikatoren, diags),
+            text: f
+                .text
+                .as_ref()
+                .map(|t| ctx.check_file(t, "Textdatei", diags)),
+        });
+    }
+    let profil = match &raw.profil {
+        Some(p) => known_ids(&p.indikatoren, diags),
+        None => PROFIL_STANDARD.iter().map(|s| (*s).to_string()).collect(),
+    };
+    let gestaltung = Gestaltung {
+        farbe: match &raw.gestaltung.farbe {
+            Some(f) => {
+                let ok = f.get_ref().len() == 7
+                    && f.get_ref().starts_with('#')
+                    && f.get_ref()[1..].bytes().all(|b| b.is_ascii_hexdigit());
+                if !ok {
+                    diags.push(
+                        Diagnostic::error(
+                            "C004",
+                            ctx.at(f),
+                            format!("„{}“ ist keine Farbe", f.get_ref()),
+                        )
+                        .hint("Als Hex-Wert mit sechs Stellen angeben, z. B. farbe = \"#1f4e79\"."),
+                    );
+                }
+                f.get_ref().clone()
+            }
+            None => "#1f4e79".into(),
+        },
+        schrift: raw
+            .gestaltung
+            .schrift
+            .clone()
+            .unwrap_or_else(|| "Source Sans 3".into()),
+        schriftdateien: raw
+            .gestaltung
+            .schriftdateien
+            .iter()
+            .map(|f| ctx.check_file(f, "Schriftdatei", diags))
+            .collect(),
+    };
+
     Some(Project {
         config_path: ctx.path.to_path_buf(),
         root: ctx.root.to_path_buf(),
@@ -436,6 +550,9 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
         geheimhaltung,
         quellen,
         berichte,
+        faktenchecks,
+        profil,
+        gestaltung,
         katalog,
     })
 }

@@ -358,7 +358,10 @@ fn sozialraum_sums_are_protected_without_a_city_total() {
         .map(|r| r.1.as_str())
         .collect();
     assert!(hidden.contains(&"00"), "{out:?}");
-    assert!(hidden.len() >= 2, "the 2 is recomputable from the Sozialraum sum: {out:?}");
+    assert!(
+        hidden.len() >= 2,
+        "the 2 is recomputable from the Sozialraum sum: {out:?}"
+    );
 }
 
 /// A hidden 0 protects nothing (an outsider often knows it is 0): the partner of a small

@@ -69,7 +69,17 @@ fn konstanz_single_ages() {
 #[test]
 fn konstanz_betreuungsquoten_with_city_conventions() {
     let p = TestProject::from_fixture("formats/konstanz");
-    let r = p.run(&["indicators", "--format", "json", "--indicator", "KN01", "--indicator", "KN02", "--period", "2025-03-01"]);
+    let r = p.run(&[
+        "indicators",
+        "--format",
+        "json",
+        "--indicator",
+        "KN01",
+        "--indicator",
+        "KN02",
+        "--period",
+        "2025-03-01",
+    ]);
     r.exit(0).no_panic();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let value = |id: &str| {

@@ -119,9 +119,18 @@ fn every_catalogue_indicator_matches_hand_computation() {
     let expected = expected();
     let mut problems = Vec::new();
     for (ind, zeit, vals, gruppe) in &expected {
-        for (gebiete, v) in [(["01", "S1"], vals[0]), (["02", "S2"], vals[1]), (["stadt", "stadt"], vals[2])] {
+        for (gebiete, v) in [
+            (["01", "S1"], vals[0]),
+            (["02", "S2"], vals[1]),
+            (["stadt", "stadt"], vals[2]),
+        ] {
             for gebiet in gebiete {
-                let key = (ind.to_string(), zeit.to_string(), gebiet.to_string(), gruppe.map(str::to_string));
+                let key = (
+                    ind.to_string(),
+                    zeit.to_string(),
+                    gebiet.to_string(),
+                    gruppe.map(str::to_string),
+                );
                 match got.get(&key) {
                     None if v.is_nan() => {}
                     Some(x) if !v.is_nan() && (x - v).abs() < 1e-9 => {}

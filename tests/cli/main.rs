@@ -21,8 +21,12 @@ mod fuzz;
 mod golden;
 /// Indicator values against hand computation.
 mod indicators;
+/// PDF inspection helpers (lopdf).
+mod pdfcheck;
 /// Engine properties on the whole sample city.
 mod properties;
+/// Report modules as PDF.
+mod report;
 /// `sample` reproduces `data-samples/`; `init` creates a working project.
 mod sample;
 /// One test per broken input: code, location, exit status, no panic, nothing written.

@@ -1,0 +1,465 @@
+//! Choropleth maps of the Stadtteile from the project's GeoJSON: classed legend (quantiles),
+//! areas without a published value grey and hatched (not told by colour alone), and a
+//! locator variant that highlights one area.
+
+use super::{Chart, FONT, NO_VALUE, TEXT, draw_err, format_value};
+use crate::catalogue::Einheit;
+use anyhow::{Context, bail};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::collections::BTreeMap;
+
+/// ColorBrewer "Blues", 5 classes (sequential, colour-blind safe, prints in greyscale).
+const BLUES: [RGBColor; 5] = [
+    RGBColor(239, 243, 255),
+    RGBColor(189, 215, 231),
+    RGBColor(107, 174, 214),
+    RGBColor(49, 130, 189),
+    RGBColor(8, 81, 156),
+];
+const HIGHLIGHT: RGBColor = RGBColor(213, 94, 0);
+const BORDER: RGBColor = RGBColor(90, 90, 90);
+
+/// One area of the GeoJSON: key and outer rings (lon, lat).
+#[derive(Debug, Clone)]
+pub struct Flaeche {
+    /// Value of the key property (Stadtteil nr).
+    pub nr: String,
+    /// Outer rings of its polygons.
+    pub ringe: Vec<Vec<(f64, f64)>>,
+}
+
+/// Reads Polygon and MultiPolygon features; `key` names the property with the area key.
+pub fn geometry(bytes: &[u8], key: &str) -> anyhow::Result<Vec<Flaeche>> {
+    let json: serde_json::Value = serde_json::from_slice(bytes).context("GeoJSON nicht lesbar")?;
+    let Some(features) = json.get("features").and_then(|f| f.as_array()) else {
+        bail!("GeoJSON ohne „features“");
+    };
+    let ring = |r: &serde_json::Value| -> Vec<(f64, f64)> {
+        r.as_array()
+            .map(|pts| {
+                pts.iter()
+                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for f in features {
+        let Some(nr) = f.get("properties").and_then(|p| p.get(key)) else {
+            continue;
+        };
+        let nr = nr.as_str().map_or_else(|| nr.to_string(), str::to_string);
+        let geom = f.get("geometry");
+        let kind = geom.and_then(|g| g.get("type")).and_then(|t| t.as_str());
+        let coords = geom.and_then(|g| g.get("coordinates"));
+        let ringe: Vec<Vec<(f64, f64)>> = match (kind, coords.and_then(|c| c.as_array())) {
+            (Some("Polygon"), Some(rings)) => rings.first().map(ring).into_iter().collect(),
+            (Some("MultiPolygon"), Some(polys)) => polys
+                .iter()
+                .filter_map(|p| p.as_array()?.first().map(ring))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let ringe: Vec<_> = ringe.into_iter().filter(|r| r.len() >= 3).collect();
+        if !ringe.is_empty() {
+            out.push(Flaeche { nr, ringe });
+        }
+    }
+    if out.is_empty() {
+        bail!("GeoJSON enthält keine Polygone mit der Eigenschaft „{key}“");
+    }
+    // large areas first, so enclaves are drawn on top of the area around them
+    out.sort_by(|a, b| area(b).total_cmp(&area(a)).then(a.nr.cmp(&b.nr)));
+    Ok(out)
+}
+
+fn area(f: &Flaeche) -> f64 {
+    f.ringe
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(r.iter().cycle().skip(1))
+                .map(|(a, b)| a.0 * b.1 - b.0 * a.1)
+                .sum::<f64>()
+                .abs()
+                / 2.0
+        })
+        .sum()
+}
+
+/// How values are put into classes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Klassierung {
+    /// Equal-count classes (at most 5).
+    Quantile,
+    /// Fixed upper bounds of the lower classes.
+    Grenzen(Vec<f64>),
+}
+
+/// A map.
+#[derive(Debug, Clone)]
+pub struct Karte<'a> {
+    /// What is shown.
+    pub titel: String,
+    /// Period label.
+    pub periode: String,
+    /// Unit of the values.
+    pub einheit: Einheit,
+    /// The areas.
+    pub flaechen: &'a [Flaeche],
+    /// Area names by key (for the alt text).
+    pub namen: BTreeMap<String, String>,
+    /// Values by key; `None` or absent: no published value.
+    pub werte: BTreeMap<String, Option<f64>>,
+    /// Area drawn with a thick outline (Stadtteilprofil) – with no values, a locator map.
+    pub hervorheben: Option<String>,
+    /// Class method.
+    pub klassen: Klassierung,
+    /// Canvas size in px.
+    pub groesse: (u32, u32),
+}
+
+/// Draws the map with its legend on the right.
+pub fn map(k: &Karte) -> anyhow::Result<Chart> {
+    let locator = k.werte.is_empty();
+    let values: Vec<f64> = k.werte.values().flatten().copied().collect();
+    let breaks = class_breaks(&values, &k.klassen);
+    let legend_w: i32 = if locator { 0 } else { 150 };
+    let (w, h) = (k.groesse.0 as i32, k.groesse.1 as i32);
+    let (mw, mh) = (w - legend_w - 8, h - 8);
+    // equirectangular projection around the mean latitude
+    let (mut minx, mut maxx, mut miny, mut maxy) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for f in k.flaechen {
+        for r in &f.ringe {
+            for &(x, y) in r {
+                minx = minx.min(x);
+                maxx = maxx.max(x);
+                miny = miny.min(y);
+                maxy = maxy.max(y);
+            }
+        }
+    }
+    let cos = ((miny + maxy) / 2.0).to_radians().cos().max(0.05);
+    let sx = (maxx - minx) * cos;
+    let sy = maxy - miny;
+    let s = (f64::from(mw) / sx.max(1e-12)).min(f64::from(mh) / sy.max(1e-12));
+    let ox = 4.0 + (f64::from(mw) - sx * s) / 2.0;
+    let oy = 4.0 + (f64::from(mh) - sy * s) / 2.0;
+    let project = |(x, y): (f64, f64)| -> (i32, i32) {
+        (
+            (ox + (x - minx) * cos * s).round() as i32,
+            (oy + (maxy - y) * s).round() as i32,
+        )
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, k.groesse).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        for f in k.flaechen {
+            let value = k.werte.get(&f.nr).copied().flatten();
+            let highlighted = k.hervorheben.as_deref() == Some(f.nr.as_str());
+            let fill = if locator {
+                if highlighted { HIGHLIGHT } else { NO_VALUE }
+            } else {
+                value.map_or(NO_VALUE, |v| BLUES[class_of(v, &breaks)])
+            };
+            for r in &f.ringe {
+                let pts: Vec<(i32, i32)> = r.iter().map(|&p| project(p)).collect();
+                root.draw(&Polygon::new(pts.clone(), fill.filled()))
+                    .map_err(draw_err)?;
+                if !locator && value.is_none() {
+                    for seg in hatch(&pts, 6) {
+                        root.draw(&PathElement::new(seg.to_vec(), BORDER.stroke_width(1)))
+                            .map_err(draw_err)?;
+                    }
+                }
+                let mut outline = pts.clone();
+                outline.push(pts[0]);
+                root.draw(&PathElement::new(outline, WHITE.stroke_width(1)))
+                    .map_err(draw_err)?;
+            }
+        }
+        // the highlighted outline last, so neighbours do not cover it
+        if let Some(f) = k
+            .flaechen
+            .iter()
+            .find(|f| k.hervorheben.as_deref() == Some(f.nr.as_str()))
+        {
+            for r in &f.ringe {
+                let mut pts: Vec<(i32, i32)> = r.iter().map(|&p| project(p)).collect();
+                pts.push(pts[0]);
+                root.draw(&PathElement::new(pts, TEXT.stroke_width(3)))
+                    .map_err(draw_err)?;
+            }
+        }
+        if !locator {
+            let lx = w - legend_w + 6;
+            let mut y = 10;
+            let small = TextStyle::from((FONT, 12).into_font()).color(&TEXT);
+            for (i, label) in legend_labels(&breaks, &values, k.einheit) {
+                root.draw(&Rectangle::new(
+                    [(lx, y), (lx + 16, y + 12)],
+                    BLUES[i].filled(),
+                ))
+                .map_err(draw_err)?;
+                root.draw(&Rectangle::new(
+                    [(lx, y), (lx + 16, y + 12)],
+                    BORDER.stroke_width(1),
+                ))
+                .map_err(draw_err)?;
+                root.draw(&Text::new(
+                    label,
+                    (lx + 22, y + 6),
+                    small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(draw_err)?;
+                y += 18;
+            }
+            if k.werte.len() > values.len()
+                || k.flaechen.iter().any(|f| !k.werte.contains_key(&f.nr))
+            {
+                let sq = [(lx, y), (lx + 16, y), (lx + 16, y + 12), (lx, y + 12)];
+                root.draw(&Polygon::new(sq.to_vec(), NO_VALUE.filled()))
+                    .map_err(draw_err)?;
+                for seg in hatch(&sq, 6) {
+                    root.draw(&PathElement::new(seg.to_vec(), BORDER.stroke_width(1)))
+                        .map_err(draw_err)?;
+                }
+                root.draw(&Text::new(
+                    ". keine Angabe",
+                    (lx + 22, y + 6),
+                    small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(draw_err)?;
+                y += 14;
+                root.draw(&Text::new(
+                    "(Geheimhaltung)",
+                    (lx + 22, y + 6),
+                    small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(draw_err)?;
+            }
+        }
+        root.present().map_err(draw_err)?;
+    }
+    Ok(Chart {
+        svg,
+        alt: map_alt(k, &values, &breaks),
+    })
+}
+
+/// Upper bounds of the lower classes (at most 4 → at most 5 classes).
+fn class_breaks(values: &[f64], klassen: &Klassierung) -> Vec<f64> {
+    match klassen {
+        Klassierung::Grenzen(g) => g.iter().copied().take(4).collect(),
+        Klassierung::Quantile => {
+            let mut v = values.to_vec();
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n < 2 {
+                return Vec::new();
+            }
+            let classes = n.min(5);
+            let mut out: Vec<f64> = (1..classes)
+                .map(|q| {
+                    let pos = q as f64 * (n - 1) as f64 / classes as f64;
+                    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                    let x = v[lo] + (v[hi] - v[lo]) * (pos - lo as f64);
+                    (x * 10.0).round() / 10.0
+                })
+                .collect();
+            out.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+            out
+        }
+    }
+}
+
+fn class_of(v: f64, breaks: &[f64]) -> usize {
+    let c = breaks.iter().take_while(|&&b| v >= b).count();
+    // spread the classes over the palette so few classes still span light to dark
+    if breaks.is_empty() {
+        return 2;
+    }
+    (c * (BLUES.len() - 1)) / breaks.len()
+}
+
+/// Legend entries: palette index and label, lowest class first.
+fn legend_labels(breaks: &[f64], values: &[f64], einheit: Einheit) -> Vec<(usize, String)> {
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let n = breaks.len();
+    if n == 0 {
+        let lo = values.iter().copied().fold(f64::MAX, f64::min);
+        return vec![(class_of(lo, breaks), format_value(lo, einheit))];
+    }
+    (0..=n)
+        .map(|c| {
+            let color = (c * (BLUES.len() - 1)) / n;
+            let label = if c == 0 {
+                format!("unter {}", format_value(breaks[0], einheit))
+            } else if c == n {
+                format!("{} und mehr", format_value(breaks[n - 1], einheit))
+            } else {
+                format!(
+                    "{} bis unter {}",
+                    format_value(breaks[c - 1], einheit),
+                    format_value(breaks[c], einheit)
+                )
+            };
+            (color, label)
+        })
+        .collect()
+}
+
+/// Diagonal hatch lines clipped to a polygon (scanline intersections).
+fn hatch(pts: &[(i32, i32)], spacing: i32) -> Vec<[(i32, i32); 2]> {
+    // lines x + y = c; parametrise along x
+    let (mut cmin, mut cmax) = (i32::MAX, i32::MIN);
+    for &(x, y) in pts {
+        cmin = cmin.min(x + y);
+        cmax = cmax.max(x + y);
+    }
+    let mut out = Vec::new();
+    let mut c = cmin - cmin.rem_euclid(spacing) + spacing;
+    while c < cmax {
+        let mut xs: Vec<f64> = Vec::new();
+        for (a, b) in pts.iter().zip(pts.iter().cycle().skip(1)) {
+            let (fa, fb) = (f64::from(a.0 + a.1 - c), f64::from(b.0 + b.1 - c));
+            if (fa < 0.0) != (fb < 0.0) {
+                let t = fa / (fa - fb);
+                xs.push(f64::from(a.0) + t * f64::from(b.0 - a.0));
+            }
+        }
+        xs.sort_by(f64::total_cmp);
+        for pair in xs.chunks(2) {
+            if let [x1, x2] = pair {
+                let (x1, x2) = (x1.round() as i32, x2.round() as i32);
+                out.push([(x1, c - x1), (x2, c - x2)]);
+            }
+        }
+        c += spacing;
+    }
+    out
+}
+
+fn map_alt(k: &Karte, values: &[f64], breaks: &[f64]) -> String {
+    let name = |nr: &str| k.namen.get(nr).cloned().unwrap_or_else(|| nr.to_string());
+    if k.werte.is_empty() {
+        return format!(
+            "Lagekarte: {} mit {} Gebieten; hervorgehoben ist {}.",
+            k.titel,
+            k.flaechen.len(),
+            k.hervorheben.as_deref().map(name).unwrap_or_default()
+        );
+    }
+    let mut ranked: Vec<(&String, f64)> = k
+        .werte
+        .iter()
+        .filter_map(|(nr, v)| v.map(|v| (nr, v)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let list = |it: &mut dyn Iterator<Item = &(&String, f64)>| {
+        it.map(|(nr, v)| format!("{} ({})", name(nr), format_value(*v, k.einheit)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut s = format!(
+        "Karte: {} nach Gebieten, {}, in {} {}.",
+        k.titel,
+        k.periode,
+        breaks.len() + 1,
+        if breaks.is_empty() {
+            "Klasse"
+        } else {
+            "Klassen"
+        }
+    );
+    if ranked.len() == 1 {
+        s.push_str(&format!(" Wert: {}.", list(&mut ranked.iter())));
+    } else if !ranked.is_empty() {
+        s.push_str(&format!(
+            " Höchste Werte: {}. Niedrigste Werte: {}.",
+            list(&mut ranked.iter().take(3)),
+            list(&mut ranked.iter().rev().take(3))
+        ));
+    }
+    let hidden = k.flaechen.len().saturating_sub(values.len());
+    if hidden > 0 {
+        s.push_str(&format!(
+            " {hidden} {} ohne veröffentlichten Wert {} grau schraffiert.",
+            if hidden == 1 { "Gebiet" } else { "Gebiete" },
+            if hidden == 1 { "ist" } else { "sind" }
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(nr: &str, x: f64) -> Flaeche {
+        Flaeche {
+            nr: nr.into(),
+            ringe: vec![vec![
+                (x, 52.0),
+                (x + 0.01, 52.0),
+                (x + 0.01, 52.01),
+                (x, 52.01),
+            ]],
+        }
+    }
+
+    #[test]
+    fn reads_polygons_and_multipolygons() {
+        let g = br#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"nr":"01"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}},
+          {"type":"Feature","properties":{"nr":2},"geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[2,0],[2,2],[0,0]]],[[[5,5],[6,5],[6,6],[5,5]]]]}}]}"#;
+        let f = geometry(g, "nr").unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].nr, "2", "largest first");
+        assert_eq!(f[0].ringe.len(), 2);
+        assert!(geometry(b"{}", "nr").is_err());
+    }
+
+    #[test]
+    fn quantile_classes_and_legend() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        let b = class_breaks(&v, &Klassierung::Quantile);
+        assert_eq!(b.len(), 4);
+        assert_eq!(class_of(1.0, &b), 0);
+        assert_eq!(class_of(10.0, &b), 4);
+        let l = legend_labels(&b, &v, Einheit::Prozent);
+        assert_eq!(l.len(), 5);
+        assert!(l[0].1.starts_with("unter "), "{l:?}");
+        assert_eq!(l[4].0, 4);
+        assert!(l[4].1.ends_with("und mehr"), "{l:?}");
+    }
+
+    #[test]
+    fn map_hatches_areas_without_value() {
+        let f = vec![square("01", 11.0), square("02", 11.01)];
+        let c = map(&Karte {
+            titel: "Quote".into(),
+            periode: "2024".into(),
+            einheit: Einheit::Prozent,
+            flaechen: &f,
+            namen: [
+                ("01".into(), "Altstadt".into()),
+                ("02".into(), "Buckau".into()),
+            ]
+            .into(),
+            werte: [("01".into(), Some(40.0)), ("02".into(), None)].into(),
+            hervorheben: None,
+            klassen: Klassierung::Quantile,
+            groesse: (400, 240),
+        })
+        .unwrap();
+        assert!(c.alt.contains("Altstadt (40,0\u{a0}%)"), "{}", c.alt);
+        assert!(c.alt.contains("1 Gebiet ohne"), "{}", c.alt);
+        assert!(c.svg.contains("keine Angabe"));
+        assert!(!hatch(&[(0, 0), (20, 0), (20, 20), (0, 20)], 6).is_empty());
+    }
+}

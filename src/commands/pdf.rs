@@ -1,0 +1,295 @@
+//! What `report` and `faktencheck` share: load and protect the data once, build the Typst
+//! engine once, render documents in parallel, write all PDFs as one atomic batch, print a
+//! summary or a JSON manifest.
+
+use super::load_data;
+use crate::charts::Flaeche;
+use crate::cli::{OutputFormat, PdfArgs};
+use crate::disclosure::Ergebnis;
+use crate::exit::ExitStatus;
+use crate::output::{atomic::OutputBatch, printer::Printer};
+use crate::project::Project;
+use crate::render::{Engine, PdfEinstellungen, Vorlagen};
+use crate::report::{Dokument, Kontext};
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A prepared run.
+pub(crate) struct Lauf {
+    pub project: Project,
+    pub ergebnis: Ergebnis,
+    pub flaechen: Option<Vec<Flaeche>>,
+    pub engine: Engine,
+    pub logo: Option<Vec<u8>>,
+    pub pdf: PdfEinstellungen,
+    pub entwurf: Option<String>,
+    /// Wall time of reading, validating, computing and protecting.
+    pub daten_zeit: Duration,
+}
+
+impl Lauf {
+    pub fn kontext<'a>(&'a self, ziel: Option<&'a str>) -> Kontext<'a> {
+        Kontext::new(
+            &self.project,
+            &self.ergebnis,
+            self.flaechen.as_deref(),
+            ziel,
+            self.entwurf.clone(),
+            &self.pdf,
+        )
+    }
+}
+
+/// Computes every indicator of the catalogue and protects them together, so that a number
+/// has the same status in every report, sheet and export of the project.
+pub(crate) fn veroeffentlichen(
+    project: &Project,
+    data: &crate::ingest::Dataset,
+) -> Result<Ergebnis> {
+    let table = crate::indicators::compute(project, data, &crate::indicators::Auswahl::default())?;
+    let mut e = crate::disclosure::protect(
+        &table,
+        &project.katalog,
+        &project.geheimhaltung,
+        &project.gebiete,
+    );
+    e.hinweise.extend(table.hinweise.iter().cloned());
+    Ok(e)
+}
+
+/// Loads data, templates and fonts; `Err(status)` after printed data problems.
+pub(crate) fn vorbereiten(
+    config: &Path,
+    printer: &Printer,
+    args: &PdfArgs,
+) -> Result<Result<Lauf, ExitStatus>> {
+    if let Some(p) = &args.period
+        && !crate::report::ziel_gueltig(p)
+    {
+        bail!("Zeitpunkt „{p}“ nicht lesbar; als 2025, 2025/26, 01.03.2026 oder 2026-10 angeben");
+    }
+    let t0 = Instant::now();
+    let (project, data) = match load_data(config, printer) {
+        Ok(x) => x,
+        Err(status) => return Ok(Err(status)),
+    };
+    let ergebnis = veroeffentlichen(&project, &data)?;
+    drop(data);
+    let daten_zeit = t0.elapsed();
+    let vorlagen = match &project.vorlagen {
+        Some(dir) => Vorlagen::laden(dir)?,
+        None => Vorlagen::eingebaut(),
+    };
+    let lint = crate::render::lint(&vorlagen);
+    if !lint.is_empty() {
+        bail!(
+            "Vorlagen nicht zulässig:\n{}\nVorlagen bekommen alle Daten über sys.inputs und dürfen nichts ausführen oder von der Uhr lesen.",
+            lint.join("\n")
+        );
+    }
+    let mut schriften = Vec::new();
+    for f in &project.gestaltung.schriftdateien {
+        schriften.push(
+            std::fs::read(f)
+                .with_context(|| format!("Schriftdatei {} nicht lesbar", f.display()))?,
+        );
+    }
+    let engine = Engine::new(&vorlagen, &schriften)?;
+    let flaechen = match &project.gebiete.geojson {
+        Some(p) => Some(crate::charts::geometry(
+            &std::fs::read(p).with_context(|| format!("{} nicht lesbar", p.display()))?,
+            &project.gebiete.geojson_schluessel,
+        )?),
+        None => None,
+    };
+    let logo = match &project.logo {
+        Some(p) => {
+            Some(std::fs::read(p).with_context(|| format!("Logo {} nicht lesbar", p.display()))?)
+        }
+        None => None,
+    };
+    let pdf = PdfEinstellungen::aus(project.stand);
+    let entwurf = args.draft.then(|| {
+        format!(
+            "Daten sha256:{} · bildungsmonitor {}",
+            &daten_hash(&project)[..16],
+            env!("CARGO_PKG_VERSION")
+        )
+    });
+    Ok(Ok(Lauf {
+        project,
+        ergebnis,
+        flaechen,
+        engine,
+        logo,
+        pdf,
+        entwurf,
+        daten_zeit,
+    }))
+}
+
+/// SHA-256 over the configuration and every source file, in configuration order.
+pub(crate) fn daten_hash(project: &Project) -> String {
+    let mut h = Sha256::new();
+    let mut add = |p: &Path| {
+        h.update(p.to_string_lossy().as_bytes());
+        h.update(std::fs::read(p).unwrap_or_default());
+    };
+    add(&project.config_path);
+    for q in &project.quellen {
+        add(&q.path);
+    }
+    if let Some(g) = &project.gebiete.geojson {
+        add(g);
+    }
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One written PDF.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Ausgabe {
+    pub datei: PathBuf,
+    pub titel: String,
+    pub seiten: usize,
+    pub bytes: usize,
+    pub sha256: String,
+    pub gesperrte_werte: usize,
+    pub warnungen: Vec<String>,
+    #[serde(skip)]
+    pub typst: Duration,
+}
+
+/// Renders the documents (in parallel) and writes all PDFs at once; nothing is written if
+/// one fails.
+pub(crate) fn rendern(
+    lauf: &Lauf,
+    docs: Vec<(PathBuf, Dokument)>,
+    printer: &Printer,
+) -> Result<Vec<Ausgabe>> {
+    let bar = if printer.is_interactive() && printer.format == OutputFormat::Human {
+        let b = indicatif::ProgressBar::new(docs.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} PDF {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let results: Vec<Result<(PathBuf, crate::render::Pdf, Dokument)>> = docs
+        .into_par_iter()
+        .map(|(target, doc)| {
+            let pdf = lauf
+                .engine
+                .render(
+                    &doc.vorlage,
+                    &doc.titel,
+                    &doc.daten,
+                    &doc.bilder,
+                    lauf.logo.as_deref(),
+                    &lauf.pdf,
+                )
+                .with_context(|| format!("{} nicht erzeugt", target.display()))?;
+            match &bar {
+                Some(b) => {
+                    b.inc(1);
+                    b.set_message(target.display().to_string());
+                }
+                None => printer.detail(&format!("{} gesetzt", target.display())),
+            }
+            Ok((target, pdf, doc))
+        })
+        .collect();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut batch = OutputBatch::new();
+    let mut out = Vec::new();
+    for r in results {
+        let (target, pdf, doc) = r?;
+        batch.add(&target, &pdf.bytes)?;
+        out.push(Ausgabe {
+            datei: target,
+            titel: doc.titel,
+            seiten: pdf.seiten,
+            bytes: pdf.bytes.len(),
+            sha256: hex(&Sha256::digest(&pdf.bytes)),
+            gesperrte_werte: doc.gesperrt,
+            warnungen: pdf.warnungen,
+            typst: pdf.layout + pdf.export,
+        });
+    }
+    batch.commit()?;
+    Ok(out)
+}
+
+/// Prints the manifest (`--format json`) or one line per file.
+pub(crate) fn melden(printer: &Printer, ausgaben: &[Ausgabe], lauf: &Lauf, gesamt: Duration) {
+    if printer.format == OutputFormat::Json {
+        printer.json(&serde_json::json!({
+            "version": 1,
+            "dateien": ausgaben,
+            "gesperrte_zahlen": lauf.ergebnis.audit.len(),
+            "warnungen": ausgaben.iter().flat_map(|a| a.warnungen.iter()).collect::<Vec<_>>(),
+        }));
+        return;
+    }
+    for a in ausgaben {
+        for w in &a.warnungen {
+            printer.info(&format!("Warnung ({}): {w}", a.datei.display()));
+        }
+        printer.success(&format!(
+            "{} geschrieben: {} Seiten, {} KB",
+            a.datei.display(),
+            a.seiten,
+            a.bytes / 1024
+        ));
+    }
+    let typst: Duration = ausgaben.iter().map(|a| a.typst).sum();
+    printer.detail(&format!(
+        "Zeit: gesamt {:.2} s, Daten {:.2} s, Typst (Satz + PDF, über alle Dokumente) {:.2} s",
+        gesamt.as_secs_f64(),
+        lauf.daten_zeit.as_secs_f64(),
+        typst.as_secs_f64()
+    ));
+}
+
+/// Readable, stable file names: lower case ASCII, umlauts transliterated.
+#[allow(dead_code)] // used by `faktencheck` (next commit)
+pub(crate) fn dateiname(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.to_lowercase().chars() {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            _ => {
+                if !out.ends_with('-') {
+                    out.push('-');
+                }
+            }
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names() {
+        assert_eq!(super::dateiname("Neustädter See"), "neustaedter-see");
+        assert_eq!(
+            super::dateiname("#read(\"/etc/passwd\")"),
+            "read-etc-passwd"
+        );
+    }
+}

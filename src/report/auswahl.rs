@@ -1,0 +1,165 @@
+//! Which rows a document shows: per indicator the period kind (yearly before monthly), the
+//! latest period at or before `--period`, the ten periods before it for trends, and fast
+//! lookup of one row by period, level, area and group.
+
+use super::Kontext;
+use crate::catalogue::Indicator;
+use crate::disclosure::{Ergebnis, Veroeffentlicht};
+use crate::domain::{Period, PeriodKind};
+use crate::indicators::Ebene;
+use std::collections::BTreeMap;
+
+type Key<'a> = (Period, Ebene, &'a str, Option<&'a str>);
+
+/// Published rows by indicator, each with a lookup table.
+pub(super) struct Index<'a> {
+    by_ind: BTreeMap<&'a str, BTreeMap<Key<'a>, &'a Veroeffentlicht>>,
+}
+
+impl<'a> Index<'a> {
+    pub(super) fn new(e: &'a Ergebnis) -> Index<'a> {
+        let mut by_ind: BTreeMap<&str, BTreeMap<Key, &Veroeffentlicht>> = BTreeMap::new();
+        for v in &e.zeilen {
+            let k = &v.kennzahl;
+            by_ind
+                .entry(k.indikator.as_str())
+                .or_default()
+                .insert((k.zeit, k.ebene, k.gebiet.as_str(), k.gruppe.as_deref()), v);
+        }
+        Index { by_ind }
+    }
+}
+
+/// The rows of one indicator chosen for a document.
+pub(super) struct Auswahl<'a> {
+    /// The indicator.
+    pub ind: &'a Indicator,
+    rows: &'a BTreeMap<Key<'a>, &'a Veroeffentlicht>,
+    /// Periods for trends, ascending, ending with `aktuell` (at most 10).
+    pub perioden: Vec<Period>,
+    /// The period shown in bars, maps and tables.
+    pub aktuell: Period,
+    /// The period a year before `aktuell`, if there is data for it.
+    pub vorher: Option<Period>,
+    /// Breakdown groups in reading order (empty without breakdown).
+    pub gruppen: Vec<String>,
+}
+
+impl<'a> Auswahl<'a> {
+    /// `None` if the indicator has no rows (no data in this project).
+    pub(super) fn new<'k: 'a>(ctx: &'a Kontext<'k>, id: &str) -> Option<Auswahl<'a>> {
+        let ind = ctx.project.katalog.get(id)?;
+        let rows = ctx.index.by_ind.get(id)?;
+        let ziel = ctx.ziel.and_then(parse_ziel);
+        let mut kinds: BTreeMap<PeriodKind, usize> = BTreeMap::new();
+        for (p, ..) in rows.keys() {
+            *kinds.entry(p.kind()).or_default() += 1;
+        }
+        // the kind asked for, else the yearly kind with most rows, monthly only if alone
+        let kind = match ziel {
+            Some(Ziel::Periode(p)) if kinds.contains_key(&p.kind()) => p.kind(),
+            _ => kinds
+                .iter()
+                .max_by_key(|(k, n)| (**k != PeriodKind::Monat, **n))
+                .map(|(k, _)| *k)?,
+        };
+        let mut perioden: Vec<Period> = rows
+            .keys()
+            .map(|k| k.0)
+            .filter(|p| p.kind() == kind)
+            .filter(|p| match ziel {
+                None => true,
+                Some(Ziel::Jahr(y)) => p.year() <= y,
+                Some(Ziel::Periode(z)) if z.kind() == kind => *p <= z,
+                Some(Ziel::Periode(z)) => p.year() <= z.year(),
+            })
+            .collect();
+        perioden.sort();
+        perioden.dedup();
+        let aktuell = *perioden.last()?;
+        if perioden.len() > 10 {
+            perioden.drain(..perioden.len() - 10);
+        }
+        let vorher = crate::indicators::previous_year(aktuell).filter(|p| perioden.contains(p));
+        let mut gruppen: Vec<String> = rows
+            .keys()
+            .filter(|k| k.0 == aktuell)
+            .filter_map(|k| k.3.map(str::to_string))
+            .collect();
+        gruppen.sort_by_key(|g| crate::labels::order(g));
+        gruppen.dedup();
+        Some(Auswahl {
+            ind,
+            rows,
+            perioden,
+            aktuell,
+            vorher,
+            gruppen,
+        })
+    }
+
+    /// One row.
+    pub fn zeile(
+        &self,
+        p: Period,
+        ebene: Ebene,
+        gebiet: &str,
+        gruppe: Option<&str>,
+    ) -> Option<&'a Veroeffentlicht> {
+        self.rows.get(&(p, ebene, gebiet, gruppe)).copied()
+    }
+
+    /// The published value of one row.
+    pub fn wert(&self, p: Period, ebene: Ebene, gebiet: &str, gruppe: Option<&str>) -> Option<f64> {
+        self.zeile(p, ebene, gebiet, gruppe)
+            .filter(|v| v.gesperrt.is_none())
+            .and_then(|v| v.kennzahl.wert)
+    }
+
+    /// The city series over `perioden`.
+    pub fn reihe(&self, ebene: Ebene, gebiet: &str, gruppe: Option<&str>) -> Vec<Option<f64>> {
+        self.perioden
+            .iter()
+            .map(|p| self.wert(*p, ebene, gebiet, gruppe))
+            .collect()
+    }
+
+    /// Short period labels for axes: the year for yearly Stichtage, else the German key.
+    pub fn achse(&self) -> Vec<String> {
+        self.perioden.iter().map(|p| kurz(*p)).collect()
+    }
+}
+
+/// Axis label of a period.
+pub(super) fn kurz(p: Period) -> String {
+    match p {
+        Period::Stichtag(d) => d.year.to_string(),
+        other => other.to_string(),
+    }
+}
+
+enum Ziel {
+    Jahr(i32),
+    Periode(Period),
+}
+
+fn parse_ziel(s: &str) -> Option<Ziel> {
+    let s = s.trim();
+    if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok().map(Ziel::Jahr);
+    }
+    for kind in ["Monat", "Schuljahr", "Stichtag"] {
+        if let Some(p) = Period::from_key(kind, s) {
+            // "2025/26" must not read as Stichtag, "2026-10" not as Schuljahr
+            if p.key() == s || p.to_string() == s || kind == "Stichtag" {
+                return Some(Ziel::Periode(p));
+            }
+        }
+    }
+    crate::domain::Date::parse(s).map(|d| Ziel::Periode(Period::Stichtag(d)))
+}
+
+/// Whether `--period` is understood at all (for a clear error before rendering).
+pub fn ziel_gueltig(s: &str) -> bool {
+    parse_ziel(s).is_some()
+}

@@ -1,0 +1,260 @@
+//! Generated sentences: the current value with its change, the trend, the spread between the
+//! areas and the areas far from the city value. The wording follows the indicator's
+//! better/worse direction; each sentence carries its number.
+
+use super::auswahl::Auswahl;
+use crate::catalogue::{Einheit, Richtung};
+use crate::format;
+use crate::indicators::Ebene;
+
+/// A difference in words: "1,2 Prozentpunkte", "35", "2,1 Indexpunkte".
+fn betrag(d: f64, e: Einheit) -> String {
+    let a = d.abs();
+    match e {
+        Einheit::Prozent => {
+            let s = format::decimal(a, 1);
+            if s == "1,0" {
+                "1,0 Prozentpunkt".into()
+            } else {
+                format!("{s} Prozentpunkte")
+            }
+        }
+        Einheit::Anzahl => format::decimal(a, 0),
+        Einheit::Index => format!("{} Indexpunkte", format::decimal(a, 1)),
+        Einheit::Verhaeltnis => format::decimal(a, 1),
+    }
+}
+
+/// Below this a change is "nahezu unverändert".
+fn kaum(d: f64, basis: f64, e: Einheit) -> bool {
+    match e {
+        Einheit::Prozent => d.abs() < 0.05,
+        _ => basis.abs() > 0.0 && (d / basis).abs() < 0.0005,
+    }
+}
+
+fn bewertung(d: f64, r: Richtung) -> &'static str {
+    match (r, d > 0.0) {
+        (Richtung::HoeherBesser, true) | (Richtung::NiedrigerBesser, false) => {
+            " – eine günstige Entwicklung"
+        }
+        (Richtung::HoeherBesser, false) | (Richtung::NiedrigerBesser, true) => {
+            " – eine ungünstige Entwicklung"
+        }
+        _ => "",
+    }
+}
+
+/// "Betreuungsquote unter 3 Jahren: 52,3 % (01.03.2026) in Musterstadt, 1,2 Prozentpunkte
+/// mehr als ein Jahr zuvor – eine günstige Entwicklung." `None` without a published value.
+pub fn aktuell(a: &Auswahl, gebiet: (Ebene, &str, &str), gruppe: Option<&str>) -> Option<String> {
+    let e = a.ind.def.einheit;
+    let (ebene, nr, name) = gebiet;
+    let jetzt = a.wert(a.aktuell, ebene, nr, gruppe)?;
+    let mut s = format!(
+        "{}: {} ({}) in {name}",
+        a.ind.def.titel,
+        format::value(jetzt, e),
+        a.aktuell
+    );
+    if let Some(v) = a.vorher.and_then(|p| a.wert(p, ebene, nr, gruppe)) {
+        let d = jetzt - v;
+        if kaum(d, v, e) {
+            s.push_str(", nahezu unverändert gegenüber dem Vorjahr");
+        } else {
+            s.push_str(&format!(
+                ", {} {} als ein Jahr zuvor{}",
+                betrag(d, e),
+                if d > 0.0 { "mehr" } else { "weniger" },
+                bewertung(d, a.ind.def.richtung)
+            ));
+        }
+    }
+    s.push('.');
+    Some(s)
+}
+
+/// "Von 2017 bis 2026 ist der Wert von 48,1 % auf 52,3 % gestiegen."
+pub fn trend(a: &Auswahl, ebene: Ebene, nr: &str, gruppe: Option<&str>) -> Option<String> {
+    let e = a.ind.def.einheit;
+    let reihe = a.reihe(ebene, nr, gruppe);
+    let achse = a.achse();
+    let (i0, v0) = reihe
+        .iter()
+        .enumerate()
+        .find_map(|(i, v)| v.map(|v| (i, v)))?;
+    let (i1, v1) = reihe
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, v)| v.map(|v| (i, v)))?;
+    if i1 <= i0 || i1 - i0 < 2 {
+        return None;
+    }
+    let d = v1 - v0;
+    let verlauf = if kaum(d, v0, e) || (e == Einheit::Prozent && d.abs() < 0.5) {
+        "nahezu gleich geblieben".to_string()
+    } else {
+        format!(
+            "um {} {}",
+            betrag(d, e),
+            if d > 0.0 { "gestiegen" } else { "gesunken" }
+        )
+    };
+    Some(format!(
+        "Von {} bis {} ist der Wert von {} auf {} {verlauf}.",
+        achse[i0],
+        achse[i1],
+        format::value(v0, e),
+        format::value(v1, e)
+    ))
+}
+
+/// Spread and outliers among the Stadtteile for the current period:
+/// "Zwischen den Stadtteilen reicht der Wert von 31,2 % (Neustädter See) bis 68,9 % (Altstadt).",
+/// "Deutlich über dem Stadtwert liegen …". Also the count of areas without a value.
+pub fn streuung(
+    a: &Auswahl,
+    stadtteile: &[(String, String)],
+    ebene1_plural: &str,
+    gruppe: Option<&str>,
+) -> (Vec<String>, Option<(f64, String)>) {
+    let e = a.ind.def.einheit;
+    let mut out = Vec::new();
+    let werte: Vec<(&str, f64)> = stadtteile
+        .iter()
+        .filter_map(|(nr, name)| {
+            a.wert(a.aktuell, Ebene::Stadtteil, nr, gruppe)
+                .map(|v| (name.as_str(), v))
+        })
+        .collect();
+    let ohne = stadtteile.len() - werte.len();
+    if werte.len() >= 2 {
+        let min = werte
+            .iter()
+            .copied()
+            .fold(werte[0], |m, x| if x.1 < m.1 { x } else { m });
+        let max = werte
+            .iter()
+            .copied()
+            .fold(werte[0], |m, x| if x.1 > m.1 { x } else { m });
+        out.push(format!(
+            "Zwischen den {ebene1_plural} reicht der Wert von {} ({}) bis {} ({}).",
+            format::value(min.1, e),
+            min.0,
+            format::value(max.1, e),
+            max.0
+        ));
+    }
+    let mut auffaellig = None;
+    if let Some(stadt) = a.wert(a.aktuell, Ebene::Stadt, "stadt", gruppe)
+        && e != Einheit::Anzahl
+        && werte.len() >= 3
+    {
+        let n = werte.len() as f64;
+        let mean = werte.iter().map(|w| w.1).sum::<f64>() / n;
+        let sd = (werte.iter().map(|w| (w.1 - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let schwelle = match e {
+            Einheit::Prozent => sd.max(5.0),
+            _ => sd.max(0.2 * stadt.abs()),
+        };
+        let mut ueber: Vec<(&str, f64)> = werte
+            .iter()
+            .filter(|w| w.1 - stadt > schwelle)
+            .copied()
+            .collect();
+        let mut unter: Vec<(&str, f64)> = werte
+            .iter()
+            .filter(|w| stadt - w.1 > schwelle)
+            .copied()
+            .collect();
+        ueber.sort_by(|x, y| y.1.total_cmp(&x.1));
+        unter.sort_by(|x, y| x.1.total_cmp(&y.1));
+        let liste = |v: &[(&str, f64)]| {
+            let mut names: Vec<String> = v
+                .iter()
+                .take(3)
+                .map(|(n, w)| format!("{n} ({})", format::value(*w, e)))
+                .collect();
+            if v.len() > 3 {
+                names.push(format!("{} weitere", v.len() - 3));
+            }
+            match names.len() {
+                0 => String::new(),
+                1 => names[0].clone(),
+                _ => {
+                    let last = names.pop().unwrap_or_default();
+                    format!("{} und {last}", names.join(", "))
+                }
+            }
+        };
+        let stadtwert = format::value(stadt, e);
+        if !ueber.is_empty() {
+            out.push(format!(
+                "Deutlich über dem Stadtwert von {stadtwert} (um mehr als {}) {} {}.",
+                betrag(schwelle, e),
+                if ueber.len() == 1 { "liegt" } else { "liegen" },
+                liste(&ueber)
+            ));
+        }
+        if !unter.is_empty() {
+            out.push(format!(
+                "Deutlich darunter {} {}.",
+                if unter.len() == 1 { "liegt" } else { "liegen" },
+                liste(&unter)
+            ));
+        }
+        let spannweite = werte
+            .iter()
+            .map(|w| (w.1 - stadt).abs())
+            .fold(0.0, f64::max);
+        if !ueber.is_empty() || !unter.is_empty() {
+            let first = ueber.first().or(unter.first()).map(|x| x.0).unwrap_or("");
+            auffaellig = Some((
+                spannweite / stadt.abs().max(1e-9),
+                format!(
+                    "{}: deutliche Unterschiede zwischen den {ebene1_plural} – {}{}.",
+                    a.ind.def.titel,
+                    if ueber.is_empty() {
+                        format!("am niedrigsten in {}", liste(&unter))
+                    } else {
+                        format!("am höchsten in {}", liste(&ueber))
+                    },
+                    if first.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" bei {stadtwert} in der Stadt insgesamt")
+                    }
+                ),
+            ));
+        }
+    }
+    if ohne > 0 {
+        out.push(format!(
+            "Für {ohne} {} wird kein Wert ausgewiesen (Geheimhaltung oder fehlende Daten).",
+            if ohne == 1 {
+                "Gebiet".to_string()
+            } else {
+                "Gebiete".to_string()
+            }
+        ));
+    }
+    (out, auffaellig)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_in_words() {
+        assert_eq!(betrag(1.04, Einheit::Prozent), "1,0 Prozentpunkt");
+        assert_eq!(betrag(-2.26, Einheit::Prozent), "2,3 Prozentpunkte");
+        assert_eq!(betrag(-35.0, Einheit::Anzahl), "35");
+        assert_eq!(
+            bewertung(-1.0, Richtung::NiedrigerBesser),
+            " – eine günstige Entwicklung"
+        );
+        assert_eq!(bewertung(1.0, Richtung::Neutral), "");
+    }
+}

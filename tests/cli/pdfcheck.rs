@@ -1,0 +1,128 @@
+//! PDF inspection without system tools (lopdf): the automatable part of the PDF/A + PDF/UA
+//! checklist (ECOSYSTEM.md §4) and text extraction.
+
+use lopdf::{Dictionary, Document, Object};
+
+pub struct Pdf {
+    pub doc: Document,
+}
+
+impl Pdf {
+    pub fn load(bytes: &[u8]) -> Pdf {
+        Pdf {
+            doc: Document::load_mem(bytes).expect("PDF lesbar"),
+        }
+    }
+
+    pub fn pages(&self) -> usize {
+        self.doc.get_pages().len()
+    }
+
+    /// All text of all pages (via the fonts' ToUnicode maps).
+    pub fn text(&self) -> String {
+        let pages: Vec<u32> = self.doc.get_pages().keys().copied().collect();
+        self.doc.extract_text(&pages).unwrap_or_default()
+    }
+
+    fn deref<'a>(&'a self, o: &'a Object) -> &'a Object {
+        self.doc.dereference(o).map(|(_, o)| o).unwrap_or(o)
+    }
+
+    fn dict<'a>(&'a self, o: &'a Object) -> Option<&'a Dictionary> {
+        self.deref(o).as_dict().ok()
+    }
+
+    pub fn catalog(&self) -> &Dictionary {
+        self.doc.catalog().expect("Catalog")
+    }
+
+    pub fn lang(&self) -> String {
+        self.catalog()
+            .get(b"Lang")
+            .ok()
+            .map(|o| self.deref(o))
+            .and_then(|o| o.as_str().ok())
+            .map(|b| String::from_utf8_lossy(b).to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn has(&self, key: &[u8]) -> bool {
+        self.catalog().get(key).is_ok()
+    }
+
+    pub fn marked(&self) -> bool {
+        self.catalog()
+            .get(b"MarkInfo")
+            .ok()
+            .and_then(|o| self.dict(o))
+            .and_then(|d| d.get(b"Marked").ok())
+            .and_then(|o| o.as_bool().ok())
+            .unwrap_or(false)
+    }
+
+    /// The XMP metadata stream as text.
+    pub fn xmp(&self) -> String {
+        let Ok(o) = self.catalog().get(b"Metadata") else {
+            return String::new();
+        };
+        match self.deref(o) {
+            Object::Stream(s) => {
+                let content = s
+                    .decompressed_content()
+                    .unwrap_or_else(|_| s.content.clone());
+                String::from_utf8_lossy(&content).to_string()
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Every font descriptor has an embedded font file.
+    pub fn fonts_embedded(&self) -> (usize, usize) {
+        let mut total = 0;
+        let mut embedded = 0;
+        for (_, o) in self.doc.objects.iter() {
+            if let Ok(d) = o.as_dict()
+                && d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"FontDescriptor")
+            {
+                total += 1;
+                if d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3") {
+                    embedded += 1;
+                }
+            }
+        }
+        (total, embedded)
+    }
+
+    /// Structure elements of a type (`Figure`, `TH`, `H1` …) with their dictionaries.
+    pub fn struct_elems(&self, kind: &[u8]) -> Vec<&Dictionary> {
+        self.doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_dict().ok())
+            .filter(|d| {
+                d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"StructElem")
+                    || d.has(b"P") && d.has(b"S")
+            })
+            .filter(|d| d.get(b"S").ok().and_then(|s| s.as_name().ok()) == Some(kind))
+            .collect()
+    }
+
+    pub fn text_of(&self, d: &Dictionary, key: &[u8]) -> Option<String> {
+        let o = self.deref(d.get(key).ok()?);
+        let bytes = o.as_str().ok()?;
+        Some(decode_pdf_string(bytes))
+    }
+}
+
+/// PDF text strings: UTF-16BE with BOM or PDFDocEncoding (≈ Latin-1).
+pub fn decode_pdf_string(b: &[u8]) -> String {
+    if b.starts_with(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = b[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        b.iter().map(|&c| c as char).collect()
+    }
+}

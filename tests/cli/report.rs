@@ -1,0 +1,419 @@
+//! `report`: module PDFs checked as a reader and a validator would – structure for PDF/UA,
+//! PDF/A metadata, embedded fonts, alt texts, German numbers, no suppressed value, literal
+//! hostile names, determinism, sandboxed templates, atomic writes.
+
+use crate::pdfcheck::Pdf;
+use crate::util::{TestProject, repo};
+use std::sync::OnceLock;
+
+/// A small generated city (8 Stadtteile, 3 years) with two hostile Stadtteil names,
+/// rendered once for all tests of this file.
+struct Rendered {
+    p: TestProject,
+    manifest: serde_json::Value,
+}
+
+const BOESE1: &str = "#read(\"/etc/passwd\")";
+const BOESE2: &str = "*fett* $x$ ]";
+
+fn small_city() -> TestProject {
+    let p = TestProject::empty();
+    p.run(&["sample", "--stadtteile", "8", "--jahre", "3"])
+        .exit(0);
+    std::fs::copy(
+        repo().join("bildungsmonitor.toml"),
+        p.path().join("bildungsmonitor.toml"),
+    )
+    .unwrap();
+    p
+}
+
+fn rendered() -> &'static Rendered {
+    static R: OnceLock<Rendered> = OnceLock::new();
+    R.get_or_init(|| {
+        let p = small_city();
+        let g = p.read("data-samples/gebiete.csv");
+        let mut lines: Vec<String> = g.lines().map(str::to_string).collect();
+        for (i, name) in [(1, BOESE1), (2, BOESE2)] {
+            let mut f: Vec<String> = lines[i].split(';').map(str::to_string).collect();
+            f[1] = format!("\"{}\"", name.replace('"', "\"\""));
+            lines[i] = f.join(";");
+        }
+        p.write("data-samples/gebiete.csv", lines.join("\n") + "\n");
+        // a high minimum base, so that the small city has suppressed shares to check
+        let cfg = p
+            .read("bildungsmonitor.toml")
+            .replace("mindestbasis = 10", "mindestbasis = 150");
+        p.write("bildungsmonitor.toml", cfg);
+        let r = p.run(&["report", "--format", "json"]);
+        r.exit(0).no_panic();
+        let manifest = serde_json::from_str(&r.stdout).expect("manifest JSON");
+        Rendered { p, manifest }
+    })
+}
+
+fn pdf(name: &str) -> (Pdf, Vec<u8>) {
+    let bytes = std::fs::read(rendered().p.path().join("out").join(name)).unwrap();
+    (Pdf::load(&bytes), bytes)
+}
+
+#[test]
+fn three_modules_with_manifest() {
+    let m = &rendered().manifest;
+    let files = m["dateien"].as_array().unwrap();
+    assert_eq!(files.len(), 3, "{m:#}");
+    for f in files {
+        let seiten = f["seiten"].as_u64().unwrap();
+        assert!((8..=80).contains(&seiten), "{f}");
+        assert_eq!(f["sha256"].as_str().unwrap().len(), 64);
+        let bytes = std::fs::read(rendered().p.path().join(f["datei"].as_str().unwrap())).unwrap();
+        assert_eq!(Pdf::load(&bytes).pages() as u64, seiten);
+    }
+    assert!(
+        m["gesperrte_zahlen"].as_u64().unwrap() > 0,
+        "small city: {m}"
+    );
+}
+
+#[test]
+fn pdf_ua_and_pdf_a_structure() {
+    for name in [
+        "fruehkindliche_bildung.pdf",
+        "allgemeinbildende_schulen.pdf",
+        "uebergaenge.pdf",
+    ] {
+        let (p, _) = pdf(name);
+        assert_eq!(p.lang(), "de-DE", "{name}");
+        assert!(p.has(b"StructTreeRoot"), "{name}");
+        assert!(p.marked(), "{name}: MarkInfo/Marked");
+        assert!(p.has(b"Outlines"), "{name}: bookmarks");
+        let xmp = p.xmp();
+        assert!(
+            xmp.contains("<pdfaid:part>2</pdfaid:part>"),
+            "{name}: {xmp}"
+        );
+        assert!(
+            xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+            "{name}"
+        );
+        assert!(xmp.contains("<pdfuaid:part>1</pdfuaid:part>"), "{name}");
+        assert!(
+            xmp.contains("Musterstadt"),
+            "{name}: no configured title in XMP"
+        );
+        let (total, embedded) = p.fonts_embedded();
+        assert!(
+            total > 0 && total == embedded,
+            "{name}: {embedded} of {total} fonts embedded"
+        );
+        // every figure has an alt text that is not its caption
+        let figures = p.struct_elems(b"Figure");
+        assert!(figures.len() >= 6, "{name}: {} figures", figures.len());
+        let text = p.text();
+        for f in figures {
+            let alt = p.text_of(f, b"Alt").unwrap_or_default();
+            assert!(alt.len() > 40, "{name}: alt text too short: {alt:?}");
+            assert!(
+                !alt.starts_with("Abbildung"),
+                "{name}: alt is the caption: {alt}"
+            );
+            assert!(
+                alt.contains(" % ") || alt.contains('%') || alt.chars().any(|c| c.is_ascii_digit()),
+                "{name}: alt names no value: {alt}"
+            );
+        }
+        assert!(
+            !p.struct_elems(b"TH").is_empty(),
+            "{name}: table header cells"
+        );
+        assert!(!p.struct_elems(b"H1").is_empty() || !p.struct_elems(b"H2").is_empty());
+        assert!(text.contains("Das Wichtigste in Kürze"), "{name}");
+        assert!(
+            text.contains("Glossar") && text.contains("Impressum"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn numbers_are_german_and_match_the_published_table() {
+    let p = &rendered().p;
+    // the city value of FK01 in the latest year, as `indicators` publishes it
+    let r = p.run(&[
+        "indicators",
+        "--indicator",
+        "FK01",
+        "--ebene",
+        "stadt",
+        "--format",
+        "json",
+    ]);
+    r.exit(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let latest = v["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["zeit"].as_str().unwrap().len() == 10)
+        .max_by_key(|k| k["zeit"].as_str().unwrap().to_string())
+        .unwrap();
+    let wert = latest["wert"].as_f64().unwrap();
+    let german = format!("{:.1}", wert).replace('.', ",");
+    let (pdf, _) = pdf("fruehkindliche_bildung.pdf");
+    let text = pdf.text();
+    assert!(
+        text.contains(&german),
+        "FK01 city value {german} not in the PDF text"
+    );
+    assert!(
+        !text.contains(&format!("{wert:.1} %")),
+        "decimal point instead of comma"
+    );
+}
+
+#[test]
+fn no_suppressed_value_is_printed() {
+    let p = &rendered().p;
+    let (pdf, _) = pdf("fruehkindliche_bildung.pdf");
+    let text = pdf.text();
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let mut checked_hidden = 0;
+    for id in ["FK01", "FK02", "FK03", "FK04", "FK07"] {
+        let r = p.run(&[
+            "indicators",
+            "--indicator",
+            id,
+            "--ebene",
+            "stadtteil",
+            "--format",
+            "json",
+        ]);
+        r.exit(0);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let rows = v["kennzahlen"].as_array().unwrap();
+        let latest = rows
+            .iter()
+            .map(|k| k["zeit"].as_str().unwrap())
+            .filter(|z| z.len() == 10)
+            .max()
+            .unwrap()
+            .to_string();
+        let rows: Vec<&serde_json::Value> = rows
+            .iter()
+            .filter(|k| k["zeit"] == latest.as_str())
+            .collect();
+        let title = {
+            let c = p.run(&["catalogue", "--format", "json"]);
+            let c: serde_json::Value = serde_json::from_str(&c.stdout).unwrap();
+            c["indikatoren"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["id"] == id)
+                .unwrap()["titel"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        // the indicator's table: one cell per line from its header to its caption
+        let caption = lines
+            .iter()
+            .position(|l| {
+                l.starts_with("Tabelle") && l.contains(&format!("{title} nach Stadtteilen"))
+            })
+            .unwrap_or_else(|| panic!("no table for {id}"));
+        let start = lines[..caption]
+            .windows(5)
+            .rposition(|w| w == ["Stadtteil", "Wert", "Veränderung", "Zähler", "Nenner"])
+            .expect("table header");
+        let table = &lines[start..caption];
+        for k in rows {
+            let name = k["name"].as_str().unwrap();
+            let at = table
+                .iter()
+                .position(|l| *l == name)
+                .unwrap_or_else(|| panic!("{id}: {name} not in table"));
+            let (wert, zaehler) = (table[at + 1], table[at + 3]);
+            if k["gesperrt"] == true {
+                checked_hidden += 1;
+                assert_eq!(wert, ".", "{id} {name}: suppressed value printed as {wert}");
+                assert_eq!(
+                    zaehler, ".",
+                    "{id} {name}: suppressed numerator printed as {zaehler}"
+                );
+            } else if let Some(w) = k["wert"].as_f64() {
+                let expected = format!("{w:.1}").replace('.', ",");
+                assert!(
+                    wert.starts_with(&expected),
+                    "{id} {name}: {wert} vs {expected}"
+                );
+            }
+        }
+    }
+    assert!(checked_hidden > 0, "the small city has suppressed cells");
+}
+
+#[test]
+fn hostile_names_print_literally() {
+    let (pdf, _) = pdf("fruehkindliche_bildung.pdf");
+    let text = pdf.text();
+    assert!(text.contains("#read(\"/etc/passwd\")"), "name not literal");
+    assert!(text.contains("*fett* $x$ ]"), "markup was interpreted");
+    assert!(!text.contains("root:x:0:0"), "a file was read");
+}
+
+#[test]
+fn same_input_same_bytes_and_draft_differs() {
+    let r = rendered();
+    let again = r.p.run(&["report", "--format", "json", "--out", "again"]);
+    again.exit(0);
+    let m2: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    let sums = |m: &serde_json::Value| -> Vec<String> {
+        m["dateien"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["sha256"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(sums(&r.manifest), sums(&m2));
+    let draft = r.p.run(&[
+        "report",
+        "--module",
+        "uebergaenge",
+        "--draft",
+        "--out",
+        "draft",
+        "--format",
+        "json",
+    ]);
+    draft.exit(0);
+    let bytes = std::fs::read(r.p.path().join("draft/uebergaenge.pdf")).unwrap();
+    let text = Pdf::load(&bytes).text();
+    assert!(text.contains("ENTWURF"), "watermark");
+    assert!(text.contains("Daten sha256:"), "build line");
+    assert!(text.contains(env!("CARGO_PKG_VERSION")));
+}
+
+/// A tiny project for the template tests: the golden fixture with one module.
+fn tiny() -> TestProject {
+    let p = TestProject::from_fixture("golden");
+    let mut cfg = p.read("bildungsmonitor.toml");
+    cfg.push_str("\n[berichte.kita]\ntitel = \"Kita\"\nindikatoren = [\"FK01\", \"FK02\"]\n");
+    p.write("bildungsmonitor.toml", cfg);
+    p
+}
+
+fn with_templates(p: &TestProject, files: &[(&str, &str)]) {
+    let mut cfg = p.read("bildungsmonitor.toml");
+    cfg = cfg.replace(
+        "stand = 2025-11-01",
+        "stand = 2025-11-01\nvorlagen = \"vorlagen\"",
+    );
+    p.write("bildungsmonitor.toml", cfg);
+    std::fs::create_dir_all(p.path().join("vorlagen")).unwrap();
+    for (name, text) in files {
+        p.write(&format!("vorlagen/{name}"), text);
+    }
+}
+
+#[test]
+fn tiny_project_renders_without_map() {
+    let p = tiny();
+    let r = p.run(&["report"]);
+    r.exit(0).no_panic();
+    let pdf = Pdf::load(&std::fs::read(p.path().join("out/kita.pdf")).unwrap());
+    let text = pdf.text();
+    // FK01 Nord: 100 of 200 children → 50,0 %
+    assert!(text.contains("50,0"), "{text}");
+    assert!(text.contains("Goldstadt"));
+}
+
+#[test]
+fn symlink_in_template_folder_is_refused() {
+    let p = tiny();
+    with_templates(&p, &[]);
+    std::os::unix::fs::symlink("/etc/hostname", p.path().join("vorlagen/geheim.txt")).unwrap();
+    let r = p.run(&["report"]);
+    r.exit(2).no_panic().stderr_has("symbolische Verknüpfung");
+    assert!(!p.path().join("out").exists());
+}
+
+#[test]
+fn broken_template_reports_file_line_column() {
+    let p = tiny();
+    with_templates(
+        &p,
+        &[(
+            "modul.typ",
+            "#let daten = json(sys.inputs.daten)\n\n= Titel\n#daten.meta.gibtsnicht\n",
+        )],
+    );
+    let r = p.run(&["report"]);
+    r.exit(2).no_panic();
+    assert!(
+        r.stderr.contains("modul.typ:4:"),
+        "no file:line:column in: {}",
+        r.stderr
+    );
+    assert!(!p.path().join("out/kita.pdf").exists());
+}
+
+#[test]
+fn templates_must_not_read_the_clock_or_eval() {
+    let p = tiny();
+    with_templates(&p, &[("modul.typ", "#datetime.today()\n")]);
+    p.run(&["report"]).exit(2).stderr_has("datetime.today");
+    let p = tiny();
+    with_templates(&p, &[("modul.typ", "#eval(\"1+1\")\n")]);
+    p.run(&["report"]).exit(2).stderr_has("eval");
+}
+
+#[test]
+fn failing_module_leaves_no_pdf_and_keeps_older_files() {
+    let p = tiny();
+    let mut cfg = p.read("bildungsmonitor.toml");
+    cfg.push_str("\n[berichte.kaputt]\ntitel = \"Kaputt\"\nindikatoren = [\"FK03\"]\nvorlage = \"kaputt.typ\"\n");
+    p.write("bildungsmonitor.toml", cfg);
+    with_templates(
+        &p,
+        &[(
+            "kaputt.typ",
+            "#assert(false, message: \"Abbruch mitten im Satz\")\n",
+        )],
+    );
+    p.write("out/kita.pdf", "ältere Datei");
+    let r = p.run(&["report"]);
+    r.exit(2).no_panic().stderr_has("Abbruch mitten im Satz");
+    assert_eq!(p.read("out/kita.pdf"), "ältere Datei");
+    assert!(!p.path().join("out/kaputt.pdf").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn unknown_module_names_the_configured_ones() {
+    let p = tiny();
+    p.run(&["report", "--module", "kitta"])
+        .exit(2)
+        .stderr_has("Meinten Sie „kita“?");
+}
+
+#[test]
+fn builtin_templates_are_deterministic_and_safe() {
+    for entry in std::fs::read_dir(repo().join("report-templates")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "typ") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap();
+                for bad in ["datetime.today", "eval(", "read("] {
+                    assert!(!code.contains(bad), "{}:{}: {bad}", path.display(), i + 1);
+                }
+            }
+        }
+    }
+}
