@@ -90,6 +90,8 @@ pub enum Command {
     Catalogue(CatalogueArgs),
     /// Berichtsmodule als barrierefreie PDF (PDF/A-2b + PDF/UA-1) erzeugen.
     Report(ReportArgs),
+    /// Faktenchecks zu Themen und Stadtteil-/Sozialraumprofile als PDF, auch im Stapel.
+    Faktencheck(FaktencheckArgs),
     /// Ein neues Projekt mit kommentierter Konfiguration und Beispieldaten anlegen.
     Init(InitArgs),
     /// Synthetische Beispieldaten einer Stadt erzeugen (deterministisch).
@@ -164,6 +166,32 @@ pub struct PdfArgs {
     /// Entwurf: Wasserzeichen „ENTWURF“ und eine Zeile mit Datenprüfsumme und Programmversion.
     #[arg(long)]
     pub draft: bool,
+}
+
+/// `faktencheck`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("auswahl").required(true).multiple(true).args(["topic", "all_topics", "stadtteil", "all_stadtteile", "sozialraum", "all_sozialraeume"])))]
+pub struct FaktencheckArgs {
+    /// Faktencheck zu diesem Thema (Kennung aus [faktenchecks.<id>]); mehrfach möglich.
+    #[arg(long, value_name = "ID")]
+    pub topic: Vec<String>,
+    /// Alle konfigurierten Themen.
+    #[arg(long)]
+    pub all_topics: bool,
+    /// Profil dieses Stadtteils (Nr.); mehrfach möglich.
+    #[arg(long, value_name = "NR")]
+    pub stadtteil: Vec<String>,
+    /// Ein Profil je Stadtteil.
+    #[arg(long)]
+    pub all_stadtteile: bool,
+    /// Profil dieses Sozialraums (Kennung); mehrfach möglich.
+    #[arg(long, value_name = "ID")]
+    pub sozialraum: Vec<String>,
+    /// Ein Profil je Sozialraum.
+    #[arg(long)]
+    pub all_sozialraeume: bool,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
 }
 
 /// `report`.

@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Catalogue(_) => commands::catalogue::run(&g.config, &printer),
         Command::Export(a) => commands::export::run(a, &g.config, &printer),
         Command::Report(a) => commands::report::run(a, &g.config, &printer),
+        Command::Faktencheck(a) => commands::faktencheck::run(a, &g.config, &printer),
         Command::Init(a) => commands::init::run(a, &printer),
         Command::Sample(a) => commands::sample::run(a, &printer),
         Command::Completions(a) => commands::completions::completions(a.shell, &printer),

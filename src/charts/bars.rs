@@ -79,7 +79,7 @@ pub fn bars(b: &Balken) -> anyhow::Result<Chart> {
             ))
             .map_err(draw_err)?;
             root.draw(&Text::new(
-                format_tick(v, b.einheit),
+                format_tick(v, b.einheit, top),
                 (x, head + ROW * rows.len() as i32 + 6),
                 small.clone().pos(Pos::new(HPos::Center, VPos::Top)),
             ))

@@ -86,7 +86,7 @@ pub fn line(l: &Linie) -> anyhow::Result<Chart> {
                 }
                 labels.get(i).cloned().unwrap_or_default()
             })
-            .y_label_formatter(&|y| format_tick(*y, einheit))
+            .y_label_formatter(&|y| format_tick(*y, einheit, top))
             .label_style((FONT, 13).into_font().color(&TEXT))
             .draw()
             .map_err(draw_err)?;

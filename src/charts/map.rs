@@ -112,8 +112,8 @@ pub struct Karte<'a> {
     pub namen: BTreeMap<String, String>,
     /// Values by key; `None` or absent: no published value.
     pub werte: BTreeMap<String, Option<f64>>,
-    /// Area drawn with a thick outline (Stadtteilprofil) – with no values, a locator map.
-    pub hervorheben: Option<String>,
+    /// Areas drawn highlighted (Stadtteil- or Sozialraumprofil) – with no values, a locator map.
+    pub hervorheben: Vec<String>,
     /// Class method.
     pub klassen: Klassierung,
     /// Canvas size in px.
@@ -158,7 +158,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
         root.fill(&WHITE).map_err(draw_err)?;
         for f in k.flaechen {
             let value = k.werte.get(&f.nr).copied().flatten();
-            let highlighted = k.hervorheben.as_deref() == Some(f.nr.as_str());
+            let highlighted = k.hervorheben.contains(&f.nr);
             let fill = if locator {
                 if highlighted { HIGHLIGHT } else { NO_VALUE }
             } else {
@@ -180,12 +180,8 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                     .map_err(draw_err)?;
             }
         }
-        // the highlighted outline last, so neighbours do not cover it
-        if let Some(f) = k
-            .flaechen
-            .iter()
-            .find(|f| k.hervorheben.as_deref() == Some(f.nr.as_str()))
-        {
+        // the highlighted outlines last, so neighbours do not cover them
+        for f in k.flaechen.iter().filter(|f| k.hervorheben.contains(&f.nr)) {
             for r in &f.ringe {
                 let mut pts: Vec<(i32, i32)> = r.iter().map(|&p| project(p)).collect();
                 pts.push(pts[0]);
@@ -347,11 +343,13 @@ fn hatch(pts: &[(i32, i32)], spacing: i32) -> Vec<[(i32, i32); 2]> {
 fn map_alt(k: &Karte, values: &[f64], breaks: &[f64]) -> String {
     let name = |nr: &str| k.namen.get(nr).cloned().unwrap_or_else(|| nr.to_string());
     if k.werte.is_empty() {
+        let names: Vec<String> = k.hervorheben.iter().map(|nr| name(nr)).collect();
         return format!(
-            "Lagekarte: {} mit {} Gebieten; hervorgehoben ist {}.",
+            "Lagekarte: {} mit {} Gebieten; hervorgehoben {} {}.",
             k.titel,
             k.flaechen.len(),
-            k.hervorheben.as_deref().map(name).unwrap_or_default()
+            if names.len() == 1 { "ist" } else { "sind" },
+            names.join(", ")
         );
     }
     let mut ranked: Vec<(&String, f64)> = k
@@ -452,7 +450,7 @@ mod tests {
             ]
             .into(),
             werte: [("01".into(), Some(40.0)), ("02".into(), None)].into(),
-            hervorheben: None,
+            hervorheben: Vec::new(),
             klassen: Klassierung::Quantile,
             groesse: (400, 240),
         })

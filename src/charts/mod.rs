@@ -62,12 +62,13 @@ pub fn format_value(v: f64, einheit: crate::catalogue::Einheit) -> String {
     crate::format::value(v, einheit)
 }
 
-/// Axis tick label: fewer decimals than direct labels.
-fn format_tick(v: f64, einheit: crate::catalogue::Einheit) -> String {
+/// Axis tick label: whole numbers where the axis is wide enough, one decimal on short axes.
+fn format_tick(v: f64, einheit: crate::catalogue::Einheit, top: f64) -> String {
     use crate::catalogue::Einheit;
+    let digits = usize::from(top < 5.0);
     match einheit {
-        Einheit::Prozent => crate::format::percent(v, 0),
-        Einheit::Anzahl => crate::format::integer(v.round() as i64),
+        Einheit::Prozent => crate::format::percent(v, digits),
+        Einheit::Anzahl if top >= 5.0 => crate::format::integer(v.round() as i64),
         _ => {
             if (v - v.round()).abs() < 1e-9 {
                 crate::format::integer(v.round() as i64)

@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod completions;
 pub mod export;
+pub mod faktencheck;
 pub mod indicators;
 pub mod init;
 pub(crate) mod pdf;

@@ -164,17 +164,21 @@ pub(crate) struct Ausgabe {
     pub warnungen: Vec<String>,
     #[serde(skip)]
     pub typst: Duration,
+    #[serde(skip)]
+    pdf: Vec<u8>,
 }
 
-/// Renders the documents (in parallel) and writes all PDFs at once; nothing is written if
-/// one fails.
-pub(crate) fn rendern(
+/// Builds and renders the documents in parallel, in chunks so that memory stays flat over
+/// hundreds of sheets (each finished PDF goes to a temporary file at once), and writes all
+/// PDFs at once; nothing is written if one fails.
+pub(crate) fn rendern<J: Sync>(
     lauf: &Lauf,
-    docs: Vec<(PathBuf, Dokument)>,
+    jobs: &[J],
+    bauen: impl Fn(&J) -> Result<(PathBuf, Dokument)> + Sync,
     printer: &Printer,
 ) -> Result<Vec<Ausgabe>> {
     let bar = if printer.is_interactive() && printer.format == OutputFormat::Human {
-        let b = indicatif::ProgressBar::new(docs.len() as u64);
+        let b = indicatif::ProgressBar::new(jobs.len() as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} PDF {wide_msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -183,48 +187,54 @@ pub(crate) fn rendern(
     } else {
         None
     };
-    let results: Vec<Result<(PathBuf, crate::render::Pdf, Dokument)>> = docs
-        .into_par_iter()
-        .map(|(target, doc)| {
-            let pdf = lauf
-                .engine
-                .render(
-                    &doc.vorlage,
-                    &doc.titel,
-                    &doc.daten,
-                    &doc.bilder,
-                    lauf.logo.as_deref(),
-                    &lauf.pdf,
-                )
-                .with_context(|| format!("{} nicht erzeugt", target.display()))?;
-            match &bar {
-                Some(b) => {
-                    b.inc(1);
-                    b.set_message(target.display().to_string());
+    let mut batch = OutputBatch::new();
+    let mut out = Vec::with_capacity(jobs.len());
+    let chunk = 4 * rayon::current_num_threads().max(1);
+    for part in jobs.chunks(chunk) {
+        let results: Vec<Result<Ausgabe>> = part
+            .par_iter()
+            .map(|job| {
+                let (target, doc) = bauen(job)?;
+                let pdf = lauf
+                    .engine
+                    .render(
+                        &doc.vorlage,
+                        &doc.titel,
+                        &doc.daten,
+                        &doc.bilder,
+                        lauf.logo.as_deref(),
+                        &lauf.pdf,
+                    )
+                    .with_context(|| format!("{} nicht erzeugt", target.display()))?;
+                match &bar {
+                    Some(b) => {
+                        b.inc(1);
+                        b.set_message(target.display().to_string());
+                    }
+                    None => printer.detail(&format!("{} gesetzt", target.display())),
                 }
-                None => printer.detail(&format!("{} gesetzt", target.display())),
-            }
-            Ok((target, pdf, doc))
-        })
-        .collect();
+                Ok(Ausgabe {
+                    datei: target,
+                    titel: doc.titel,
+                    seiten: pdf.seiten,
+                    bytes: pdf.bytes.len(),
+                    sha256: hex(&Sha256::digest(&pdf.bytes)),
+                    gesperrte_werte: doc.gesperrt,
+                    warnungen: pdf.warnungen,
+                    typst: pdf.layout + pdf.export,
+                    pdf: pdf.bytes,
+                })
+            })
+            .collect();
+        for r in results {
+            let mut a = r?;
+            batch.add(&a.datei, &a.pdf)?;
+            a.pdf = Vec::new();
+            out.push(a);
+        }
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
-    }
-    let mut batch = OutputBatch::new();
-    let mut out = Vec::new();
-    for r in results {
-        let (target, pdf, doc) = r?;
-        batch.add(&target, &pdf.bytes)?;
-        out.push(Ausgabe {
-            datei: target,
-            titel: doc.titel,
-            seiten: pdf.seiten,
-            bytes: pdf.bytes.len(),
-            sha256: hex(&Sha256::digest(&pdf.bytes)),
-            gesperrte_werte: doc.gesperrt,
-            warnungen: pdf.warnungen,
-            typst: pdf.layout + pdf.export,
-        });
     }
     batch.commit()?;
     Ok(out)
@@ -262,7 +272,6 @@ pub(crate) fn melden(printer: &Printer, ausgaben: &[Ausgabe], lauf: &Lauf, gesam
 }
 
 /// Readable, stable file names: lower case ASCII, umlauts transliterated.
-#[allow(dead_code)] // used by `faktencheck` (next commit)
 pub(crate) fn dateiname(s: &str) -> String {
     let mut out = String::new();
     for c in s.to_lowercase().chars() {

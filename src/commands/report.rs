@@ -51,13 +51,24 @@ fn einmal(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitSta
         Ok(l) => l,
         Err(status) => return Ok(status),
     };
-    let docs = dokumente(&lauf, args)?;
-    let ausgaben = pdf::rendern(&lauf, docs, printer)?;
+    let module = module(&lauf, args)?;
+    let ctx = lauf.kontext(args.pdf.period.as_deref());
+    let ausgaben = pdf::rendern(
+        &lauf,
+        &module,
+        |b| {
+            Ok((
+                args.pdf.out.join(format!("{}.pdf", b.id)),
+                crate::report::modul(&ctx, b)?,
+            ))
+        },
+        printer,
+    )?;
     pdf::melden(printer, &ausgaben, &lauf, t0.elapsed());
     Ok(ExitStatus::Success)
 }
 
-fn dokumente(lauf: &Lauf, args: &ReportArgs) -> Result<Vec<(PathBuf, crate::report::Dokument)>> {
+fn module<'a>(lauf: &'a Lauf, args: &ReportArgs) -> Result<Vec<&'a crate::project::Bericht>> {
     let p = &lauf.project;
     if p.berichte.is_empty() {
         bail!(
@@ -80,17 +91,10 @@ fn dokumente(lauf: &Lauf, args: &ReportArgs) -> Result<Vec<(PathBuf, crate::repo
             );
         }
     }
-    let ctx = lauf.kontext(args.pdf.period.as_deref());
-    let mut docs = Vec::new();
-    for b in p
-        .berichte
+    Ok(p.berichte
         .iter()
         .filter(|b| args.module.is_empty() || args.module.contains(&b.id))
-    {
-        let doc = crate::report::modul(&ctx, b)?;
-        docs.push((args.pdf.out.join(format!("{}.pdf", b.id)), doc));
-    }
-    Ok(docs)
+        .collect())
 }
 
 /// Files whose change triggers a new run: configuration, sources, areas, templates, logo.

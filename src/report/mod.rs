@@ -4,12 +4,16 @@
 //! only lay out what they get as JSON.
 
 mod auswahl;
+mod faktencheck;
 mod glossar;
 mod modul;
+mod profil;
 mod text;
 
 pub use auswahl::ziel_gueltig;
+pub use faktencheck::faktencheck;
 pub use modul::modul;
+pub use profil::{Profilgebiet, profil};
 
 use crate::catalogue::Einheit;
 use crate::charts::{Chart, Flaeche};

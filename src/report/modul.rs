@@ -223,12 +223,13 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
     let mut abbildungen = Vec::new();
     // trend of the city
     let achse = a.achse();
-    if a.perioden.len() >= 2 {
+    let reihe = a.reihe(Ebene::Stadt, "stadt", None);
+    if a.perioden.len() >= 2 && reihe.iter().any(Option::is_some) {
         let chart = charts::line(&Linie {
             titel: format!("{} in {kommune}", def.titel),
             einheit: e,
             labels: achse.clone(),
-            reihen: vec![(kommune.clone(), a.reihe(Ebene::Stadt, "stadt", None))],
+            reihen: vec![(kommune.clone(), reihe)],
             groesse: (480, 170),
         })?;
         abbildungen.push(bilder.add(
@@ -270,7 +271,7 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
                 .map(|s| (s.nr.clone(), s.name.clone()))
                 .collect(),
             werte,
-            hervorheben: None,
+            hervorheben: Vec::new(),
             klassen: Klassierung::Quantile,
             groesse: (480, 245),
         })?;

@@ -190,4 +190,30 @@ indikatoren = ["AS01", "AS02", "AS03", "AS04", "AS05", "AS06", "AS07", "AS10", "
 [berichte.uebergaenge]
 titel = "Übergänge"
 indikatoren = ["FK12", "FK13", "UE01", "AS10", "AS13"]
+
+# ---------------------------------------------------------------------------------------------
+# Faktenchecks: ein bis zwei Seiten zu einem Thema (bildungsmonitor faktencheck --topic ID).
+# Die erste Kennzahl erscheint als Zeitreihe und Karte; "text" ist ein eigener Text (optional).
+# ---------------------------------------------------------------------------------------------
+
+[faktenchecks.kita]
+titel = "Kita-Betreuung"
+indikatoren = ["FK01", "FK02", "FK04", "FK09"]
+text = "{D}/faktencheck_kita.md"
+
+[faktenchecks.uebergang]
+titel = "Übergang auf weiterführende Schulen"
+indikatoren = ["UE01G", "UE01", "FK12"]
+
+[faktenchecks.abschluesse]
+titel = "Schulabschlüsse"
+indikatoren = ["AS10", "AS13", "AS09"]
+
+[faktenchecks.inklusion]
+titel = "Förderbedarf und Inklusion"
+indikatoren = ["AS03", "AS04", "AS05", "AS06"]
+
+# Kennzahlen der Stadtteil- und Sozialraumprofile (bildungsmonitor faktencheck --all-stadtteile).
+[profil]
+indikatoren = ["KX03", "FK01", "FK02", "FK12", "FK11", "AS03", "UE01G", "AS10"]
 "#;

@@ -11,6 +11,10 @@ use std::fmt::Write as _;
 pub fn all_files(city: &City) -> Result<Vec<SampleFile>> {
     Ok(vec![
         ("README.md".into(), readme(city).into_bytes()),
+        (
+            "faktencheck_kita.md".into(),
+            FAKTENCHECK_KITA.as_bytes().to_vec(),
+        ),
         ("gebiete.csv".into(), gebiete(city).into_bytes()),
         ("stadtteile.geojson".into(), geojson(city).into_bytes()),
         ("bevoelkerung.csv".into(), bevoelkerung(city).into_bytes()),
@@ -28,6 +32,18 @@ pub fn all_files(city: &City) -> Result<Vec<SampleFile>> {
         ("kontext.csv".into(), kontext(city).into_bytes()),
     ])
 }
+
+/// The analyst's own text of the sample Faktencheck "Kita-Betreuung".
+const FAKTENCHECK_KITA: &str = "# Einordnung
+
+Der Ausbau der Kindertagesbetreuung für Kinder unter drei Jahren geht weiter. Seit dem
+Rechtsanspruch auf einen Platz ab dem vollendeten ersten Lebensjahr steigt die Nachfrage
+besonders in den innenstadtnahen Stadtteilen. Die Quoten beziehen sich auf den **Wohnort** der
+Kinder, nicht auf den Standort der Kita.
+
+- Neue Plätze entstehen vor allem in Stadtteilen mit niedriger Quote.
+- Kleine Stadtteile erscheinen mit einem Punkt, wenn die Fallzahlen zu klein sind.
+";
 
 fn with_bom(text: &str) -> Vec<u8> {
     let mut v = "\u{feff}".as_bytes().to_vec();

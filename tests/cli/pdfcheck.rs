@@ -18,10 +18,23 @@ impl Pdf {
         self.doc.get_pages().len()
     }
 
-    /// All text of all pages (via the fonts' ToUnicode maps).
+    /// All text of all pages (via the fonts' ToUnicode maps), runs of spaces collapsed.
     pub fn text(&self) -> String {
         let pages: Vec<u32> = self.doc.get_pages().keys().copied().collect();
-        self.doc.extract_text(&pages).unwrap_or_default()
+        let raw = self.doc.extract_text(&pages).unwrap_or_default();
+        let mut out = String::with_capacity(raw.len());
+        for line in raw.lines() {
+            let mut prev_space = false;
+            for c in line.chars() {
+                let space = c == ' ' || c == '\u{a0}';
+                if !(space && prev_space) {
+                    out.push(if space { ' ' } else { c });
+                }
+                prev_space = space;
+            }
+            out.push('\n');
+        }
+        out
     }
 
     fn deref<'a>(&'a self, o: &'a Object) -> &'a Object {

@@ -417,3 +417,201 @@ fn builtin_templates_are_deterministic_and_safe() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// faktencheck: topic sheets and profiles in batch
+// ---------------------------------------------------------------------------------------------
+
+/// The Stadtteil numbers of a generated city, in order.
+fn nummern(p: &TestProject) -> Vec<String> {
+    p.read("data-samples/gebiete.csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn profiles_in_parallel_name_only_their_own_stadtteil() {
+    let p = small_city();
+    let nr = nummern(&p);
+    let r = p.run(&[
+        "faktencheck",
+        "--stadtteil",
+        &nr[0],
+        "--stadtteil",
+        &nr[1],
+        "--format",
+        "json",
+    ]);
+    r.exit(0).no_panic();
+    let m: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let files: Vec<String> = m["dateien"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["datei"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(files.len(), 2, "{m}");
+    let gebiete = p.read("data-samples/gebiete.csv");
+    let names: Vec<(String, String)> = gebiete
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            (f[0].to_string(), f[1].to_string())
+        })
+        .collect();
+    for (nr, own) in names.iter().take(2) {
+        let file = files
+            .iter()
+            .find(|f| f.contains(&format!("-stadtteil-{nr}-")))
+            .unwrap_or_else(|| panic!("no file for {nr}: {files:?}"));
+        assert!(file.starts_with("out/faktencheck-20"), "{file}");
+        let pdf = Pdf::load(&std::fs::read(p.path().join(file)).unwrap());
+        assert!(
+            (1..=2).contains(&pdf.pages()),
+            "{file}: {} pages",
+            pdf.pages()
+        );
+        let text = pdf.text();
+        assert!(text.contains(&format!("Stadtteilprofil {own}")), "{file}");
+        for (_, other) in names.iter().filter(|(_, n)| n != own) {
+            assert!(!text.contains(other.as_str()), "{file} names {other}");
+        }
+        // alt texts too
+        for f in pdf.struct_elems(b"Figure") {
+            let alt = pdf.text_of(f, b"Alt").unwrap_or_default();
+            for (_, other) in names.iter().filter(|(_, n)| n != own) {
+                assert!(
+                    !alt.contains(other.as_str()),
+                    "{file}: alt names {other}: {alt}"
+                );
+            }
+        }
+    }
+    // the same batch again: identical bytes
+    let again = p.run(&[
+        "faktencheck",
+        "--stadtteil",
+        &nr[0],
+        "--stadtteil",
+        &nr[1],
+        "--format",
+        "json",
+        "--out",
+        "again",
+    ]);
+    let m2: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    let sums = |m: &serde_json::Value| -> Vec<String> {
+        let mut v: Vec<String> = m["dateien"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["sha256"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sums(&m), sums(&m2));
+}
+
+#[test]
+fn topic_sheet_has_figures_statements_and_own_text() {
+    let p = small_city();
+    p.run(&["faktencheck", "--topic", "kita"])
+        .exit(0)
+        .no_panic();
+    let out: Vec<_> = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(
+        out[0].starts_with("faktencheck-") && out[0].ends_with("-kita.pdf"),
+        "{out:?}"
+    );
+    let bytes = std::fs::read(p.path().join("out").join(&out[0])).unwrap();
+    let pdf = Pdf::load(&bytes);
+    assert!((1..=2).contains(&pdf.pages()));
+    let text = pdf.text();
+    assert!(text.contains("Kita-Betreuung"));
+    assert!(text.contains("Auf einen Blick"));
+    assert!(text.contains("Einordnung"), "the analyst's text");
+    assert!(text.contains("Wohnort"), "bold part of the analyst's text");
+    assert!(pdf.xmp().contains("<pdfuaid:part>1</pdfuaid:part>"));
+    assert!(pdf.struct_elems(b"Figure").len() >= 2, "chart and map");
+}
+
+#[test]
+fn failure_in_sheet_three_of_five_leaves_no_new_file() {
+    let p = small_city();
+    // sheet 3 of 5 (the third Stadtteil) gets a name the template cannot set: an own profile
+    // template that fails for exactly that name
+    let g = p.read("data-samples/gebiete.csv");
+    let third = g
+        .lines()
+        .nth(3)
+        .unwrap()
+        .split(';')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let mut cfg = p.read("bildungsmonitor.toml");
+    cfg = cfg.replace(
+        "stand = 2026-11-01",
+        "stand = 2026-11-01\nvorlagen = \"vorlagen\"",
+    );
+    p.write("bildungsmonitor.toml", cfg);
+    let original = std::fs::read_to_string(repo().join("report-templates/profil.typ")).unwrap();
+    p.write(
+        "vorlagen/profil.typ",
+        format!(
+            "{original}\n#assert(daten.gebiet != \"{}\", message: \"Abbruch bei Blatt 3\")\n",
+            third.replace('"', "\\\"")
+        ),
+    );
+    p.write("out/faktencheck-alt.pdf", "vorher");
+    let before = p.snapshot();
+    let nr = nummern(&p);
+    let mut args = vec!["faktencheck"];
+    for n in nr.iter().take(5) {
+        args.extend(["--stadtteil", n.as_str()]);
+    }
+    let r = p.run(&args);
+    r.exit(2).no_panic().stderr_has("Abbruch bei Blatt 3");
+    assert_eq!(before, p.snapshot(), "a file was written or changed");
+}
+
+#[test]
+fn faktencheck_needs_a_selection_and_known_names() {
+    let p = tiny();
+    p.run(&["faktencheck"]).exit(2);
+    p.run(&["faktencheck", "--stadtteil", "99"])
+        .exit(2)
+        .stderr_has("nicht konfiguriert");
+    p.run(&["faktencheck", "--topic", "kita"])
+        .exit(2)
+        .stderr_has("keine Faktenchecks konfiguriert");
+}
+
+#[test]
+fn tiny_stadtteil_sheet_shows_dots_and_says_why() {
+    let p = small_city();
+    // a high minimum base makes Stadtteil 01's shares unpublishable
+    let cfg = p
+        .read("bildungsmonitor.toml")
+        .replace("mindestbasis = 10", "mindestbasis = 100000");
+    p.write("bildungsmonitor.toml", cfg);
+    let nr = nummern(&p);
+    p.run(&["faktencheck", "--stadtteil", &nr[0]]).exit(0);
+    let file = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = Pdf::load(&std::fs::read(file).unwrap()).text();
+    assert!(text.contains("gesperrt"), "{text}");
+    assert!(text.contains("Mindestbasis"), "the reason");
+}
