@@ -92,6 +92,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Faktenchecks zu Themen und Stadtteil-/Sozialraumprofile als PDF, auch im Stapel.
     Faktencheck(FaktencheckArgs),
+    /// Messen, wo die Zeit bleibt: erzeugt Testdaten und misst jede Stufe der Pipeline.
+    Bench(BenchArgs),
     /// Ein neues Projekt mit kommentierter Konfiguration und Beispieldaten anlegen.
     Init(InitArgs),
     /// Synthetische Beispieldaten einer Stadt erzeugen (deterministisch).
@@ -166,6 +168,31 @@ pub struct PdfArgs {
     /// Entwurf: Wasserzeichen „ENTWURF“ und eine Zeile mit Datenprüfsumme und Programmversion.
     #[arg(long)]
     pub draft: bool,
+}
+
+/// Size of the benchmark data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scale {
+    /// Eine Stadt: 40 Stadtteile, 10 Jahre; 3 Module, 40 Profile, 4 Faktenchecks, Exporte.
+    City,
+    /// Ein Land: 220 Gemeinden, 10 Jahre; 3 Module, 220 Profile.
+    Land,
+    /// Bund (soweit der Generator reicht): 400 Kreise, 10 Jahre; 3 Module, 400 Profile.
+    Bund,
+}
+
+/// `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Größe der erzeugten Daten.
+    #[arg(long, value_enum, default_value = "city")]
+    pub scale: Scale,
+    /// Arbeitsordner für Daten und PDFs (Vorgabe: ein temporärer Ordner, danach gelöscht).
+    #[arg(long, value_name = "ORDNER")]
+    pub dir: Option<PathBuf>,
+    /// Nur Daten: Einlesen, Prüfen, Kennzahlen, Geheimhaltung (ohne Diagramme und PDFs).
+    #[arg(long)]
+    pub ohne_pdf: bool,
 }
 
 /// `faktencheck`.

@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Export(a) => commands::export::run(a, &g.config, &printer),
         Command::Report(a) => commands::report::run(a, &g.config, &printer),
         Command::Faktencheck(a) => commands::faktencheck::run(a, &g.config, &printer),
+        Command::Bench(a) => commands::bench::run(a, &printer),
         Command::Init(a) => commands::init::run(a, &printer),
         Command::Sample(a) => commands::sample::run(a, &printer),
         Command::Completions(a) => commands::completions::completions(a.shell, &printer),

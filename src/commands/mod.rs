@@ -1,5 +1,6 @@
 //! One `run` per subcommand; the glue between the CLI and the pipeline stages.
 
+pub mod bench;
 pub mod catalogue;
 pub mod completions;
 pub mod export;

@@ -615,3 +615,40 @@ fn tiny_stadtteil_sheet_shows_dots_and_says_why() {
     assert!(text.contains("gesperrt"), "{text}");
     assert!(text.contains("Mindestbasis"), "the reason");
 }
+
+#[test]
+fn watch_renders_again_after_a_change() {
+    use std::time::{Duration, Instant};
+    let p = tiny();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bildungsmonitor"))
+        .args(["report", "--watch", "-q"])
+        .current_dir(p.path())
+        .env_remove("RUST_BACKTRACE")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pdf = p.path().join("out/kita.pdf");
+    let wait_for = |cond: &dyn Fn() -> bool| {
+        let t0 = Instant::now();
+        while !cond() && t0.elapsed() < Duration::from_secs(120) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        cond()
+    };
+    let ok = wait_for(&|| pdf.exists());
+    let first = std::fs::read(&pdf).unwrap_or_default();
+    let cfg = p
+        .read("bildungsmonitor.toml")
+        .replace("Goldstadt", "Goldhausen");
+    p.write("bildungsmonitor.toml", cfg);
+    let changed =
+        ok && wait_for(&|| std::fs::read(&pdf).is_ok_and(|b| b != first && !b.is_empty()));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(ok, "first render did not appear");
+    assert!(changed, "no new render after the change");
+    let text = Pdf::load(&std::fs::read(&pdf).unwrap()).text();
+    assert!(text.contains("Goldhausen"));
+}

@@ -1,0 +1,303 @@
+//! `bildungsmonitor bench`: generates data with `sample` and measures every stage of the
+//! pipeline in this process – wall time, throughput, peak memory – so that "our overhead"
+//! (everything but Typst) is visible. Build with `--release`; debug builds are ~10× slower.
+
+use super::pdf::daten_hash;
+use crate::cli::{BenchArgs, OutputFormat, Scale};
+use crate::exit::ExitStatus;
+use crate::output::{atomic::OutputBatch, printer::Printer};
+use crate::render::{Engine, PdfEinstellungen, Vorlagen};
+use crate::report::{Dokument, Kontext, Profilgebiet};
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// One measured stage.
+#[derive(Debug, Serialize)]
+struct Stufe {
+    stufe: &'static str,
+    sekunden: f64,
+    menge: f64,
+    einheit: &'static str,
+    je_sekunde: f64,
+    /// Peak resident memory of the process so far (MB).
+    spitze_mb: f64,
+}
+
+/// Peak resident set size of this process (VmHWM), in MB; 0 where /proc is missing.
+fn spitze_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+struct Messung {
+    stufen: Vec<Stufe>,
+}
+
+impl Messung {
+    fn stufe<T>(
+        &mut self,
+        name: &'static str,
+        einheit: &'static str,
+        f: impl FnOnce() -> Result<(T, f64)>,
+    ) -> Result<T> {
+        let t0 = Instant::now();
+        let (out, menge) = f()?;
+        let s = t0.elapsed().as_secs_f64();
+        self.stufen.push(Stufe {
+            stufe: name,
+            sekunden: s,
+            menge,
+            einheit,
+            je_sekunde: if s > 0.0 { menge / s } else { 0.0 },
+            spitze_mb: spitze_mb(),
+        });
+        Ok(out)
+    }
+}
+
+/// Runs the benchmark.
+pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
+    if cfg!(debug_assertions) {
+        printer.info(
+            "Hinweis: Debug-Bau – Zeiten sind etwa zehnmal zu lang. Für echte Zahlen: cargo run --release -- bench",
+        );
+    }
+    let (n, jahre, name) = match args.scale {
+        Scale::City => (40, 10, "city"),
+        Scale::Land => (220, 10, "land"),
+        Scale::Bund => (400, 10, "bund"),
+    };
+    let tmp;
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let mut m = Messung { stufen: Vec::new() };
+    let t_gesamt = Instant::now();
+    // 0. data (not part of the pipeline; reported for completeness)
+    let config = dir.join("bildungsmonitor.toml");
+    m.stufe("Testdaten erzeugen (sample)", "Dateien", || {
+        let files = super::sample::write_sample(
+            crate::sample::Options {
+                stadtteile: n,
+                jahre,
+                seed: 2026,
+            },
+            &dir.join("data-samples"),
+        )?;
+        crate::output::atomic::write(
+            &config,
+            crate::sample::project_config("data-samples", "Benchstadt").as_bytes(),
+        )?;
+        Ok(((), files.len() as f64 + 1.0))
+    })?;
+    let t_pipeline = Instant::now();
+    // 1. read + validate
+    let (project, data, mb) = m.stufe("Einlesen + Prüfen", "Zeilen", || {
+        let (project, mut diags) = crate::project::load(&config)
+            .map_err(|d| anyhow::anyhow!("Projektdatei: {} Fehler", d.error_count()))?;
+        let (data, d2) = crate::ingest::load(&project);
+        diags.extend(d2);
+        let Some(data) = data.filter(|_| !diags.has_errors()) else {
+            bail!("die erzeugten Daten haben Fehler: {}", diags.error_count());
+        };
+        let rows: usize = data.sources.iter().map(|s| s.rows).sum();
+        let bytes: u64 = data.sources.iter().map(|s| s.bytes).sum();
+        Ok(((project, data, bytes as f64 / 1e6), rows as f64))
+    })?;
+    // 2. indicators
+    let table = m.stufe("Kennzahlen (polars)", "Werte", || {
+        let t = crate::indicators::compute(&project, &data, &Default::default())?;
+        let n = t.zeilen.len() as f64;
+        Ok((t, n))
+    })?;
+    drop(data);
+    // 3. disclosure
+    let ergebnis = m.stufe("Geheimhaltung", "Werte", || {
+        let mut e = crate::disclosure::protect(
+            &table,
+            &project.katalog,
+            &project.geheimhaltung,
+            &project.gebiete,
+        );
+        e.hinweise.extend(table.hinweise.iter().cloned());
+        let n = e.zeilen.len() as f64;
+        Ok((e, n))
+    })?;
+    let t_daten = t_pipeline.elapsed();
+    let mut typst_cpu = Duration::ZERO;
+    let mut seiten = 0;
+    let mut render_wall = Duration::ZERO;
+    if !args.ohne_pdf {
+        let engine = Engine::new(&Vorlagen::eingebaut(), &[])?;
+        let flaechen = match &project.gebiete.geojson {
+            Some(p) => Some(crate::charts::geometry(
+                &std::fs::read(p).with_context(|| p.display().to_string())?,
+                &project.gebiete.geojson_schluessel,
+            )?),
+            None => None,
+        };
+        let pdf = PdfEinstellungen::aus(project.stand);
+        let ctx = Kontext::new(&project, &ergebnis, flaechen.as_deref(), None, None, &pdf);
+        // 4. charts and texts (the documents' data, including every SVG)
+        let docs: Vec<(String, Dokument)> = m.stufe("Diagramme + Texte", "Dokumente", || {
+            let mut jobs: Vec<(String, Job)> = project
+                .berichte
+                .iter()
+                .map(|b| (format!("{}.pdf", b.id), Job::Modul(b)))
+                .collect();
+            if args.scale == Scale::City {
+                jobs.extend(
+                    project
+                        .faktenchecks
+                        .iter()
+                        .map(|f| (format!("faktencheck-{}.pdf", f.id), Job::Thema(f))),
+                );
+            }
+            jobs.extend(project.gebiete.stadtteile.iter().map(|s| {
+                (
+                    format!("profil-{}.pdf", s.nr),
+                    Job::Profil(Profilgebiet::Stadtteil(s.nr.clone())),
+                )
+            }));
+            let docs: Vec<(String, Dokument)> = jobs
+                .par_iter()
+                .map(|(name, job)| {
+                    let d = match job {
+                        Job::Modul(b) => crate::report::modul(&ctx, b)?,
+                        Job::Thema(f) => crate::report::faktencheck(&ctx, f)?,
+                        Job::Profil(g) => crate::report::profil(&ctx, g)?,
+                    };
+                    Ok((name.clone(), d))
+                })
+                .collect::<Result<_>>()?;
+            let n = docs.len() as f64;
+            Ok((docs, n))
+        })?;
+        // 5. Typst: layout + PDF export, in parallel over the documents
+        let t_render = Instant::now();
+        let pdfs: Vec<(String, crate::render::Pdf)> =
+            m.stufe("Typst: Satz + PDF (parallel)", "Seiten", || {
+                let pdfs: Vec<(String, crate::render::Pdf)> = docs
+                    .par_iter()
+                    .map(|(name, d)| {
+                        let p =
+                            engine.render(&d.vorlage, &d.titel, &d.daten, &d.bilder, None, &pdf)?;
+                        Ok((name.clone(), p))
+                    })
+                    .collect::<Result<_>>()?;
+                let pages: usize = pdfs.iter().map(|p| p.1.seiten).sum();
+                Ok((pdfs, pages as f64))
+            })?;
+        render_wall = t_render.elapsed();
+        for (_, p) in &pdfs {
+            typst_cpu += p.layout + p.export;
+            seiten += p.seiten;
+        }
+        // 6. write PDFs and the exports
+        m.stufe("Schreiben (PDF, CSV, XLSX, JSON)", "Dateien", || {
+            let mut batch = OutputBatch::new();
+            let out = dir.join("out");
+            for (name, p) in &pdfs {
+                batch.add(&out.join(name), &p.bytes)?;
+            }
+            let kctx = crate::export::Kontext {
+                kommune: &project.kommune,
+                stand: project.stand,
+                katalog: &project.katalog,
+            };
+            for (f, ext) in [
+                (crate::export::Format::Csv, "csv"),
+                (crate::export::Format::Xlsx, "xlsx"),
+                (crate::export::Format::Json, "json"),
+            ] {
+                batch.add(
+                    &out.join(format!("kennzahlen.{ext}")),
+                    &crate::export::write(f, &ergebnis, &kctx)?,
+                )?;
+            }
+            let n = batch.len() as f64;
+            batch.commit()?;
+            Ok(((), n))
+        })?;
+    }
+    let gesamt = t_pipeline.elapsed();
+    let ueberhang = gesamt.saturating_sub(render_wall);
+    let summary = serde_json::json!({
+        "version": 1,
+        "skala": name,
+        "gebiete": n,
+        "jahre": jahre,
+        "release": !cfg!(debug_assertions),
+        "kerne": rayon::current_num_threads(),
+        "daten_mb": mb,
+        "daten_hash": &daten_hash(&project)[..16],
+        "stufen": m.stufen,
+        "pipeline_sekunden": gesamt.as_secs_f64(),
+        "daten_sekunden": t_daten.as_secs_f64(),
+        "typst_wand_sekunden": render_wall.as_secs_f64(),
+        "typst_cpu_sekunden": typst_cpu.as_secs_f64(),
+        "seiten": seiten,
+        "verhaeltnis_gesamt_zu_typst": if render_wall > Duration::ZERO { gesamt.as_secs_f64() / render_wall.as_secs_f64() } else { 0.0 },
+        "ueberhang_sekunden": ueberhang.as_secs_f64(),
+        "einlesen_mb_je_sekunde": m.stufen.get(1).map_or(0.0, |s| mb / s.sekunden.max(1e-9)),
+        "spitze_mb": spitze_mb(),
+        "mit_erzeugung_sekunden": t_gesamt.elapsed().as_secs_f64(),
+    });
+    if printer.format == OutputFormat::Json {
+        printer.json(&summary);
+        return Ok(ExitStatus::Success);
+    }
+    let mut t = String::new();
+    t.push_str(&format!(
+        "bench --scale {name}: {n} Gebiete × {jahre} Jahre, {:.1} MB Eingabedaten, {} Kerne{}\n\n",
+        mb,
+        rayon::current_num_threads(),
+        if cfg!(debug_assertions) {
+            ", DEBUG-BAU"
+        } else {
+            ""
+        }
+    ));
+    t.push_str(&format!(
+        "{:<34} {:>9} {:>12} {:<10} {:>12} {:>10}\n",
+        "Stufe", "Sekunden", "Menge", "", "je Sekunde", "Spitze MB"
+    ));
+    for s in &m.stufen {
+        t.push_str(&format!(
+            "{:<34} {:>9.3} {:>12.0} {:<10} {:>12.0} {:>10.0}\n",
+            s.stufe, s.sekunden, s.menge, s.einheit, s.je_sekunde, s.spitze_mb
+        ));
+    }
+    t.push_str(&format!(
+        "\nPipeline ohne Erzeugung: {:.2} s; davon Daten (Einlesen bis Geheimhaltung) {:.2} s, Typst (Wand) {:.2} s, Typst-CPU über alle Dokumente {:.2} s, {seiten} Seiten.\nGesamt / Typst = {:.2}; unser Überhang (alles außer Typst) {:.2} s; Einlesen {:.1} MB/s; Spitze {:.0} MB.\n",
+        gesamt.as_secs_f64(),
+        t_daten.as_secs_f64(),
+        render_wall.as_secs_f64(),
+        typst_cpu.as_secs_f64(),
+        summary["verhaeltnis_gesamt_zu_typst"].as_f64().unwrap_or(0.0),
+        ueberhang.as_secs_f64(),
+        summary["einlesen_mb_je_sekunde"].as_f64().unwrap_or(0.0),
+        spitze_mb()
+    ));
+    printer.raw_stdout(t.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+enum Job<'a> {
+    Modul(&'a crate::project::Bericht),
+    Thema(&'a crate::project::Faktencheck),
+    Profil(Profilgebiet),
+}
