@@ -652,3 +652,37 @@ fn watch_renders_again_after_a_change() {
     let text = Pdf::load(&std::fs::read(&pdf).unwrap()).text();
     assert!(text.contains("Goldhausen"));
 }
+
+#[test]
+fn corporate_design_logo_colour_and_bad_colour() {
+    let p = tiny();
+    let cfg = p.read("bildungsmonitor.toml").replace(
+        "stand = 2025-11-01",
+        "stand = 2025-11-01\nlogo = \"logo.svg\"",
+    );
+    p.write(
+        "bildungsmonitor.toml",
+        format!("{cfg}\n[gestaltung]\nfarbe = \"#8b0000\"\n"),
+    );
+    p.write(
+        "logo.svg",
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="80" height="40"><rect width="80" height="40" fill="#8b0000"/></svg>"##,
+    );
+    p.run(&["report"]).exit(0).no_panic();
+    let pdf = Pdf::load(&std::fs::read(p.path().join("out/kita.pdf")).unwrap());
+    let alts: Vec<String> = pdf
+        .struct_elems(b"Figure")
+        .into_iter()
+        .filter_map(|f| pdf.text_of(f, b"Alt"))
+        .collect();
+    assert!(alts.iter().any(|a| a == "Logo: Goldstadt"), "{alts:?}");
+    // a colour that is not #rrggbb is a located configuration error
+    let cfg = p
+        .read("bildungsmonitor.toml")
+        .replace("#8b0000", "dunkelrot");
+    p.write("bildungsmonitor.toml", cfg);
+    p.run(&["report"])
+        .exit(1)
+        .stderr_has("bildungsmonitor.toml:")
+        .stderr_has("keine Farbe");
+}
