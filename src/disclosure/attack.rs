@@ -4,6 +4,7 @@
 
 use super::Relation;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Bounds (lower, upper; `None` = unbounded) of the `targets` among the suppressed cells;
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 pub fn bounds_incremental(
     values: &[f64],
     suppressed: &[usize],
-    targets: &dyn Fn(usize) -> bool,
+    targets: &(dyn Fn(usize) -> bool + Sync),
     relations: &[Relation],
     changed: &std::collections::BTreeSet<usize>,
     previous: &BTreeMap<usize, (f64, Option<f64>)>,
@@ -57,48 +58,91 @@ pub fn bounds_incremental(
         let root = find(&mut parent, k);
         components.entry(root).or_default().push(k);
     }
-    let mut out = BTreeMap::new();
-    for members in components.values() {
-        let vars: Vec<usize> = members.iter().map(|&k| suppressed[k]).collect();
-        if !vars.iter().any(|v| changed.contains(v)) {
-            for v in vars.iter().filter(|&&v| targets(v)) {
-                if let Some(b) = previous.get(v) {
-                    out.insert(*v, *b);
-                }
-            }
-            continue;
-        }
-        let rels: Vec<&&Relation> = relevant
-            .iter()
-            .filter(|r| r.terms.iter().any(|(i, _)| vars.contains(i)))
-            .collect();
-        for &target in vars.iter().filter(|&&v| targets(v)) {
-            let lo = solve(
-                values,
-                &vars,
-                &rels,
-                target,
-                OptimizationDirection::Minimize,
-            )
-            .unwrap_or(0.0);
-            let hi = solve(
-                values,
-                &vars,
-                &rels,
-                target,
-                OptimizationDirection::Maximize,
-            );
-            out.insert(target, (lo.max(0.0), hi));
+    // relations of each component (through their first hidden term)
+    let mut rels_of: BTreeMap<usize, Vec<&Relation>> = BTreeMap::new();
+    for rel in &relevant {
+        if let Some(k) = rel.terms.iter().find_map(|(i, _)| hidden.get(i)) {
+            let root = find(&mut parent, *k);
+            rels_of.entry(root).or_default().push(rel);
         }
     }
+    let work: Vec<(Vec<usize>, Vec<&Relation>)> = components
+        .iter()
+        .map(|(root, members)| {
+            (
+                members.iter().map(|&k| suppressed[k]).collect(),
+                rels_of.remove(root).unwrap_or_default(),
+            )
+        })
+        .collect();
+    // every target of a changed component is its own pair of linear programs: all of them
+    // run in parallel (components differ a lot in size, so per-target is the better split)
+    let mut out: BTreeMap<usize, (f64, Option<f64>)> = BTreeMap::new();
+    let mut tasks: Vec<(usize, &[usize], &[&Relation])> = Vec::new();
+    for (vars, rels) in &work {
+        let goals = vars.iter().copied().filter(|&v| targets(v));
+        if !vars.iter().any(|v| changed.contains(v)) {
+            out.extend(goals.filter_map(|v| previous.get(&v).map(|b| (v, *b))));
+        } else if let [rel] = rels.as_slice() {
+            out.extend(goals.map(|t| (t, single_relation(values, rel, t, vars))));
+        } else {
+            tasks.extend(goals.map(|t| (t, vars.as_slice(), rels.as_slice())));
+        }
+    }
+    let solved: Vec<(usize, (f64, Option<f64>))> = tasks
+        .par_iter()
+        .map(|&(target, vars, rels)| {
+            let lo =
+                solve(values, vars, rels, target, OptimizationDirection::Minimize).unwrap_or(0.0);
+            let hi = solve(values, vars, rels, target, OptimizationDirection::Maximize);
+            (target, (lo.max(0.0), hi))
+        })
+        .collect();
+    out.extend(solved);
     out
+}
+
+/// Exact bounds when a component has one relation Σ c_i·x_i = r (x ≥ 0): divided by the
+/// target's coefficient, x_t + Σ a_i·x_i = r. The maximum is r unless some a_i < 0 (then
+/// unbounded); the minimum is 0 if some a_i > 0 can take the mass, else r.
+fn single_relation(values: &[f64], rel: &Relation, t: usize, vars: &[usize]) -> (f64, Option<f64>) {
+    let c_t = rel
+        .terms
+        .iter()
+        .filter(|(i, _)| *i == t)
+        .map(|(_, c)| *c)
+        .sum::<f64>();
+    if c_t == 0.0 {
+        return (0.0, None);
+    }
+    // r: the hidden part of the relation at the true values, per unit of x_t
+    let r: f64 = rel
+        .terms
+        .iter()
+        .filter(|(i, _)| vars.contains(i))
+        .map(|(i, c)| c * values[*i])
+        .sum::<f64>()
+        / c_t;
+    let others = rel
+        .terms
+        .iter()
+        .filter(|(i, _)| *i != t && vars.contains(i))
+        .map(|(_, c)| c / c_t);
+    let (mut pos, mut neg) = (false, false);
+    for a in others {
+        pos |= a > 0.0;
+        neg |= a < 0.0;
+    }
+    let hi = (!neg).then_some(r);
+    let lo = if pos { 0.0 } else { r };
+    (lo.max(0.0), hi)
 }
 
 /// Optimum of `target` over the component; `None` if unbounded (or unsolvable).
 fn solve(
     values: &[f64],
     vars: &[usize],
-    rels: &[&&Relation],
+    rels: &[&Relation],
     target: usize,
     dir: OptimizationDirection,
 ) -> Option<f64> {
@@ -136,7 +180,7 @@ mod tests {
     fn bounds(
         values: &[f64],
         suppressed: &[usize],
-        targets: &dyn Fn(usize) -> bool,
+        targets: &(dyn Fn(usize) -> bool + Sync),
         relations: &[Relation],
     ) -> BTreeMap<usize, (f64, Option<f64>)> {
         let all = suppressed.iter().copied().collect();
@@ -155,6 +199,47 @@ mod tests {
         Relation {
             terms: terms.to_vec(),
             rhs,
+        }
+    }
+
+    /// The closed form for one-relation components gives exactly the LP bounds.
+    #[test]
+    fn single_relation_closed_form_equals_the_lp() {
+        let mut seed = 7u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        for _ in 0..300 {
+            let n = 2 + next(5) as usize;
+            let values: Vec<f64> = (0..n).map(|_| next(20) as f64).collect();
+            let terms: Vec<(usize, f64)> = (0..n)
+                .map(|i| (i, if next(4) == 0 { -1.0 } else { 1.0 }))
+                .collect();
+            let r = rel(&terms, &values);
+            let hidden: Vec<usize> = (0..n).filter(|_| next(3) != 0).collect();
+            if hidden.is_empty() {
+                continue;
+            }
+            for &t in &hidden {
+                let closed = single_relation(&values, &r, t, &hidden);
+                let rels = [&r];
+                let lo = solve(&values, &hidden, &rels, t, OptimizationDirection::Minimize)
+                    .unwrap_or(0.0)
+                    .max(0.0);
+                let hi = solve(&values, &hidden, &rels, t, OptimizationDirection::Maximize);
+                assert!(
+                    (closed.0 - lo).abs() < 1e-6,
+                    "{values:?} {terms:?} {hidden:?} {t}: {closed:?} vs {lo}"
+                );
+                match (closed.1, hi) {
+                    (None, None) => {}
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-6, "{a} vs {b}"),
+                    other => panic!("{values:?} {terms:?} {hidden:?} {t}: {other:?}"),
+                }
+            }
         }
     }
 
