@@ -28,6 +28,11 @@ use output::printer::Printer;
 
 /// Runs one command line: the single dispatch point.
 pub fn run(cli: Cli) -> ExitStatus {
+    // Typst lays out long tables and deep content recursively; rayon's default 2 MB worker
+    // stacks overflow on a module with 220 areas. Workers get the main thread's 8 MB and more.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(64 * 1024 * 1024)
+        .build_global();
     let g = &cli.global;
     let printer = Printer::new(g.format, g.color, g.verbose, g.quiet);
     let result = match &cli.command {

@@ -17,6 +17,7 @@ pub fn bounds_incremental(
     relations: &[Relation],
     changed: &std::collections::BTreeSet<usize>,
     previous: &BTreeMap<usize, (f64, Option<f64>)>,
+    protection: f64,
 ) -> BTreeMap<usize, (f64, Option<f64>)> {
     let hidden: BTreeMap<usize, usize> = suppressed
         .iter()
@@ -92,9 +93,14 @@ pub fn bounds_incremental(
     let solved: Vec<(usize, (f64, Option<f64>))> = tasks
         .par_iter()
         .map(|&(target, vars, rels)| {
+            // the maximum first: if it lies `protection` above the value, the cell is
+            // protected whatever the minimum; 0 is then reported as (a valid) lower bound
+            let hi = solve(values, vars, rels, target, OptimizationDirection::Maximize);
+            if hi.is_none_or(|h| h + 1e-9 >= values[target] + protection) {
+                return (target, (0.0, hi));
+            }
             let lo =
                 solve(values, vars, rels, target, OptimizationDirection::Minimize).unwrap_or(0.0);
-            let hi = solve(values, vars, rels, target, OptimizationDirection::Maximize);
             (target, (lo.max(0.0), hi))
         })
         .collect();
@@ -191,6 +197,7 @@ mod tests {
             relations,
             &all,
             &BTreeMap::new(),
+            f64::INFINITY,
         )
     }
 

@@ -252,16 +252,28 @@ pub fn protect(
             .collect();
         before = suppressed.iter().copied().collect();
         // Only primary cells hold sensitive counts; secondary ones are checked through them.
-        let primary = |i: usize| cells[i].grund.is_some_and(|g| g != Grund::Sekundaer);
+        // A cell found protected stays protected: more suppression only removes knowledge,
+        // so its bounds can only widen. Later rounds solve only for the unprotected ones
+        // (the audit keeps the bounds of the round that showed the protection).
+        let protected: BTreeSet<usize> = bounds
+            .iter()
+            .filter(|(_, (lo, hi))| hi.is_none_or(|h| h - lo + 1e-9 >= protection))
+            .map(|(i, _)| *i)
+            .collect();
+        let primary = |i: usize| {
+            cells[i].grund.is_some_and(|g| g != Grund::Sekundaer) && !protected.contains(&i)
+        };
         let values: Vec<f64> = cells.iter().map(|c| c.value).collect();
-        bounds = attack::bounds_incremental(
+        let fresh = attack::bounds_incremental(
             &values,
             &suppressed,
             &primary,
             &relations,
             &changed,
             &bounds,
+            protection,
         );
+        bounds.extend(fresh);
         let mut changed = false;
         for (&i, &(lo, hi)) in &bounds {
             let width = hi.map_or(f64::INFINITY, |h| h - lo);
