@@ -163,8 +163,6 @@ pub(crate) struct Ausgabe {
     pub gesperrte_werte: usize,
     pub warnungen: Vec<String>,
     #[serde(skip)]
-    pub typst: Duration,
-    #[serde(skip)]
     pdf: Vec<u8>,
 }
 
@@ -221,7 +219,6 @@ pub(crate) fn rendern<J: Sync>(
                     sha256: hex(&Sha256::digest(&pdf.bytes)),
                     gesperrte_werte: doc.gesperrt,
                     warnungen: pdf.warnungen,
-                    typst: pdf.layout + pdf.export,
                     pdf: pdf.bytes,
                 })
             })
@@ -262,12 +259,13 @@ pub(crate) fn melden(printer: &Printer, ausgaben: &[Ausgabe], lauf: &Lauf, gesam
             a.bytes / 1024
         ));
     }
-    let typst: Duration = ausgaben.iter().map(|a| a.typst).sum();
+    let seiten: usize = ausgaben.iter().map(|a| a.seiten).sum();
     printer.detail(&format!(
-        "Zeit: gesamt {:.2} s, Daten {:.2} s, Typst (Satz + PDF, über alle Dokumente) {:.2} s",
+        "Zeit: gesamt {:.2} s – Daten (Einlesen, Prüfen, Kennzahlen, Geheimhaltung) {:.2} s, Diagramme + Satz + PDF + Schreiben {:.2} s für {} Dateien mit {seiten} Seiten",
         gesamt.as_secs_f64(),
         lauf.daten_zeit.as_secs_f64(),
-        typst.as_secs_f64()
+        gesamt.saturating_sub(lauf.daten_zeit).as_secs_f64(),
+        ausgaben.len()
     ));
 }
 
