@@ -138,16 +138,34 @@ pub fn line(l: &Linie) -> anyhow::Result<Chart> {
                 end_labels.push((py, px, k, v));
             }
         }
-        // last values: one label per series, pushed apart so that none overlap
+        // last values: one label per series, pushed apart so that none overlap, and kept
+        // inside the plotting area (shifted up as a block if the lowest would leave it)
         end_labels.sort_by_key(|e| e.0);
-        let mut last_y = i32::MIN;
-        for (py, px, k, v) in end_labels {
+        let (_, yr) = chart.plotting_area().get_pixel_range();
+        let mut ys: Vec<i32> = Vec::with_capacity(end_labels.len());
+        for (py, ..) in &end_labels {
             let y = if l.reihen.len() == 1 {
                 py - 10
             } else {
-                py.max(last_y + 14)
+                (*py).max(ys.last().map_or(i32::MIN, |p| p + 14))
             };
-            last_y = y;
+            ys.push(y);
+        }
+        if let Some(&last) = ys.last() {
+            let over = last - (yr.end - 6);
+            if over > 0 {
+                for y in &mut ys {
+                    *y -= over;
+                }
+                // the top may now be above the area: pin it and space the rest again
+                let mut prev = i32::MIN;
+                for y in &mut ys {
+                    *y = (*y).max(yr.start + 6).max(prev.saturating_add(14));
+                    prev = *y;
+                }
+            }
+        }
+        for ((_, px, k, v), y) in end_labels.into_iter().zip(ys) {
             plot.draw(&Text::new(
                 format_value(v, l.einheit),
                 (px + 7, y),

@@ -408,7 +408,7 @@ fn gruppiert(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnit
                 .zip(&namen)
                 .map(|(gr, n)| (n.clone(), a.reihe(Ebene::Stadt, "stadt", Some(gr))))
                 .collect(),
-            groesse: (480, 230),
+            groesse: (480, 170 + 16 * gruppen.len() as u32),
         })?;
         abbildungen.push(bilder.add(
             chart,
