@@ -147,7 +147,8 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
         })),
         OutputFormat::Csv => printer.raw_stdout(csv(&table.zeilen, &keep_idx, unit).as_bytes())?,
         _ => {
-            printer.raw_stdout(human(&table.zeilen, &keep_idx, unit).as_bytes())?;
+            printer
+                .raw_stdout(human(&table.zeilen, &keep_idx, unit, &project.gebiete).as_bytes())?;
             for h in &table.hinweise {
                 printer.info(&format!("Hinweis: {h}"));
             }
@@ -207,7 +208,13 @@ fn ebene_label(e: Ebene) -> &'static str {
     }
 }
 
-fn human(rows: &[Kennzahl], hidden: &[bool], unit: impl Fn(&str) -> Einheit) -> String {
+/// The aligned table; levels named as the project names them (Kreis, Land …).
+fn human(
+    rows: &[Kennzahl],
+    hidden: &[bool],
+    unit: impl Fn(&str) -> Einheit,
+    gebiete: &crate::project::Gebietsgliederung,
+) -> String {
     let header = [
         "Kennzahl",
         "Zeitpunkt",
@@ -236,7 +243,11 @@ fn human(rows: &[Kennzahl], hidden: &[bool], unit: impl Fn(&str) -> Einheit) -> 
         table.push([
             k.indikator.clone(),
             k.zeit.to_string(),
-            ebene_label(k.ebene).to_string(),
+            match k.ebene {
+                Ebene::Stadtteil => gebiete.ebene1.clone(),
+                Ebene::Sozialraum => gebiete.ebene2.clone(),
+                Ebene::Stadt => "Gesamt".to_string(),
+            },
             if k.ebene == Ebene::Stadt {
                 k.name.clone()
             } else {

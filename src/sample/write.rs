@@ -515,6 +515,7 @@ Quellprofil (siehe `docs/config.md`).
 | `schuleingang.csv` | schuleingang | UTF-8, `;` | {sj0}–{sj1} |
 | `esu_befunde.csv` | esu_befunde | UTF-8, `;` | {sj0}–{sj1} |
 | `kontext.csv` | kontext | UTF-8, `;`, **`.` für Werte 1 und 2** (wie die BA) | 31.12.{first}–31.12.{LAST_YEAR} |
+| `faktencheck_kita.md` | eigener Text des Faktenchecks „Kita-Betreuung“ | Text: Absätze, `- ` Aufzählung, `**fett**` | – |
 
 Eigenschaften, die die Berichte zeigen sollen:
 - Geburtenrückgang seit 2017, Betreuungsquote unter 3 Jahren um 50–60 %, 3 bis unter 6 Jahre um 90–97 %;

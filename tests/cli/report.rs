@@ -686,3 +686,31 @@ fn corporate_design_logo_colour_and_bad_colour() {
         .stderr_has("bildungsmonitor.toml:")
         .stderr_has("keine Farbe");
 }
+
+#[test]
+fn period_selects_an_earlier_year_and_bad_periods_are_refused() {
+    let p = small_city();
+    p.run(&["report", "--module", "uebergaenge", "--period", "2024"])
+        .exit(0)
+        .no_panic();
+    let text = Pdf::load(&std::fs::read(p.path().join("out/uebergaenge.pdf")).unwrap()).text();
+    assert!(text.contains("(2024/25)"), "values of 2024/25 expected");
+    assert!(!text.contains("(2025/26)"), "a later school year was shown");
+    p.run(&["report", "--period", "im Herbst"])
+        .exit(2)
+        .stderr_has("nicht lesbar");
+}
+
+#[test]
+fn an_initialised_project_renders_reports_and_sheets() {
+    let p = TestProject::empty();
+    p.run(&["init", "neu"]).exit(0);
+    let dir = p.path().join("neu");
+    crate::util::run_in(&dir, &["report", "--module", "uebergaenge"])
+        .exit(0)
+        .no_panic();
+    crate::util::run_in(&dir, &["faktencheck", "--topic", "kita"])
+        .exit(0)
+        .no_panic();
+    assert!(dir.join("out/uebergaenge.pdf").is_file());
+}
