@@ -158,9 +158,14 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
         root.fill(&WHITE).map_err(draw_err)?;
         for f in k.flaechen {
             let value = k.werte.get(&f.nr).copied().flatten();
+            // an area in `werte` without value is suppressed (hatched); one missing from
+            // `werte` has no data at all (e.g. no school there) and stays plain
+            let gesperrt = k.werte.get(&f.nr).is_some_and(Option::is_none);
             let highlighted = k.hervorheben.contains(&f.nr);
             let fill = if locator {
                 if highlighted { HIGHLIGHT } else { NO_VALUE }
+            } else if !k.werte.contains_key(&f.nr) {
+                WHITE
             } else {
                 value.map_or(NO_VALUE, |v| BLUES[class_of(v, &breaks)])
             };
@@ -168,7 +173,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                 let pts: Vec<(i32, i32)> = r.iter().map(|&p| project(p)).collect();
                 root.draw(&Polygon::new(pts.clone(), fill.filled()))
                     .map_err(draw_err)?;
-                if !locator && value.is_none() {
+                if !locator && gesperrt {
                     for seg in hatch(&pts, 6) {
                         root.draw(&PathElement::new(seg.to_vec(), BORDER.stroke_width(1)))
                             .map_err(draw_err)?;
@@ -176,7 +181,8 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                 }
                 let mut outline = pts.clone();
                 outline.push(pts[0]);
-                root.draw(&PathElement::new(outline, WHITE.stroke_width(1)))
+                let border = if fill == WHITE { NO_VALUE } else { WHITE };
+                root.draw(&PathElement::new(outline, border.stroke_width(1)))
                     .map_err(draw_err)?;
             }
         }
@@ -212,9 +218,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                 .map_err(draw_err)?;
                 y += 18;
             }
-            if k.werte.len() > values.len()
-                || k.flaechen.iter().any(|f| !k.werte.contains_key(&f.nr))
-            {
+            if k.werte.len() > values.len() {
                 let sq = [(lx, y), (lx + 16, y), (lx + 16, y + 12), (lx, y + 12)];
                 root.draw(&Polygon::new(sq.to_vec(), NO_VALUE.filled()))
                     .map_err(draw_err)?;
@@ -223,7 +227,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                         .map_err(draw_err)?;
                 }
                 root.draw(&Text::new(
-                    ". keine Angabe",
+                    ". gesperrt",
                     (lx + 22, y + 6),
                     small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
                 ))
@@ -231,6 +235,20 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                 y += 14;
                 root.draw(&Text::new(
                     "(Geheimhaltung)",
+                    (lx + 22, y + 6),
+                    small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(draw_err)?;
+                y += 18;
+            }
+            if k.flaechen.iter().any(|f| !k.werte.contains_key(&f.nr)) {
+                root.draw(&Rectangle::new(
+                    [(lx, y), (lx + 16, y + 12)],
+                    BORDER.stroke_width(1),
+                ))
+                .map_err(draw_err)?;
+                root.draw(&Text::new(
+                    "– keine Daten",
                     (lx + 22, y + 6),
                     small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
                 ))
@@ -383,12 +401,23 @@ fn map_alt(k: &Karte, values: &[f64], breaks: &[f64]) -> String {
             list(&mut ranked.iter().rev().take(3))
         ));
     }
-    let hidden = k.flaechen.len().saturating_sub(values.len());
+    let hidden = k.werte.len().saturating_sub(values.len());
     if hidden > 0 {
         s.push_str(&format!(
-            " {hidden} {} ohne veröffentlichten Wert {} grau schraffiert.",
+            " {hidden} {} mit gesperrtem Wert {} grau schraffiert.",
             if hidden == 1 { "Gebiet" } else { "Gebiete" },
             if hidden == 1 { "ist" } else { "sind" }
+        ));
+    }
+    let ohne = k
+        .flaechen
+        .iter()
+        .filter(|f| !k.werte.contains_key(&f.nr))
+        .count();
+    if ohne > 0 {
+        s.push_str(&format!(
+            " {ohne} {} ohne Daten.",
+            if ohne == 1 { "Gebiet" } else { "Gebiete" }
         ));
     }
     s
@@ -456,8 +485,8 @@ mod tests {
         })
         .unwrap();
         assert!(c.alt.contains("Altstadt (40,0\u{a0}%)"), "{}", c.alt);
-        assert!(c.alt.contains("1 Gebiet ohne"), "{}", c.alt);
-        assert!(c.svg.contains("keine Angabe"));
+        assert!(c.alt.contains("1 Gebiet mit gesperrtem Wert"), "{}", c.alt);
+        assert!(c.svg.contains("gesperrt"));
         assert!(!hatch(&[(0, 0), (20, 0), (20, 20), (0, 20)], 6).is_empty());
     }
 }

@@ -64,6 +64,10 @@ pub fn faktencheck(ctx: &Kontext, f: &Faktencheck) -> Result<Dokument> {
             werte: g
                 .stadtteile
                 .iter()
+                .filter(|s| {
+                    lead.zeile(lead.aktuell, Ebene::Stadtteil, &s.nr, gruppe)
+                        .is_some()
+                })
                 .map(|s| {
                     (
                         s.nr.clone(),

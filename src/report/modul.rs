@@ -250,9 +250,11 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
         .iter()
         .any(|s| a.zeile(a.aktuell, Ebene::Stadtteil, &s.nr, None).is_some());
     if let Some(flaechen) = ctx.flaechen.filter(|_| hat_stadtteile) {
+        // only areas with a row: the others have no data (no school, no Kita there)
         let werte = g
             .stadtteile
             .iter()
+            .filter(|s| a.zeile(a.aktuell, Ebene::Stadtteil, &s.nr, None).is_some())
             .map(|s| {
                 (
                     s.nr.clone(),
