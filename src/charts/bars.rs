@@ -12,6 +12,17 @@ use crate::catalogue::Einheit;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+/// A label cut to `max` characters with "…" (the alt text keeps the full name).
+fn kuerzen(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
 /// Sorted bars for one period.
 #[derive(Debug, Clone)]
 pub struct Balken {
@@ -117,7 +128,7 @@ pub fn bars(b: &Balken) -> anyhow::Result<Chart> {
                 FontStyle::Normal
             };
             root.draw(&Text::new(
-                name.clone(),
+                kuerzen(name, 30),
                 (x0 - 6, y + ROW / 2),
                 TextStyle::from((FONT, 12).into_font().style(weight))
                     .color(&TEXT)
@@ -261,7 +272,7 @@ pub fn stacked(s: &StapelBalken) -> anyhow::Result<Chart> {
         for (i, (name, shares)) in s.zeilen.iter().enumerate() {
             let y = head + row * i as i32;
             root.draw(&Text::new(
-                name.clone(),
+                kuerzen(name, 30),
                 (x0 - 6, y + row / 2),
                 small.clone().pos(Pos::new(HPos::Right, VPos::Center)),
             ))
@@ -386,6 +397,14 @@ mod tests {
             c.svg.find("Altstadt").unwrap(),
         );
         assert!(a < b, "highest first");
+    }
+
+    #[test]
+    fn long_names_are_cut() {
+        assert_eq!(kuerzen("Altstadt", 30), "Altstadt");
+        let long = "Gewerbegebiet Nord am Industriehafen und Rothensee";
+        assert_eq!(kuerzen(long, 30).chars().count(), 30);
+        assert!(kuerzen(long, 30).ends_with('…'));
     }
 
     #[test]
