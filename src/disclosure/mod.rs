@@ -556,18 +556,28 @@ fn pick_partner(rel: &Relation, cells: &[Cell]) -> Option<usize> {
         })
 }
 
-/// Suppresses one more count in a relation of `i`; false if none is left.
+/// Suppresses one more count in a relation of `i`; false if none is left. The relation with
+/// the fewest suppressed counts is the one that pins `i` down, so the partner comes from there.
 fn suppress_partner(i: usize, cells: &mut [Cell], relations: &[Relation]) -> bool {
-    for rel in relations
+    let best = relations
         .iter()
         .filter(|r| r.terms.iter().any(|(c, _)| *c == i))
-    {
-        if let Some(j) = pick_partner(rel, cells) {
+        .filter_map(|rel| {
+            let hidden = rel
+                .terms
+                .iter()
+                .filter(|(c, _)| cells[*c].grund.is_some())
+                .count();
+            pick_partner(rel, cells).map(|j| (hidden, j))
+        })
+        .min_by_key(|(hidden, _)| *hidden);
+    match best {
+        Some((_, j)) => {
             cells[j].grund = Some(Grund::Sekundaer);
-            return true;
+            true
         }
+        None => false,
     }
-    false
 }
 
 /// Changes and deviations that would reveal a suppressed value are removed too.
