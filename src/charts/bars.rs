@@ -237,7 +237,13 @@ pub fn stacked(s: &StapelBalken) -> anyhow::Result<Chart> {
     let width = s.breite as i32;
     let mut legend = Vec::new();
     let (mut lx, mut ly) = (label_w, 4);
-    for g in &s.gruppen {
+    // suppressed shares get their own legend entry, grey with "."
+    let gesperrt = s.zeilen.iter().any(|(_, v)| v.iter().any(Option::is_none));
+    let mut eintraege: Vec<String> = s.gruppen.clone();
+    if gesperrt {
+        eintraege.push(". gesperrt (Geheimhaltung)".into());
+    }
+    for g in &eintraege {
         let w = 20 + text_width(g, 12.0) + 14;
         if lx + w > width && lx > label_w {
             lx = label_w;
@@ -255,11 +261,16 @@ pub fn stacked(s: &StapelBalken) -> anyhow::Result<Chart> {
         let root = SVGBackend::with_string(&mut svg, (s.breite, height as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
         let small = TextStyle::from((FONT, 12).into_font()).color(&TEXT);
-        for (k, g) in s.gruppen.iter().enumerate() {
+        for (k, g) in eintraege.iter().enumerate() {
             let (x, y) = legend[k];
+            let color = if k < s.gruppen.len() {
+                PALETTE[k % PALETTE.len()]
+            } else {
+                NO_VALUE
+            };
             root.draw(&Rectangle::new(
                 [(x, y + 2), (x + 14, y + 14)],
-                PALETTE[k % PALETTE.len()].filled(),
+                color.filled(),
             ))
             .map_err(draw_err)?;
             root.draw(&Text::new(
