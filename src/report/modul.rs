@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 /// Builds the data of one module.
 pub fn modul(ctx: &Kontext, bericht: &Bericht) -> Result<Dokument> {
     let mut bilder = Bilder::default();
-    let mut kernaussagen = Vec::new();
+    let mut kernaussagen: Vec<(f64, String)> = Vec::new();
     let mut auffaellig: Vec<(f64, String)> = Vec::new();
     let mut kapitel: Vec<(crate::catalogue::Thema, Vec<Value>)> = Vec::new();
     let mut gesperrt = 0;
@@ -30,7 +30,9 @@ pub fn modul(ctx: &Kontext, bericht: &Bericht) -> Result<Dokument> {
         };
         let s = abschnitt(ctx, &a, &mut bilder)?;
         gesperrt += s.gesperrt;
-        kernaussagen.extend(s.kernaussage);
+        if let Some(k) = s.kernaussage {
+            kernaussagen.push((aenderung(&a), k));
+        }
         auffaellig.extend(s.auffaellig);
         let thema = a.ind.def.thema;
         match kapitel.iter_mut().find(|(t, _)| *t == thema) {
@@ -45,7 +47,10 @@ pub fn modul(ctx: &Kontext, bericht: &Bericht) -> Result<Dokument> {
             bericht.indikatoren.join(", ")
         );
     }
-    // the strongest differences between areas complete the Kernaussagen
+    // the largest changes first (stable: module order among equals), then the strongest
+    // differences between areas
+    kernaussagen.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut kernaussagen: Vec<String> = kernaussagen.into_iter().map(|x| x.1).collect();
     auffaellig.sort_by(|a, b| b.0.total_cmp(&a.0));
     kernaussagen.extend(auffaellig.into_iter().take(3).map(|x| x.1));
     let inds: Vec<&crate::catalogue::Indicator> = bericht
@@ -84,6 +89,20 @@ pub fn modul(ctx: &Kontext, bericht: &Bericht) -> Result<Dokument> {
         bilder: bilder.liste,
         gesperrt,
     })
+}
+
+/// How large the city's change to the year before is, relative to the value a year before
+/// (0 without a comparison); orders the Kernaussagen.
+fn aenderung(a: &Auswahl) -> f64 {
+    let gruppe = a.gruppen.first().map(String::as_str);
+    let jetzt = a.wert(a.aktuell, Ebene::Stadt, "stadt", gruppe);
+    let vorher = a
+        .vorher
+        .and_then(|p| a.wert(p, Ebene::Stadt, "stadt", gruppe));
+    match (jetzt, vorher) {
+        (Some(j), Some(v)) if v.abs() > 1e-9 => ((j - v) / v).abs(),
+        _ => 0.0,
+    }
 }
 
 pub(super) fn impressum(ctx: &Kontext) -> Vec<String> {

@@ -176,8 +176,10 @@ pub fn streuung(
                 .take(3)
                 .map(|(n, w)| format!("{n} ({})", format::value(*w, e)))
                 .collect();
-            if v.len() > 3 {
-                names.push(format!("{} weitere", v.len() - 3));
+            match v.len().saturating_sub(3) {
+                0 => {}
+                1 => names.push("ein weiteres Gebiet".into()),
+                n => names.push(format!("{n} weitere Gebiete")),
             }
             match names.len() {
                 0 => String::new(),
