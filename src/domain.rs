@@ -60,6 +60,21 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
+    /// The date `days` after 1970-01-01 (Howard Hinnant's civil_from_days); `None` outside
+    /// the years a `Date` can hold.
+    pub fn from_days_since_epoch(days: i64) -> Option<Date> {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        Date::new(i32::try_from(y + i64::from(m <= 2)).ok()?, m as u8, d as u8)
+    }
+
     /// ISO form `2025-12-31`.
     pub fn iso(self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -288,6 +303,13 @@ mod tests {
         assert_eq!(Date::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
         assert_eq!(Date::new(2000, 3, 1).unwrap().days_since_epoch(), 11_017);
         assert_eq!(Date::new(1969, 12, 31).unwrap().days_since_epoch(), -1);
+        for d in [(2026, 11, 1), (2024, 2, 29), (1999, 12, 31)] {
+            let date = Date::new(d.0, d.1, d.2).unwrap();
+            assert_eq!(
+                Date::from_days_since_epoch(date.days_since_epoch()),
+                Some(date)
+            );
+        }
     }
 
     #[test]

@@ -260,18 +260,7 @@ pub fn excel_date(serial: f64) -> Option<Date> {
     if !(1.0..2_958_466.0).contains(&serial) {
         return None;
     }
-    let days = serial.floor() as i64 - 25_569; // 1970-01-01
-    // civil_from_days (Howard Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    Date::new((y + i64::from(m <= 2)) as i32, m as u8, d as u8)
+    Date::from_days_since_epoch(serial.floor() as i64 - 25_569) // 25 569 days to 1970-01-01
 }
 
 #[cfg(test)]

@@ -155,18 +155,22 @@ impl PdfEinstellungen {
         let datum = std::env::var("SOURCE_DATE_EPOCH")
             .ok()
             .and_then(|s| s.trim().parse::<i64>().ok())
-            .unwrap_or_else(|| days_from_civil(stand.year, stand.month, stand.day) * 86_400);
+            .unwrap_or_else(|| stand.days_since_epoch() * 86_400);
         PdfEinstellungen { datum }
     }
 
     fn ymd_hms(&self) -> (i32, u8, u8, u8, u8, u8) {
-        let days = self.datum.div_euclid(86_400);
         let secs = self.datum.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let d = crate::domain::Date::from_days_since_epoch(self.datum.div_euclid(86_400))
+            .unwrap_or(crate::domain::Date {
+                year: 1970,
+                month: 1,
+                day: 1,
+            });
         (
-            y,
-            m,
-            d,
+            d.year,
+            d.month,
+            d.day,
             (secs / 3600) as u8,
             (secs / 60 % 60) as u8,
             (secs % 60) as u8,
@@ -178,30 +182,6 @@ impl PdfEinstellungen {
         let (y, m, d, ..) = self.ymd_hms();
         serde_json::json!({ "jahr": y, "monat": m, "tag": d })
     }
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's algorithm).
-fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i32, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    ((y + i64::from(m <= 2)) as i32, m, d)
 }
 
 /// A rendered PDF.
@@ -416,10 +396,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates_round_trip() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(civil_from_days(days_from_civil(2026, 11, 1)), (2026, 11, 1));
-        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+    fn pdf_date_from_stand() {
+        let stand = crate::domain::Date::new(2026, 11, 1).unwrap();
+        let e = PdfEinstellungen {
+            datum: stand.days_since_epoch() * 86_400 + 3661,
+        };
+        assert_eq!(e.ymd_hms(), (2026, 11, 1, 1, 1, 1));
     }
 
     #[test]
