@@ -126,13 +126,12 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
     drop(data);
     // 3. disclosure
     let ergebnis = m.stufe("Geheimhaltung", "Werte", || {
-        let mut e = crate::disclosure::protect(
+        let e = crate::disclosure::protect(
             &table,
             &project.katalog,
             &project.geheimhaltung,
             &project.gebiete,
         );
-        e.hinweise.extend(table.hinweise.iter().cloned());
         let n = e.zeilen.len() as f64;
         Ok((e, n))
     })?;

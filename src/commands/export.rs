@@ -44,13 +44,12 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
             indikatoren: args.indicator.clone(),
         },
     )?;
-    let mut result = crate::disclosure::protect(
+    let result = crate::disclosure::protect(
         &table,
         &project.katalog,
         &project.geheimhaltung,
         &project.gebiete,
     );
-    result.hinweise.extend(table.hinweise.iter().cloned());
     let ctx = Kontext {
         kommune: &project.kommune,
         stand: project.stand,

@@ -67,12 +67,7 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
             .iter()
             .map(|v| v.kennzahl.clone())
             .collect(),
-        hinweise: published
-            .hinweise
-            .iter()
-            .chain(&table.hinweise)
-            .cloned()
-            .collect(),
+        hinweise: published.hinweise.clone(),
     };
     let gesperrt: std::collections::BTreeSet<usize> = published
         .zeilen

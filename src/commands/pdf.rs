@@ -50,14 +50,12 @@ pub(crate) fn veroeffentlichen(
     data: &crate::ingest::Dataset,
 ) -> Result<Ergebnis> {
     let table = crate::indicators::compute(project, data, &crate::indicators::Auswahl::default())?;
-    let mut e = crate::disclosure::protect(
+    Ok(crate::disclosure::protect(
         &table,
         &project.katalog,
         &project.geheimhaltung,
         &project.gebiete,
-    );
-    e.hinweise.extend(table.hinweise.iter().cloned());
-    Ok(e)
+    ))
 }
 
 /// Loads data, templates and fonts; `Err(status)` after printed data problems.

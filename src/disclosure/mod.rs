@@ -124,7 +124,7 @@ pub struct Ergebnis {
     pub audit: Vec<AuditEintrag>,
     /// Method and thresholds, for the Methodik section.
     pub verfahren: Geheimhaltung,
-    /// Footnotes (legend, rounding).
+    /// Footnotes: legend, method, and the computed table's own notes (rounded sources).
     pub hinweise: Vec<String>,
 }
 
@@ -371,6 +371,8 @@ pub fn protect(
             settings.mindestfallzahl, settings.mindestbasis
         ));
     }
+    // the table's own footnotes (rounded sources) travel with the published numbers
+    hinweise.extend(table.hinweise.iter().cloned());
     Ergebnis {
         zeilen: out,
         audit,
