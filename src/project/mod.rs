@@ -431,8 +431,9 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
         );
         diags.extend(crate::catalogue::check(&i.id, &i.def, &at));
     }
-    for b in raw.berichte.values() {
-        for id in &b.indikatoren {
+    // indicator ids of modules, Faktenchecks and profiles must be in the catalogue
+    let known_ids = |ids: &[Spanned<String>], diags: &mut Diagnostics| -> Vec<String> {
+        for id in ids {
             if katalog.get(id.get_ref()).is_none() {
                 let mut d = Diagnostic::error(
                     "C011",
@@ -447,34 +448,19 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
                 ));
             }
         }
-    }
+        ids.iter().map(|i| i.get_ref().clone()).collect()
+    };
     let berichte = raw
         .berichte
         .iter()
         .map(|(id, b)| Bericht {
             id: id.get_ref().clone(),
             titel: b.titel.clone(),
-            indikatoren: b.indikatoren.iter().map(|i| i.get_ref().clone()).collect(),
+            indikatoren: known_ids(&b.indikatoren, diags),
             vorlage: b.vorlage.clone(),
         })
         .collect();
 
-    let known_ids = |ids: &[Spanned<String>], diags: &mut Diagnostics| -> Vec<String> {
-        for id in ids {
-            if katalog.get(id.get_ref()).is_none() {
-                let mut d = Diagnostic::error(
-                    "C011",
-                    ctx.at(id),
-                    format!("unbekannte Kennzahl „{}“", id.get_ref()),
-                );
-                if let Some(s) = did_you_mean(id.get_ref(), katalog.ids()) {
-                    d = d.hint(format!("Meinten Sie „{s}“?"));
-                }
-                diags.push(d);
-            }
-        }
-        ids.iter().map(|i| i.get_ref().clone()).collect()
-    };
     let mut faktenchecks = Vec::new();
     for (id, f) in &raw.faktenchecks {
         if !(2..=6).contains(&f.indikatoren.len()) {
