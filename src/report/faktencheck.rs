@@ -3,8 +3,9 @@
 //! definitions and sources.
 
 use super::auswahl::Auswahl;
-use super::{Bilder, Dokument, Kontext, label, meta, plural_dativ, quellen, text};
-use crate::charts::{self, Karte, Klassierung, Linie};
+use super::{
+    Bilder, Dokument, Kontext, karte_abbildung, meta, plural_dativ, quellen, text, trend_abbildung,
+};
 use crate::format;
 use crate::indicators::Ebene;
 use crate::project::Faktencheck;
@@ -34,63 +35,14 @@ pub fn faktencheck(ctx: &Kontext, f: &Faktencheck) -> Result<Dokument> {
         .collect();
     let mut abbildungen = Vec::new();
     let gruppe = lead.gruppen.first().map(String::as_str);
-    let reihe = lead.reihe(Ebene::Stadt, "stadt", gruppe);
-    if lead.perioden.len() >= 2 && reihe.iter().any(Option::is_some) {
-        let chart = charts::line(&Linie {
-            titel: format!("{} in {kommune}", lead.ind.def.titel),
-            einheit: lead.ind.def.einheit,
-            labels: lead.achse(),
-            reihen: vec![(kommune.clone(), reihe)],
-            groesse: (300, 200),
-        })?;
-        abbildungen.push(bilder.add(
-            chart,
-            format!("{}, {kommune}", lead.ind.def.titel),
-            label(&lead.ind.id, "trend"),
-            100,
-        ));
-    }
-    if let Some(flaechen) = ctx.flaechen {
-        let chart = charts::map(&Karte {
-            titel: lead.ind.def.titel.clone(),
-            periode: lead.aktuell.to_string(),
-            einheit: lead.ind.def.einheit,
-            flaechen,
-            namen: g
-                .stadtteile
-                .iter()
-                .map(|s| (s.nr.clone(), s.name.clone()))
-                .collect(),
-            werte: g
-                .stadtteile
-                .iter()
-                .filter(|s| {
-                    lead.zeile(lead.aktuell, Ebene::Stadtteil, &s.nr, gruppe)
-                        .is_some()
-                })
-                .map(|s| {
-                    (
-                        s.nr.clone(),
-                        lead.wert(lead.aktuell, Ebene::Stadtteil, &s.nr, gruppe),
-                    )
-                })
-                .collect(),
-            hervorheben: Vec::new(),
-            klassen: Klassierung::Quantile,
-            groesse: (330, 220),
-        })?;
-        abbildungen.push(bilder.add(
-            chart,
-            format!(
-                "{} nach {}, {}",
-                lead.ind.def.titel,
-                plural_dativ(&g.ebene1),
-                lead.aktuell
-            ),
-            label(&lead.ind.id, "karte"),
-            100,
-        ));
-    }
+    abbildungen.extend(trend_abbildung(
+        ctx,
+        lead,
+        &[(kommune.clone(), gruppe)],
+        (300, 200),
+        &mut bilder,
+    )?);
+    abbildungen.extend(karte_abbildung(ctx, lead, gruppe, (330, 220), &mut bilder)?);
     // three key statements: the lead indicator now, its trend, the spread
     let mut aussagen = Vec::new();
     aussagen.extend(text::aktuell(

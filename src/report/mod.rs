@@ -18,6 +18,7 @@ pub use profil::{Profilgebiet, profil};
 use crate::catalogue::Einheit;
 use crate::charts::{Chart, Flaeche};
 use crate::disclosure::{Ergebnis, Veroeffentlicht};
+use crate::indicators::Ebene;
 use crate::project::Project;
 use crate::render::PdfEinstellungen;
 use auswahl::Auswahl;
@@ -99,6 +100,112 @@ impl Bilder {
             "breite": breite,
         })
     }
+}
+
+/// A trend figure of the city, one series per (name, group); `None` with fewer than two
+/// periods or no published value.
+fn trend_abbildung(
+    ctx: &Kontext,
+    a: &Auswahl,
+    reihen: &[(String, Option<&str>)],
+    groesse: (u32, u32),
+    bilder: &mut Bilder,
+) -> anyhow::Result<Option<Value>> {
+    let kommune = &ctx.project.kommune;
+    let reihen: Vec<(String, Vec<Option<f64>>)> = reihen
+        .iter()
+        .map(|(name, gruppe)| (name.clone(), a.reihe(Ebene::Stadt, "stadt", *gruppe)))
+        .collect();
+    if a.perioden.len() < 2 || !reihen.iter().any(|r| r.1.iter().any(Option::is_some)) {
+        return Ok(None);
+    }
+    let achse = a.achse();
+    let titel = &a.ind.def.titel;
+    let chart = crate::charts::line(&crate::charts::Linie {
+        titel: format!("{titel} in {kommune}"),
+        einheit: a.ind.def.einheit,
+        labels: achse.clone(),
+        reihen,
+        groesse,
+    })?;
+    Ok(Some(bilder.add(
+        chart,
+        format!(
+            "{titel}, {kommune}, {} bis {}",
+            achse.first().cloned().unwrap_or_default(),
+            achse.last().cloned().unwrap_or_default()
+        ),
+        label(&a.ind.id, "trend"),
+        100,
+    )))
+}
+
+/// A choropleth of the Stadtteile for the current period; areas without a row have no data
+/// (no school, no Kita there) and stay out of the values. `None` without polygons or rows.
+fn karte_abbildung(
+    ctx: &Kontext,
+    a: &Auswahl,
+    gruppe: Option<&str>,
+    groesse: (u32, u32),
+    bilder: &mut Bilder,
+) -> anyhow::Result<Option<Value>> {
+    let g = &ctx.project.gebiete;
+    let mit_zeile: Vec<&crate::project::Stadtteil> = g
+        .stadtteile
+        .iter()
+        .filter(|s| {
+            a.zeile(a.aktuell, Ebene::Stadtteil, &s.nr, gruppe)
+                .is_some()
+        })
+        .collect();
+    let Some(flaechen) = ctx.flaechen.filter(|_| !mit_zeile.is_empty()) else {
+        return Ok(None);
+    };
+    let titel = &a.ind.def.titel;
+    let chart = crate::charts::map(&crate::charts::Karte {
+        titel: titel.clone(),
+        periode: a.aktuell.to_string(),
+        einheit: a.ind.def.einheit,
+        flaechen,
+        namen: g
+            .stadtteile
+            .iter()
+            .map(|s| (s.nr.clone(), s.name.clone()))
+            .collect(),
+        werte: mit_zeile
+            .iter()
+            .map(|s| {
+                (
+                    s.nr.clone(),
+                    a.wert(a.aktuell, Ebene::Stadtteil, &s.nr, gruppe),
+                )
+            })
+            .collect(),
+        hervorheben: Vec::new(),
+        klassen: crate::charts::Klassierung::Quantile,
+        groesse,
+    })?;
+    Ok(Some(bilder.add(
+        chart,
+        format!(
+            "Karte: {titel} nach {}, {}",
+            plural_dativ(&g.ebene1),
+            a.aktuell
+        ),
+        label(&a.ind.id, "karte"),
+        100,
+    )))
+}
+
+/// A numbered table for the templates: header, rows of text cells, bold rows.
+fn tabelle(
+    titel: String,
+    label: String,
+    kopf: Vec<String>,
+    zeilen: Vec<Vec<String>>,
+    fett: Vec<usize>,
+) -> Value {
+    json!({ "titel": titel, "label": label, "kopf": kopf, "zeilen": zeilen, "fett": fett })
 }
 
 /// Metadata shared by every document kind.

@@ -3,11 +3,11 @@
 
 use super::auswahl::Auswahl;
 use super::{
-    Bilder, Dokument, Kontext, glossar, kopf, label, meta, plural_dativ, quellen, text, zeichen,
-    zelle_veraenderung, zelle_wert, zelle_zahl,
+    Bilder, Dokument, Kontext, glossar, karte_abbildung, kopf, label, meta, plural_dativ, quellen,
+    tabelle, text, trend_abbildung, zeichen, zelle_veraenderung, zelle_wert, zelle_zahl,
 };
 use crate::catalogue::{Art, Einheit};
-use crate::charts::{self, Balken, Karte, Klassierung, Linie, StapelBalken};
+use crate::charts::{self, Balken, StapelBalken};
 use crate::indicators::Ebene;
 use crate::labels;
 use crate::project::Bericht;
@@ -240,70 +240,14 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
     let ebene1_pl = plural_dativ(&g.ebene1);
     let kommune = &ctx.project.kommune;
     let mut abbildungen = Vec::new();
-    // trend of the city
-    let achse = a.achse();
-    let reihe = a.reihe(Ebene::Stadt, "stadt", None);
-    if a.perioden.len() >= 2 && reihe.iter().any(Option::is_some) {
-        let chart = charts::line(&Linie {
-            titel: format!("{} in {kommune}", def.titel),
-            einheit: e,
-            labels: achse.clone(),
-            reihen: vec![(kommune.clone(), reihe)],
-            groesse: (480, 170),
-        })?;
-        abbildungen.push(bilder.add(
-            chart,
-            format!(
-                "{}, {kommune}, {} bis {}",
-                def.titel,
-                achse.first().cloned().unwrap_or_default(),
-                achse.last().cloned().unwrap_or_default()
-            ),
-            label(&a.ind.id, "trend"),
-            100,
-        ));
-    }
-    // map of the current period
-    let hat_stadtteile = g
-        .stadtteile
-        .iter()
-        .any(|s| a.zeile(a.aktuell, Ebene::Stadtteil, &s.nr, None).is_some());
-    if let Some(flaechen) = ctx.flaechen.filter(|_| hat_stadtteile) {
-        // only areas with a row: the others have no data (no school, no Kita there)
-        let werte = g
-            .stadtteile
-            .iter()
-            .filter(|s| a.zeile(a.aktuell, Ebene::Stadtteil, &s.nr, None).is_some())
-            .map(|s| {
-                (
-                    s.nr.clone(),
-                    a.wert(a.aktuell, Ebene::Stadtteil, &s.nr, None),
-                )
-            })
-            .collect();
-        let chart = charts::map(&Karte {
-            titel: def.titel.clone(),
-            periode: a.aktuell.to_string(),
-            einheit: e,
-            flaechen,
-            namen: g
-                .stadtteile
-                .iter()
-                .map(|s| (s.nr.clone(), s.name.clone()))
-                .collect(),
-            werte,
-            hervorheben: Vec::new(),
-            klassen: Klassierung::Quantile,
-            groesse: (480, 245),
-        })?;
-        abbildungen.push(bilder.add(
-            chart,
-            format!("Karte: {} nach {ebene1_pl}, {}", def.titel, a.aktuell),
-            label(&a.ind.id, "karte"),
-            100,
-        ));
-    }
-
+    abbildungen.extend(trend_abbildung(
+        ctx,
+        a,
+        &[(kommune.clone(), None)],
+        (480, 170),
+        bilder,
+    )?);
+    abbildungen.extend(karte_abbildung(ctx, a, None, (480, 245), bilder)?);
     // Stadtteile sorted, city as reference
     let stadt = a.wert(a.aktuell, Ebene::Stadt, "stadt", None);
     let eintraege: Vec<(String, Option<f64>, bool)> = g
@@ -365,16 +309,13 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
         alle.push(v);
     }
     let (fussnoten, gesperrt) = fussnoten(ctx, a, &alle);
-    let mut breiten = vec!["1fr".to_string()];
-    breiten.extend((1..kopf_zeile.len()).map(|_| "auto".to_string()));
-    let tabelle = json!({
-        "titel": format!("{} nach {ebene1_pl}, {}", def.titel, a.aktuell),
-        "label": label(&a.ind.id, "tabelle"),
-        "kopf": kopf_zeile,
-        "zeilen": zeilen,
-        "fett": fett,
-        "breiten": breiten,
-    });
+    let tabelle = tabelle(
+        format!("{} nach {ebene1_pl}, {}", def.titel, a.aktuell),
+        label(&a.ind.id, "tabelle"),
+        kopf_zeile,
+        zeilen,
+        fett,
+    );
     // text
     let mut saetze = Vec::new();
     let kernaussage = text::aktuell(a, (Ebene::Stadt, "stadt", kommune), None);
@@ -418,31 +359,18 @@ fn gruppiert(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnit
     let gruppen: Vec<&String> = a.gruppen.iter().take(7).collect();
     let namen: Vec<String> = gruppen.iter().map(|x| labels::label(x)).collect();
     let mut abbildungen = Vec::new();
-    let achse = a.achse();
-    if a.perioden.len() >= 2 {
-        let chart = charts::line(&Linie {
-            titel: format!("{} in {kommune} nach Gruppen", def.titel),
-            einheit: e,
-            labels: achse.clone(),
-            reihen: gruppen
-                .iter()
-                .zip(&namen)
-                .map(|(gr, n)| (n.clone(), a.reihe(Ebene::Stadt, "stadt", Some(gr))))
-                .collect(),
-            groesse: (480, 170 + 16 * gruppen.len() as u32),
-        })?;
-        abbildungen.push(bilder.add(
-            chart,
-            format!(
-                "{}, {kommune}, {} bis {}",
-                def.titel,
-                achse.first().cloned().unwrap_or_default(),
-                achse.last().cloned().unwrap_or_default()
-            ),
-            label(&a.ind.id, "trend"),
-            100,
-        ));
-    }
+    let reihen: Vec<(String, Option<&str>)> = namen
+        .iter()
+        .zip(&gruppen)
+        .map(|(n, gr)| (n.clone(), Some(gr.as_str())))
+        .collect();
+    abbildungen.extend(trend_abbildung(
+        ctx,
+        a,
+        &reihen,
+        (480, 170 + 16 * gruppen.len() as u32),
+        bilder,
+    )?);
     if teile_eines_ganzen(a) {
         let mut zeilen: Vec<(String, Vec<Option<f64>>)> = g
             .sozialraeume
@@ -513,16 +441,13 @@ fn gruppiert(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnit
             a.gruppen.len()
         ));
     }
-    let mut breiten = vec!["1fr".to_string()];
-    breiten.extend((1..kopf_zeile.len()).map(|_| "auto".to_string()));
-    let tabelle = json!({
-        "titel": format!("{} nach {ebene1_pl} und Gruppen, {}", def.titel, a.aktuell),
-        "label": label(&a.ind.id, "tabelle"),
-        "kopf": kopf_zeile,
-        "zeilen": zeilen,
-        "fett": fett,
-        "breiten": breiten,
-    });
+    let tabelle = tabelle(
+        format!("{} nach {ebene1_pl} und Gruppen, {}", def.titel, a.aktuell),
+        label(&a.ind.id, "tabelle"),
+        kopf_zeile,
+        zeilen,
+        fett,
+    );
     let mut saetze = Vec::new();
     let mut kernaussage = None;
     for (gr, n) in gruppen.iter().zip(&namen).take(4) {

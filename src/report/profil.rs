@@ -4,7 +4,9 @@
 
 use super::auswahl::Auswahl;
 use super::faktencheck::kachel;
-use super::{Bilder, Dokument, Kontext, label, meta, quellen, zelle_veraenderung, zelle_wert};
+use super::{
+    Bilder, Dokument, Kontext, label, meta, quellen, tabelle, zelle_veraenderung, zelle_wert,
+};
 use crate::catalogue::Einheit;
 use crate::charts::{self, Karte, Klassierung, Linie};
 use crate::format;
@@ -180,22 +182,19 @@ pub fn profil(ctx: &Kontext, gebiet: &Profilgebiet) -> Result<Dokument> {
         None => kommune.clone(),
     };
     let schlagworte = vec!["Stadtteilprofil".to_string(), name.clone()];
-    let mut breiten = vec!["1fr".to_string()];
-    breiten.extend((1..kopf.len()).map(|_| "auto".to_string()));
     let daten = json!({
         "meta": meta(ctx, &titel, &untertitel, &schlagworte),
         "gebiet": name,
         "kacheln": kacheln,
         "abbildungen": abbildungen,
         "text": text,
-        "tabelle": {
-            "titel": format!("Kennzahlen für {name} im Vergleich"),
-            "label": "tabelle",
-            "kopf": kopf,
-            "zeilen": zeilen,
-            "fett": Vec::<usize>::new(),
-            "breiten": breiten,
-        },
+        "tabelle": tabelle(
+            format!("Kennzahlen für {name} im Vergleich"),
+            "tabelle".into(),
+            kopf,
+            zeilen,
+            Vec::new(),
+        ),
         "fussnoten": fussnoten,
         "quellen": quellen(ctx, &ids),
     });
