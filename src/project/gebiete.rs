@@ -163,14 +163,29 @@ fn read_csv(
 ) -> bool {
     let text = match std::fs::read(path).map(String::from_utf8) {
         Ok(Ok(t)) => t,
-        _ => {
+        Ok(Err(e)) => {
+            // name the first byte that is not UTF-8 (an umlaut saved as Windows-1252)
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = std::str::from_utf8(valid).unwrap_or_default();
+            let (line, column) = crate::diag::line_column(text, text.len());
+            diags.push(
+                Diagnostic::error(
+                    "C007",
+                    Location::text(path, line, column),
+                    "Gebietsdatei ist nicht UTF-8 (z. B. Umlaute in Windows-1252 gespeichert)",
+                )
+                .hint("Als UTF-8-CSV mit Semikolon speichern (Excel: „CSV UTF-8“)."),
+            );
+            return false;
+        }
+        Err(e) => {
             diags.push(
                 Diagnostic::error(
                     "C007",
                     Location::file(path),
-                    "Gebietsdatei ist nicht lesbar oder nicht UTF-8",
+                    format!("Gebietsdatei ist nicht lesbar: {e}"),
                 )
-                .hint("Als UTF-8-CSV mit Semikolon speichern."),
+                .hint("Pfad unter [gebiete] datei prüfen."),
             );
             return false;
         }

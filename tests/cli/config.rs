@@ -163,3 +163,17 @@ fn bad_validity_date_in_gebiete() {
         .exit(1)
         .stderr_has("gebiete.csv:4:7: Fehler[C007] „31.12.23“ ist kein Datum");
 }
+
+#[test]
+fn gebiete_file_in_windows_1252_names_line_and_column() {
+    let p = TestProject::from_fixture("mini");
+    // "Südstadt" saved as Windows-1252: the ü is byte 0xFC on line 3, column 5
+    let mut g = p.read("gebiete.csv").into_bytes();
+    g.extend_from_slice(b"04;S\xfcdstadt;S1;Mitte;;;\n");
+    p.write("gebiete.csv", g);
+    p.run(&["validate"])
+        .exit(1)
+        .no_panic()
+        .stderr_has("gebiete.csv:5:5: Fehler[C007] Gebietsdatei ist nicht UTF-8")
+        .stderr_has("CSV UTF-8");
+}
