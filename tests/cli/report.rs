@@ -52,6 +52,18 @@ fn rendered() -> &'static Rendered {
     })
 }
 
+/// The SHA-256 of every file in a `--format json` manifest, sorted.
+fn sha256s(m: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = m["dateien"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["sha256"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
 fn pdf(name: &str) -> (Pdf, Vec<u8>) {
     let bytes = std::fs::read(rendered().p.path().join("out").join(name)).unwrap();
     (Pdf::load(&bytes), bytes)
@@ -268,15 +280,7 @@ fn same_input_same_bytes_and_draft_differs() {
     let again = r.p.run(&["report", "--format", "json", "--out", "again"]);
     again.exit(0);
     let m2: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
-    let sums = |m: &serde_json::Value| -> Vec<String> {
-        m["dateien"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["sha256"].as_str().unwrap().to_string())
-            .collect()
-    };
-    assert_eq!(sums(&r.manifest), sums(&m2));
+    assert_eq!(sha256s(&r.manifest), sha256s(&m2));
     let draft = r.p.run(&[
         "report",
         "--module",
@@ -503,17 +507,7 @@ fn profiles_in_parallel_name_only_their_own_stadtteil() {
         "again",
     ]);
     let m2: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
-    let sums = |m: &serde_json::Value| -> Vec<String> {
-        let mut v: Vec<String> = m["dateien"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["sha256"].as_str().unwrap().to_string())
-            .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(sums(&m), sums(&m2));
+    assert_eq!(sha256s(&m), sha256s(&m2));
 }
 
 #[test]
