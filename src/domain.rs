@@ -221,6 +221,18 @@ pub enum MissingReason {
 }
 
 impl MissingReason {
+    /// The machine key (as serialised: `geheim`, `nichts`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            MissingReason::Geheim => "geheim",
+            MissingReason::Nichts => "nichts",
+            MissingReason::Entfaellt => "entfaellt",
+            MissingReason::Unsicher => "unsicher",
+            MissingReason::Spaeter => "spaeter",
+            MissingReason::Leer => "leer",
+        }
+    }
+
     /// The official symbol used when printing.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -286,6 +298,18 @@ impl Bezug {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_reason_key_is_its_serialised_name() {
+        for (_, r) in MissingReason::default_symbols() {
+            let json = serde_json::to_value(r).unwrap();
+            assert_eq!(json.as_str(), Some(r.key()));
+        }
+        assert_eq!(
+            serde_json::to_value(MissingReason::Leer).unwrap().as_str(),
+            Some(MissingReason::Leer.key())
+        );
+    }
 
     #[test]
     fn dates_parse_both_forms() {

@@ -136,6 +136,7 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
         Ok((e, n))
     })?;
     let t_daten = t_pipeline.elapsed();
+    let vergleich = vergleich_polars(&project)?;
     let mut seiten = 0;
     let mut render_wall = Duration::ZERO;
     if !args.ohne_pdf {
@@ -247,6 +248,7 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
         "verhaeltnis_gesamt_zu_typst": if render_wall > Duration::ZERO { gesamt.as_secs_f64() / render_wall.as_secs_f64() } else { 0.0 },
         "ueberhang_sekunden": ueberhang.as_secs_f64(),
         "einlesen_mb_je_sekunde": m.stufen.get(1).map_or(0.0, |s| mb / s.sekunden.max(1e-9)),
+        "einlesen_vergleich": &vergleich,
         "spitze_mb": spitze_mb(),
         "mit_erzeugung_sekunden": t_gesamt.elapsed().as_secs_f64(),
     });
@@ -285,8 +287,90 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
         summary["einlesen_mb_je_sekunde"].as_f64().unwrap_or(0.0),
         spitze_mb()
     ));
+    if let Some(v) = &vergleich {
+        t.push_str(&format!(
+            "Größte CSV ({}, {:.1} MB): Einlesen + Prüfen auf einem Kern {:.3} s = {:.0} MB/s; polars read_csv ohne Prüfung {:.3} s = {:.0} MB/s ({} Threads); Verhältnis {:.2}.\n",
+            v.datei,
+            v.mb,
+            v.sekunden,
+            v.mb / v.sekunden.max(1e-9),
+            v.polars_sekunden,
+            v.mb / v.polars_sekunden.max(1e-9),
+            v.polars_threads,
+            v.verhaeltnis
+        ));
+    }
     printer.raw_stdout(t.as_bytes())?;
     Ok(ExitStatus::Success)
+}
+
+/// Our read + validate of the largest CSV source alone, on one core, next to polars' own
+/// CSV read of the same file without any checks (all columns as text, its default threads).
+#[derive(Debug, Serialize)]
+struct Vergleich {
+    datei: String,
+    mb: f64,
+    zeilen: usize,
+    sekunden: f64,
+    polars_sekunden: f64,
+    polars_threads: usize,
+    verhaeltnis: f64,
+}
+
+fn vergleich_polars(project: &crate::project::Project) -> Result<Option<Vergleich>> {
+    use polars::prelude::*;
+    let Some(q) = project
+        .quellen
+        .iter()
+        .filter(|q| q.format == crate::project::SourceFormat::Csv)
+        .max_by_key(|q| std::fs::metadata(&q.path).map_or(0, |m| m.len()))
+    else {
+        return Ok(None);
+    };
+    let mut allein = project.clone();
+    allein.quellen = vec![q.clone()];
+    // best of three, as the file is in the page cache after the first run
+    let mut ours = f64::MAX;
+    let mut zeilen = 0;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let (data, diags) = pool.install(|| crate::ingest::load(&allein));
+        ours = ours.min(t0.elapsed().as_secs_f64());
+        if diags.has_errors() {
+            bail!("die erzeugten Daten haben Fehler: {}", diags.error_count());
+        }
+        zeilen = data.map_or(0, |d| d.sources.iter().map(|s| s.rows).sum());
+    }
+    let mut theirs = f64::MAX;
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_parse_options(CsvParseOptions::default().with_separator(q.delimiter))
+            .try_into_reader_with_file_path(Some(q.path.clone()))?
+            .finish()?;
+        theirs = theirs.min(t0.elapsed().as_secs_f64());
+        drop(df);
+    }
+    let mb = std::fs::metadata(&q.path)?.len() as f64 / 1e6;
+    Ok(Some(Vergleich {
+        datei: q
+            .path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        mb,
+        zeilen,
+        sekunden: ours,
+        polars_sekunden: theirs,
+        // polars sizes its pool from POLARS_MAX_THREADS, else from the cores
+        polars_threads: std::env::var("POLARS_MAX_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+        verhaeltnis: ours / theirs.max(1e-9),
+    }))
 }
 
 enum Job<'a> {

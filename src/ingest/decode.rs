@@ -50,12 +50,12 @@ pub fn read_capped(path: &Path, diags: &mut Diagnostics) -> Option<Vec<u8>> {
 }
 
 /// Decodes the bytes of a text file. UTF-8 BOMs are removed; UTF-16 is refused.
-pub fn decode(
+pub fn decode<'a>(
     path: &Path,
-    bytes: &[u8],
+    bytes: &'a [u8],
     encoding: Kodierung,
     diags: &mut Diagnostics,
-) -> Option<String> {
+) -> Option<std::borrow::Cow<'a, str>> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         diags.push(
             Diagnostic::error("V002", Location::file(path), "Datei ist in UTF-16 gespeichert")
@@ -66,11 +66,12 @@ pub fn decode(
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match encoding {
         Kodierung::Windows1252 => {
+            // borrowed when the file is plain ASCII
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
-            Some(text.into_owned())
+            Some(text)
         }
         Kodierung::Utf8 => match std::str::from_utf8(body) {
-            Ok(t) => Some(t.to_string()),
+            Ok(t) => Some(std::borrow::Cow::Borrowed(t)),
             Err(_) => {
                 report_invalid_utf8(path, body, diags);
                 None

@@ -1,7 +1,7 @@
 //! Maps one source's rows onto its canonical table: finds the columns, applies value
 //! mappings and symbols, parses every cell and reports each problem at its cell.
 
-use super::reader::{Cell, Locator, RowPos, Sink};
+use super::reader::{Cell, Locator, RowPos, Sink, Split};
 use super::table::{TableBuilder, Val};
 use super::values::{NumberError, PeriodError, parse_number, parse_period, symbol};
 use crate::diag::{Diagnostic, Diagnostics, Location};
@@ -100,8 +100,10 @@ pub struct Mapper<'a> {
     q: &'a Quelle,
     schema: &'static TableSchema,
     areas: &'a AreaIndex<'a>,
-    out: &'a mut TableBuilder,
-    diags: &'a mut Diagnostics,
+    /// Rows read (moved into the table's builder by the caller).
+    out: TableBuilder,
+    /// Problems found, at most [`MAX_PER_CODE`] per code.
+    diags: Vec<Diagnostic>,
     source: u16,
     plans: Vec<Plan>,
     quality: Vec<Option<usize>>,
@@ -116,6 +118,18 @@ pub struct Mapper<'a> {
     vals: Vec<Val>,
     cur_period: Option<Period>,
     ok: bool,
+    /// The profile's value mapping per schema field.
+    value_maps: Vec<Option<&'a BTreeMap<String, String>>>,
+    /// (part, total) field indices of the schema's `darunter` relations.
+    parts: Vec<(usize, usize)>,
+    /// Last period text and its value: keys repeat row after row.
+    memo_period: Option<(String, Period)>,
+    /// Last area text, the period it was checked for, and its index.
+    memo_area: Option<(String, Option<Period>, u32)>,
+    /// Last (area, period) recorded in the statistics.
+    last_seen: Option<(u32, Period)>,
+    /// A symbol of the profile is all digits (then digits are looked up first).
+    digit_symbol: bool,
 }
 
 impl<'a> Mapper<'a> {
@@ -124,16 +138,14 @@ impl<'a> Mapper<'a> {
         q: &'a Quelle,
         schema: &'static TableSchema,
         areas: &'a AreaIndex<'a>,
-        out: &'a mut TableBuilder,
-        diags: &'a mut Diagnostics,
         source: u16,
     ) -> Self {
         Mapper {
             q,
             schema,
             areas,
-            out,
-            diags,
+            out: TableBuilder::new(schema),
+            diags: Vec::new(),
             source,
             plans: Vec::new(),
             quality: Vec::new(),
@@ -146,6 +158,22 @@ impl<'a> Mapper<'a> {
             vals: Vec::new(),
             cur_period: None,
             ok: true,
+            value_maps: schema.fields.iter().map(|f| q.values.get(f.name)).collect(),
+            parts: schema
+                .parts
+                .iter()
+                .filter_map(|(part, total)| {
+                    let i = |n: &str| schema.fields.iter().position(|f| f.name == n);
+                    Some((i(part)?, i(total)?))
+                })
+                .collect(),
+            memo_period: None,
+            memo_area: None,
+            last_seen: None,
+            digit_symbol: q
+                .symbols
+                .iter()
+                .any(|(s, _)| s.bytes().all(|b| b.is_ascii_digit())),
         }
     }
 
@@ -158,7 +186,8 @@ impl<'a> Mapper<'a> {
     }
 
     /// Pushes summaries for capped codes and unknown areas; call after the reader finished.
-    pub fn finish(self) -> SourceStats {
+    /// Returns the statistics, the rows read and the problems found.
+    pub fn finish(mut self) -> (SourceStats, TableBuilder, Diagnostics) {
         let path = self.q.path.clone();
         for (code, n) in &self.counts {
             if *n > MAX_PER_CODE {
@@ -194,7 +223,7 @@ impl<'a> Mapper<'a> {
                 ),
             ));
         }
-        self.stats
+        (self.stats, self.out, self.diags.into_iter().collect())
     }
 
     fn find_column(
@@ -360,6 +389,10 @@ impl Sink for Mapper<'_> {
         self.ok
     }
 
+    fn reserve(&mut self, rows: usize) {
+        self.out.reserve(rows * self.unpivot.len().max(1));
+    }
+
     fn row(&mut self, cells: &[Cell], pos: RowPos, loc: &Locator) {
         let matches = |i: usize, values: &[String]| match cells.get(i) {
             Some(Cell::Text(t)) => values.iter().any(|v| v == t.trim()),
@@ -382,12 +415,12 @@ impl Sink for Mapper<'_> {
         self.cur_period = None;
         let mut row_ok = true;
         let mut skip_row = false;
-        let n_fields = self.schema.fields.len();
-        for fi in 0..n_fields {
-            let f = &self.schema.fields[fi];
-            let v = match self.plans[fi].clone() {
+        // taken for the row so that parsing (which needs `&mut self`) can borrow the plans
+        let plans = std::mem::take(&mut self.plans);
+        for (fi, plan) in plans.iter().enumerate() {
+            let v = match plan {
                 Plan::Absent | Plan::Unpivot => Val::Null,
-                Plan::Constant(c) => match self.parse_text_field(fi, &c, None, pos, loc) {
+                Plan::Constant(c) => match self.parse_text_field(fi, c, None, pos, loc) {
                     Ok(v) => v,
                     Err(Skip::Row) => {
                         skip_row = true;
@@ -398,7 +431,7 @@ impl Sink for Mapper<'_> {
                         Val::Null
                     }
                 },
-                Plan::Column(ci) => {
+                &Plan::Column(ci) => {
                     let cell = cells.get(ci).copied().unwrap_or(Cell::Empty);
                     let qcell = self.quality[fi].and_then(|qi| cells.get(qi).copied());
                     match self.parse_cell(fi, cell, qcell, ci, pos, loc) {
@@ -414,9 +447,9 @@ impl Sink for Mapper<'_> {
                     }
                 }
             };
-            let _ = f;
             vals.push(v);
         }
+        self.plans = plans;
         if skip_row {
             self.stats.skipped += 1;
             self.vals = vals;
@@ -424,7 +457,7 @@ impl Sink for Mapper<'_> {
         }
         if self.unpivot.is_empty() {
             if row_ok && self.check_parts(&vals, pos, loc) {
-                self.accept(&vals, line);
+                self.accept(&mut vals, line);
             }
         } else {
             let unpivot = std::mem::take(&mut self.unpivot);
@@ -447,12 +480,85 @@ impl Sink for Mapper<'_> {
                     }
                 }
                 if ok && self.check_parts(&row, pos, loc) {
-                    self.accept(&row, line);
+                    self.accept(&mut row, line);
                 }
             }
             self.unpivot = unpivot;
         }
         self.vals = vals;
+    }
+}
+
+impl Split for Mapper<'_> {
+    fn fork(&self) -> Self {
+        Mapper {
+            q: self.q,
+            schema: self.schema,
+            areas: self.areas,
+            out: TableBuilder::new(self.schema),
+            diags: Vec::new(),
+            source: self.source,
+            plans: self.plans.clone(),
+            quality: self.quality.clone(),
+            unpivot: self.unpivot.clone(),
+            filter: self.filter.clone(),
+            exclude: self.exclude.clone(),
+            counts: BTreeMap::new(),
+            unknown_areas: BTreeMap::new(),
+            stats: SourceStats::default(),
+            vals: Vec::new(),
+            cur_period: None,
+            ok: self.ok,
+            value_maps: self.value_maps.clone(),
+            parts: self.parts.clone(),
+            memo_period: None,
+            memo_area: None,
+            last_seen: None,
+            digit_symbol: self.digit_symbol,
+        }
+    }
+
+    fn join(&mut self, parts: Vec<Self>) {
+        self.out.reserve(parts.iter().map(|p| p.out.len()).sum());
+        for part in parts {
+            self.join_one(part);
+        }
+    }
+}
+
+impl Mapper<'_> {
+    fn join_one(&mut self, part: Self) {
+        self.out.append(part.out);
+        // what the part showed, as long as its code has room left (file order is kept);
+        // shown = min(count, MAX_PER_CODE) holds on both sides
+        let mut shown: BTreeMap<&'static str, usize> = self
+            .counts
+            .iter()
+            .map(|(c, n)| (*c, (*n).min(MAX_PER_CODE)))
+            .collect();
+        for d in part.diags {
+            let s = shown.entry(d.code).or_insert(0);
+            if *s < MAX_PER_CODE {
+                *s += 1;
+                self.diags.push(d);
+            }
+        }
+        for (code, n) in part.counts {
+            *self.counts.entry(code).or_insert(0) += n;
+        }
+        for (area, n) in part.unknown_areas {
+            *self.unknown_areas.entry(area).or_insert(0) += n;
+        }
+        self.stats.rows += part.stats.rows;
+        self.stats.skipped += part.stats.skipped;
+        self.stats.periods.extend(part.stats.periods);
+        for (area, periods) in part.stats.area_periods {
+            self.stats
+                .area_periods
+                .entry(area)
+                .or_default()
+                .extend(periods);
+        }
     }
 }
 
@@ -477,10 +583,10 @@ impl Mapper<'_> {
         Some(v + self.q.offsets.get(field).copied().unwrap_or(0))
     }
 
-    fn accept(&mut self, vals: &[Val], line: u32) {
+    fn accept(&mut self, vals: &mut [Val], line: u32) {
         let mut period = None;
         let mut area = None;
-        for v in vals {
+        for v in vals.iter() {
             match v {
                 Val::Period(p) => period = Some(*p),
                 Val::Area(a) => area = Some(*a),
@@ -488,8 +594,12 @@ impl Mapper<'_> {
             }
         }
         if let (Some(p), Some(a)) = (period, area) {
-            self.stats.periods.insert(p);
-            self.stats.area_periods.entry(a).or_default().insert(p);
+            // rows come in runs of the same area and period: record each run once
+            if self.last_seen != Some((a, p)) {
+                self.last_seen = Some((a, p));
+                self.stats.periods.insert(p);
+                self.stats.area_periods.entry(a).or_default().insert(p);
+            }
             self.out.push(vals, self.source, line);
             self.stats.rows += 1;
         }
@@ -498,13 +608,9 @@ impl Mapper<'_> {
     /// Parts may not exceed their totals within a row (`darunter` ≤ `insgesamt`).
     fn check_parts(&mut self, vals: &[Val], pos: RowPos, loc: &Locator) -> bool {
         let mut ok = true;
-        for (part, total) in self.schema.parts {
-            let (Some(pi), Some(ti)) = (
-                self.schema.fields.iter().position(|f| f.name == *part),
-                self.schema.fields.iter().position(|f| f.name == *total),
-            ) else {
-                continue;
-            };
+        for k in 0..self.parts.len() {
+            let (pi, ti) = self.parts[k];
+            let (part, total) = (self.schema.fields[pi].name, self.schema.fields[ti].name);
             let num = |v: &Val| match v {
                 Val::Count(Some(x), _) => Some(*x as f64),
                 Val::Amount(Some(x), _) => Some(*x),
@@ -607,10 +713,7 @@ impl Mapper<'_> {
     ) -> Result<Val, Skip> {
         let f = &self.schema.fields[fi];
         let trimmed = raw.trim();
-        let mapped = self
-            .q
-            .values
-            .get(f.name)
+        let mapped = self.value_maps[fi]
             .and_then(|m| m.get(trimmed))
             .map(String::as_str);
         let t = mapped.unwrap_or(trimmed);
@@ -631,9 +734,15 @@ impl Mapper<'_> {
             return Err(Skip::Bad);
         }
         match f.ty {
+            FieldType::Period if self.memo_period.as_ref().is_some_and(|(k, _)| k == t) => {
+                let p = self.memo_period.as_ref().map(|m| m.1);
+                self.cur_period = p;
+                Ok(p.map_or(Val::Null, Val::Period))
+            }
             FieldType::Period => match parse_period(t, self.q.period_kind, self.q.bare_year) {
                 Ok(p) => {
                     self.cur_period = Some(p);
+                    self.memo_period = Some((t.to_string(), p));
                     Ok(Val::Period(p))
                 }
                 Err(e) => {
@@ -661,6 +770,12 @@ impl Mapper<'_> {
                 }
             },
             FieldType::Area => {
+                if let Some((k, p, i)) = &self.memo_area
+                    && k == t
+                    && *p == self.cur_period
+                {
+                    return Ok(Val::Area(*i));
+                }
                 let key = self.q.area_key;
                 if let Some(i) = self.areas.lookup(key, t) {
                     let s = &self.areas.gebiete.stadtteile[i as usize];
@@ -679,6 +794,7 @@ impl Mapper<'_> {
                         );
                         return Err(Skip::Bad);
                     }
+                    self.memo_area = Some((t.to_string(), self.cur_period, i));
                     return Ok(Val::Area(i));
                 }
                 match self.q.unknown_areas {
@@ -800,6 +916,15 @@ impl Mapper<'_> {
                         .hint(format!("Bedeutet eine leere Zelle in dieser Lieferung „nichts vorhanden“, im Quellprofil [quellen.{}] leer = \"nichts\" setzen.", self.q.name)),
                 );
                 return Err(Skip::Bad);
+            }
+            // plain digits are by far the most common cell: no symbol can look like that
+            Cell::Text(t)
+                if !self.digit_symbol
+                    && !t.is_empty()
+                    && t.len() <= 15
+                    && t.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Ok(t.bytes().fold(0u64, |a, b| a * 10 + u64::from(b - b'0')) as f64)
             }
             Cell::Text(t) => {
                 if t.trim().is_empty() {

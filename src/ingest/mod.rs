@@ -75,14 +75,7 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
             .then(|| q.sheet.clone().unwrap_or_else(|| "Tabelle1".into()));
         let mut bytes_read = 0;
         let stats = {
-            let mut mapper = Mapper::new(
-                q,
-                schema::schema(q.table),
-                &areas,
-                builder,
-                &mut diags,
-                si as u16,
-            );
+            let mut mapper = Mapper::new(q, schema::schema(q.table), &areas, si as u16);
             let mut local = Diagnostics::new();
             match q.format {
                 SourceFormat::Parquet => parquet::read(&q.path, &mut mapper, &mut local),
@@ -116,7 +109,9 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
                     }
                 }
             }
-            let stats = mapper.finish();
+            let (stats, rows, found) = mapper.finish();
+            builder.append(rows);
+            diags.extend(found);
             if stats.rows == 0
                 && stats.skipped == 0
                 && !local.has_errors()

@@ -140,6 +140,16 @@ pub trait Sink {
     fn header(&mut self, headers: &[String], line: RowPos, loc: &Locator) -> bool;
     /// One data row.
     fn row(&mut self, cells: &[Cell], pos: RowPos, loc: &Locator);
+    /// About this many more rows will follow (an estimate, to size buffers once).
+    fn reserve(&mut self, _rows: usize) {}
+}
+
+/// A sink that can be split to read parts of one file in parallel.
+pub trait Split: Sink + Send + Sized {
+    /// A fresh sink for another part of the same source, after [`Sink::header`].
+    fn fork(&self) -> Self;
+    /// Takes over what the forks read (rows, statistics, problems), in file order.
+    fn join(&mut self, parts: Vec<Self>);
 }
 
 /// How a delimited text is laid out.
@@ -155,11 +165,11 @@ pub struct TextLayout {
 }
 
 /// Reads a delimited text (CSV, GENESIS table CSV, ffcsv) into the sink.
-pub fn read_text(
+pub fn read_text<S: Split>(
     path: &Path,
     text: &str,
     layout: &TextLayout,
-    sink: &mut dyn Sink,
+    sink: &mut S,
     diags: &mut Diagnostics,
 ) {
     let mut body = text;
@@ -184,7 +194,13 @@ pub fn read_text(
         text: body,
         delimiter: layout.delimiter,
     };
-    let problems = check_quotes(&body[offset..], layout.delimiter);
+    // most exports quote nothing: one fast scan saves the byte-by-byte check
+    let quoted = body.as_bytes()[offset..].contains(&b'"');
+    let problems = if quoted {
+        check_quotes(&body[offset..], layout.delimiter)
+    } else {
+        Vec::new()
+    };
     if !problems.is_empty() {
         for (byte, problem) in problems.iter().take(20) {
             let (line, column) = crate::diag::line_column(body, offset + byte);
@@ -219,121 +235,334 @@ pub fn read_text(
         }
         return;
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(layout.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&body.as_bytes()[offset..]);
-    let mut record = csv::ByteRecord::new();
-    let mut header_parts: Vec<Vec<String>> = Vec::new();
-    let mut header_pos = RowPos::Text {
-        line: layout.skip_rows + 1,
-        byte: offset,
-    };
+    let mut records = Records::new(body, offset, layout.skip_rows + 1, layout.delimiter);
     let mut expected = 0;
-    let mut header_done = layout.header_rows == 0;
-    let mut ragged = 0usize;
-    if header_done && !sink.header(&[], header_pos, &loc) {
-        return;
-    }
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // Text is valid UTF-8 and quotes were checked, so this is an I/O-level surprise.
-                diags.push(Diagnostic::error(
-                    "V003",
-                    Location::file(path),
-                    format!("CSV nicht lesbar: {e}"),
-                ));
+    let mut spans: Vec<Span> = Vec::new();
+    if layout.header_rows == 0 {
+        let pos = RowPos::Text {
+            line: layout.skip_rows + 1,
+            byte: offset,
+        };
+        if !sink.header(&[], pos, &loc) {
+            return;
+        }
+    } else {
+        let mut header_parts: Vec<Vec<String>> = Vec::new();
+        let mut header_pos = None;
+        while header_parts.len() < layout.header_rows {
+            let Some((line, byte)) = records.next(&mut spans) else {
+                diags.push(
+                    Diagnostic::error("V003", Location::file(path), "Datei enthält keine Kopfzeile (leer oder zu kurz)")
+                        .hint("Prüfen, ob die richtige Datei angegeben ist und „ueberspringen“/„kopfzeilen“ stimmen."),
+                );
                 return;
-            }
-        }
-        let p = record
-            .position()
-            .cloned()
-            .unwrap_or_else(csv::Position::new);
-        let mut line = p.line() as usize + layout.skip_rows;
-        let mut byte = offset + p.byte() as usize;
-        // With CRLF endings csv reports a record as starting at the previous line's `\n`.
-        while let Some(&c) = body.as_bytes().get(byte) {
-            match c {
-                b'\n' => line += 1,
-                b'\r' => {}
-                _ => break,
-            }
-            byte += 1;
-        }
-        let pos = RowPos::Text { line, byte };
-        if !header_done {
-            if header_parts.is_empty() {
-                header_pos = pos;
-            }
+            };
+            header_pos.get_or_insert(RowPos::Text { line, byte });
             header_parts.push(
-                record
+                spans
                     .iter()
-                    .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                    .map(|f| f.text(body).trim().to_string())
                     .collect(),
             );
-            if header_parts.len() == layout.header_rows {
-                header_done = true;
-                let headers = join_headers(&header_parts);
-                expected = headers.len();
-                if expected == 1
-                    && !check_delimiter(&headers[0], layout.delimiter, path, header_pos, diags)
-                {
-                    return;
-                }
-                if !sink.header(&headers, header_pos, &loc) {
-                    return;
-                }
-            }
-            continue;
         }
-        let cells: Vec<Cell> = record
-            .iter()
-            .map(|f| Cell::Text(std::str::from_utf8(f).unwrap_or("")))
-            .collect();
-        if cells.iter().all(Cell::is_blank) {
+        let header_pos = header_pos.unwrap_or(RowPos::Text { line: 1, byte: 0 });
+        let headers = join_headers(&header_parts);
+        expected = headers.len();
+        if expected == 1 && !check_delimiter(&headers[0], layout.delimiter, path, header_pos, diags)
+        {
+            return;
+        }
+        if !sink.header(&headers, header_pos, &loc) {
+            return;
+        }
+    }
+    // Large files without quotes are cut at line ends and read in parallel, each part into
+    // its own fork of the sink; parts are joined in file order, so the result is the same.
+    let threads = rayon::current_num_threads();
+    let rest = body.len() - records.pos;
+    let parts = if expected > 0 && threads > 1 && rest >= PARALLEL_MIN_BYTES && !quoted {
+        split_at_lines(body, records.pos, records.line, threads * 2)
+    } else {
+        vec![(records.pos, body.len(), records.line)]
+    };
+    let mut forks: Vec<(S, Vec<Diagnostic>, usize)> = parts[1..]
+        .iter()
+        .map(|_| (sink.fork(), Vec::new(), 0))
+        .collect();
+    let mut own = Vec::new();
+    let d = layout.delimiter;
+    let ragged = {
+        let loc = &loc;
+        let (ragged, ()) = rayon::join(
+            || data_rows(body, parts[0], expected, d, sink, loc, &mut own),
+            || {
+                use rayon::prelude::*;
+                forks
+                    .par_iter_mut()
+                    .zip(&parts[1..])
+                    .for_each(|((fork, diags, ragged), &part)| {
+                        *ragged = data_rows(body, part, expected, d, fork, loc, diags);
+                    });
+            },
+        );
+        ragged
+    };
+    let mut total = ragged;
+    let mut shown: Vec<Diagnostic> = own;
+    let mut joined = Vec::with_capacity(forks.len());
+    for (fork, d, r) in forks {
+        joined.push(fork);
+        total += r;
+        shown.extend(d);
+    }
+    sink.join(joined);
+    shown.truncate(MAX_RAGGED);
+    diags.extend(shown.into_iter().collect());
+    if total > MAX_RAGGED {
+        diags.push(Diagnostic::error(
+            "V006",
+            Location::file(path),
+            format!("insgesamt {total} Zeilen mit falscher Feldzahl (nur die ersten {MAX_RAGGED} gezeigt)"),
+        ));
+    }
+}
+
+/// Files at least this large (after the header) are read in parallel parts.
+const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
+/// Rows with a wrong number of fields shown per file.
+const MAX_RAGGED: usize = 25;
+
+/// Cuts `body[start..]` into about `n` parts at line ends: (start, end, first line number).
+/// Only for texts without quotes, where every line end ends a record.
+fn split_at_lines(body: &str, start: usize, line: usize, n: usize) -> Vec<(usize, usize, usize)> {
+    let b = body.as_bytes();
+    let size = (b.len() - start) / n.max(1) + 1;
+    let mut bounds = vec![start];
+    let mut at = start;
+    while bounds.len() < n {
+        let target = (at + size).min(b.len());
+        match b[target..].iter().position(|&c| c == b'\n') {
+            Some(i) if target + i + 1 < b.len() => {
+                at = target + i + 1;
+                bounds.push(at);
+            }
+            _ => break,
+        }
+    }
+    bounds.push(b.len());
+    use rayon::prelude::*;
+    // the line number each part starts at: count the line ends before it
+    let counts: Vec<usize> = bounds
+        .windows(2)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|w| b[w[0]..w[1]].iter().filter(|&&c| c == b'\n').count())
+        .collect();
+    let mut first = line;
+    let mut parts = Vec::with_capacity(counts.len());
+    for (w, c) in bounds.windows(2).zip(counts) {
+        parts.push((w[0], w[1], first));
+        first += c;
+    }
+    parts
+}
+
+/// Reads the data rows of `body[part.0..part.1]` (first line `part.2`) into the sink.
+/// Returns the number of rows with a wrong field count (the first few are in `diags`).
+fn data_rows<S: Sink>(
+    body: &str,
+    part: (usize, usize, usize),
+    expected: usize,
+    delimiter: u8,
+    sink: &mut S,
+    loc: &Locator,
+    diags: &mut Vec<Diagnostic>,
+) -> usize {
+    let (start, end, line) = part;
+    let mut records = Records::new(&body[..end], start, line, delimiter);
+    let mut expected = expected;
+    let mut ragged = 0;
+    // Reused for every record: no allocation per row or field.
+    let mut spans: Vec<Span> = Vec::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut reserved = false;
+    while let Some((line, byte)) = records.next(&mut spans) {
+        let pos = RowPos::Text { line, byte };
+        // Quoted fields with doubled quotes are the only ones that need new text (rare).
+        let owned: Vec<String>;
+        let mut escaped_cells: Vec<Cell>;
+        let row: &[Cell] = if spans.iter().any(|f| f.escaped) {
+            owned = spans.iter().map(|f| f.text(body).into_owned()).collect();
+            escaped_cells = Vec::with_capacity(owned.len());
+            escaped_cells.extend(owned.iter().map(|t| Cell::Text(t)));
+            &escaped_cells
+        } else {
+            cells.clear();
+            cells.extend(spans.iter().map(|f| Cell::Text(&body[f.start..f.end])));
+            &cells
+        };
+        if row.iter().all(Cell::is_blank) {
             continue;
         }
         if expected == 0 {
-            expected = cells.len();
+            expected = row.len();
         }
-        if cells.len() != expected {
+        if row.len() != expected {
             ragged += 1;
-            if ragged <= 25 {
-                let column = if cells.len() > expected {
+            if ragged <= MAX_RAGGED {
+                let column = if row.len() > expected {
                     expected
                 } else {
-                    cells.len().saturating_sub(1)
+                    row.len().saturating_sub(1)
                 };
                 diags.push(
                     Diagnostic::error(
                         "V006",
                         loc.at(pos, column),
-                        format!("Zeile hat {} Felder, die Kopfzeile {}", cells.len(), expected),
+                        format!("Zeile hat {} Felder, die Kopfzeile {}", row.len(), expected),
                     )
                     .hint("Fehlende oder überzählige Trennzeichen prüfen; Felder mit Trennzeichen in Anführungszeichen setzen."),
                 );
             }
             continue;
         }
-        sink.row(&cells, pos, &loc);
+        sink.row(row, pos, loc);
+        if !reserved {
+            // size the columns from the first row's length instead of growing them 20 times
+            reserved = true;
+            let len = records.pos.saturating_sub(byte).max(1);
+            sink.reserve((end - records.pos) / len + 1);
+        }
     }
-    if ragged > 25 {
-        diags.push(Diagnostic::error(
-            "V006",
-            Location::file(path),
-            format!("insgesamt {ragged} Zeilen mit falscher Feldzahl (nur die ersten 25 gezeigt)"),
-        ));
+    ragged
+}
+
+/// One field of a record: byte range in the text (inside the quotes for quoted fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+    /// Quoted and containing doubled quotes (`""`), which stand for one.
+    escaped: bool,
+}
+
+impl Span {
+    fn text(self, body: &str) -> std::borrow::Cow<'_, str> {
+        let t = &body[self.start..self.end];
+        if self.escaped {
+            std::borrow::Cow::Owned(t.replace("\"\"", "\""))
+        } else {
+            std::borrow::Cow::Borrowed(t)
+        }
     }
-    if !header_done {
-        diags.push(
-            Diagnostic::error("V003", Location::file(path), "Datei enthält keine Kopfzeile (leer oder zu kurz)")
-                .hint("Prüfen, ob die richtige Datei angegeben ist und „ueberspringen“/„kopfzeilen“ stimmen."),
-        );
+}
+
+/// Splits a delimited text whose quoting [`check_quotes`] accepted into records, as the csv
+/// crate would (`\n`, `\r\n` or `\r` end a record, empty lines are skipped), but hands out
+/// byte ranges of the text itself, so reading allocates nothing per row or field.
+struct Records<'a> {
+    b: &'a [u8],
+    pos: usize,
+    line: usize,
+    delimiter: u8,
+}
+
+impl<'a> Records<'a> {
+    fn new(text: &'a str, offset: usize, line: usize, delimiter: u8) -> Self {
+        Records {
+            b: text.as_bytes(),
+            pos: offset,
+            line,
+            delimiter,
+        }
+    }
+
+    /// Skips a line end at `self.pos`, if any; true if one was there.
+    fn line_end(&mut self) -> bool {
+        match self.b.get(self.pos) {
+            Some(b'\n') => {
+                self.pos += 1;
+                self.line += 1;
+                true
+            }
+            Some(b'\r') => {
+                self.pos += 1;
+                if self.b.get(self.pos) == Some(&b'\n') {
+                    self.pos += 1;
+                }
+                self.line += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The next record's fields into `spans`; returns its (1-based line, byte offset).
+    fn next(&mut self, spans: &mut Vec<Span>) -> Option<(usize, usize)> {
+        while self.line_end() {}
+        if self.pos >= self.b.len() {
+            return None;
+        }
+        let start = (self.line, self.pos);
+        spans.clear();
+        let b = self.b;
+        loop {
+            // one field
+            if b.get(self.pos) == Some(&b'"') {
+                let s = self.pos + 1;
+                let mut i = s;
+                let mut escaped = false;
+                loop {
+                    match b.get(i) {
+                        None => break,
+                        Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                            escaped = true;
+                            i += 2;
+                        }
+                        Some(b'"') => break,
+                        Some(b'\n') => {
+                            self.line += 1;
+                            i += 1;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                spans.push(Span {
+                    start: s,
+                    end: i.min(b.len()),
+                    escaped,
+                });
+                // closing quote; `check_quotes` guarantees a delimiter or line end follows
+                self.pos = (i + 1).min(b.len());
+                while self.pos < b.len()
+                    && !matches!(b[self.pos], b'\n' | b'\r')
+                    && b[self.pos] != self.delimiter
+                {
+                    self.pos += 1;
+                }
+            } else {
+                let s = self.pos;
+                let rest = &b[s..];
+                let len = rest
+                    .iter()
+                    .position(|&c| c == self.delimiter || c == b'\n' || c == b'\r')
+                    .unwrap_or(rest.len());
+                self.pos = s + len;
+                spans.push(Span {
+                    start: s,
+                    end: self.pos,
+                    escaped: false,
+                });
+            }
+            match b.get(self.pos) {
+                Some(&c) if c == self.delimiter => self.pos += 1,
+                _ => {
+                    self.line_end();
+                    return Some(start);
+                }
+            }
+        }
     }
 }
 
@@ -485,6 +714,76 @@ mod tests {
             vec![(3, QuoteProblem::AfterClosing)]
         );
         assert!(check_quotes("\"multi\nline\";1\r\n", b';').is_empty());
+    }
+
+    /// Fields and start lines as the csv crate reads them.
+    fn with_csv(text: &str) -> Vec<(usize, Vec<String>)> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut out = Vec::new();
+        let mut rec = csv::StringRecord::new();
+        while rdr.read_record(&mut rec).unwrap() {
+            let line = rec.position().unwrap().line() as usize;
+            out.push((line, rec.iter().map(str::to_string).collect()));
+        }
+        out
+    }
+
+    fn with_records(text: &str) -> Vec<(usize, Vec<String>)> {
+        let mut r = Records::new(text, 0, 1, b';');
+        let mut spans = Vec::new();
+        let mut out = Vec::new();
+        while let Some((line, _)) = r.next(&mut spans) {
+            out.push((
+                line,
+                spans.iter().map(|f| f.text(text).into_owned()).collect(),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn records_split_like_the_csv_crate() {
+        for text in [
+            "a;b;c\n1;2;3\n",
+            "a;b\r\n1;2\r\n\r\n3;4",
+            "a;;\n;;\n\n\n x ; y \n",
+            "\"a;b\";\"c\"\"d\"\n\"multi\nline\";2\n3;\"\"\n",
+            "a\rb\rc",
+            "",
+            "\n\n",
+        ] {
+            let ours = with_records(text);
+            let theirs = with_csv(text);
+            let fields =
+                |v: &[(usize, Vec<String>)]| v.iter().map(|r| r.1.clone()).collect::<Vec<_>>();
+            assert_eq!(fields(&ours), fields(&theirs), "{text:?}");
+        }
+        // lines count from the record's first line, also after a multi-line field
+        assert_eq!(
+            with_records("x\n\"a\nb\";1\nz\n")
+                .iter()
+                .map(|r| r.0)
+                .collect::<Vec<_>>(),
+            vec![1, 2, 4]
+        );
+    }
+
+    #[test]
+    fn parts_start_at_line_ends_with_their_line_numbers() {
+        let text = "h\n".to_string() + &"1;2\n".repeat(100);
+        let parts = split_at_lines(&text, 2, 2, 4);
+        assert_eq!(parts.first().unwrap().0, 2);
+        assert_eq!(parts.last().unwrap().1, text.len());
+        for w in parts.windows(2) {
+            assert_eq!(w[0].1, w[1].0);
+            assert_eq!(&text[w[1].0 - 1..w[1].0], "\n");
+            // the line number is 1 + the line ends before the part
+            assert_eq!(w[1].2, 1 + text[..w[1].0].matches('\n').count());
+        }
     }
 
     #[test]

@@ -156,7 +156,9 @@ pub fn duplicates(
     diags: &mut Diagnostics,
 ) {
     let keys = key_fields(t);
+    use rayon::prelude::*;
     let mut hashed: Vec<(u64, u64, u32)> = (0..t.len())
+        .into_par_iter()
         .map(|r| {
             (
                 hash_fields(t, r, &keys, 0),
@@ -165,7 +167,7 @@ pub fn duplicates(
             )
         })
         .collect();
-    hashed.sort_unstable();
+    hashed.par_sort_unstable();
     let mut shown = 0;
     let mut total = 0;
     for w in hashed.windows(2) {

@@ -2,7 +2,7 @@
 //! Rows carry their source and line, so later checks can point back into the files.
 
 use crate::domain::{MissingReason, Period};
-use crate::schema::{FieldType, TableSchema};
+use crate::schema::{Field, FieldType, TableSchema};
 use polars::prelude::*;
 
 /// One parsed value of a canonical row.
@@ -75,14 +75,72 @@ impl TableBuilder {
         }
     }
 
+    /// Appends the rows of another builder of the same schema.
+    pub fn append(&mut self, other: TableBuilder) {
+        if self.is_empty() {
+            // nothing to keep: take the other's columns as they are, no copy
+            *self = other;
+            return;
+        }
+        for (c, o) in self.cols.iter_mut().zip(other.cols) {
+            match (c, o) {
+                (Col::Period(v), Col::Period(o)) => v.extend(o),
+                (Col::Area(v), Col::Area(o)) => v.extend(o),
+                (Col::Int(v), Col::Int(o)) => v.extend(o),
+                (Col::Code(v), Col::Code(o)) => v.extend(o),
+                (Col::Str(v), Col::Str(o)) => v.extend(o),
+                (Col::Count(v, r), Col::Count(o, p)) => {
+                    v.extend(o);
+                    r.extend(p);
+                }
+                (Col::Amount(v, r), Col::Amount(o, p)) => {
+                    v.extend(o);
+                    r.extend(p);
+                }
+                _ => unreachable!("builders of one schema have the same columns"),
+            }
+        }
+        self.source.extend(other.source);
+        self.line.extend(other.line);
+    }
+
+    /// Makes room for `rows` more rows.
+    pub fn reserve(&mut self, rows: usize) {
+        for c in &mut self.cols {
+            match c {
+                Col::Period(v) => v.reserve(rows),
+                Col::Area(v) => v.reserve(rows),
+                Col::Int(v) => v.reserve(rows),
+                Col::Code(v) => v.reserve(rows),
+                Col::Str(v) => v.reserve(rows),
+                Col::Count(v, r) => {
+                    v.reserve(rows);
+                    r.reserve(rows);
+                }
+                Col::Amount(v, r) => {
+                    v.reserve(rows);
+                    r.reserve(rows);
+                }
+            }
+        }
+        self.source.reserve(rows);
+        self.line.reserve(rows);
+    }
+
+    /// True if there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.source.is_empty()
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.source.len()
     }
 
     /// Appends a row of values in schema order.
-    pub fn push(&mut self, vals: &[Val], source: u16, line: u32) {
-        for (col, v) in self.cols.iter_mut().zip(vals) {
+    /// Text values are moved out of `vals`.
+    pub fn push(&mut self, vals: &mut [Val], source: u16, line: u32) {
+        for (col, v) in self.cols.iter_mut().zip(vals.iter_mut()) {
             match (col, v) {
                 (Col::Period(c), Val::Period(p)) => c.push(*p),
                 (Col::Area(c), Val::Area(a)) => c.push(*a),
@@ -90,7 +148,7 @@ impl TableBuilder {
                 (Col::Int(c), _) => c.push(None),
                 (Col::Code(c), Val::Code(i)) => c.push(Some(*i)),
                 (Col::Code(c), _) => c.push(None),
-                (Col::Str(c), Val::Str(s)) => c.push(Some(s.clone())),
+                (Col::Str(c), Val::Str(s)) => c.push(Some(std::mem::take(s))),
                 (Col::Str(c), _) => c.push(None),
                 (Col::Count(v, r), Val::Count(x, why)) => {
                     v.push(*x);
@@ -153,92 +211,129 @@ impl TableBuilder {
         source_names: &[String],
     ) -> PolarsResult<DataFrame> {
         let n = self.len();
-        let mut columns: Vec<Column> = Vec::new();
-        for (field, col) in self.schema.fields.iter().zip(self.cols) {
-            let name = field.name;
-            match col {
-                Col::Period(p) => {
-                    columns.push(Column::new(
-                        "zeit".into(),
-                        p.iter().map(|x| x.key()).collect::<Vec<_>>(),
-                    ));
-                    columns.push(Column::new(
-                        "zeitart".into(),
-                        p.iter().map(|x| x.kind().label()).collect::<Vec<_>>(),
-                    ));
-                    columns.push(Column::new(
-                        "jahr".into(),
-                        p.iter().map(|x| x.year()).collect::<Vec<_>>(),
-                    ));
-                    columns.push(Column::new(
-                        "monat".into(),
-                        p.iter()
-                            .map(|x| match x {
-                                Period::Monat { month, .. } => Some(i32::from(*month)),
-                                Period::Stichtag(d) => Some(i32::from(d.month)),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ));
-                }
-                Col::Area(a) => {
-                    let get = |v: &[String], i: u32| v.get(i as usize).cloned().unwrap_or_default();
-                    columns.push(Column::new(
-                        "gebiet".into(),
-                        a.iter().map(|&i| get(area_nr, i)).collect::<Vec<_>>(),
-                    ));
-                    columns.push(Column::new(
-                        "sozialraum".into(),
-                        a.iter().map(|&i| get(area_sr, i)).collect::<Vec<_>>(),
-                    ));
-                }
-                Col::Int(v) => columns.push(Column::new(name.into(), v)),
-                Col::Code(v) => {
-                    let FieldType::Code(codes) = field.ty else {
-                        unreachable!("code column of a code field")
-                    };
-                    columns.push(Column::new(
-                        name.into(),
-                        v.iter()
-                            .map(|c| c.map(|i| codes[i as usize]))
-                            .collect::<Vec<_>>(),
-                    ));
-                }
-                Col::Str(v) => columns.push(Column::new(name.into(), v)),
-                Col::Count(v, r) => {
-                    columns.push(Column::new(name.into(), v));
-                    columns.push(reason_column(name, &r));
-                }
-                Col::Amount(v, r) => {
-                    columns.push(Column::new(name.into(), v));
-                    columns.push(reason_column(name, &r));
-                }
-            }
-        }
-        columns.push(Column::new(
-            "quelle".into(),
+        use rayon::prelude::*;
+        // the columns are independent: build them side by side
+        let fields: Vec<(&'static Field, Col)> = self.schema.fields.iter().zip(self.cols).collect();
+        let mut columns: Vec<Column> = fields
+            .into_par_iter()
+            .map(|(field, col)| field_columns(field, col, area_nr, area_sr))
+            .collect::<Vec<Vec<Column>>>()
+            .into_iter()
+            .flatten()
+            .collect();
+        columns.push(text_column(
+            "quelle",
             self.source
                 .iter()
-                .map(|&s| source_names[s as usize].clone())
-                .collect::<Vec<_>>(),
+                .map(|&s| Some(source_names[s as usize].as_str())),
+            n,
         ));
         columns.push(Column::new("zeile".into(), self.line));
         DataFrame::new(n, columns)
     }
 }
 
-fn reason_column(name: &str, r: &[Option<MissingReason>]) -> Column {
-    Column::new(
-        format!("{name}_grund").into(),
-        r.iter()
-            .map(|x| {
-                x.map(|m| {
-                    serde_json::to_value(m)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
+/// The frame columns of one schema field (a period or area field yields several).
+fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]) -> Vec<Column> {
+    let mut columns = Vec::new();
+    let name = field.name;
+    match col {
+        Col::Period(p) => {
+            // a handful of distinct periods: format each once, not once per row
+            let distinct: std::collections::BTreeSet<Period> = p.iter().copied().collect();
+            let keys: Vec<(Period, String)> = distinct.into_iter().map(|x| (x, x.key())).collect();
+            // rows come in runs of one period: look up only when it changes
+            let mut last = 0;
+            let zeit: Vec<&str> = p
+                .iter()
+                .map(|x| {
+                    if keys[last].0 != *x {
+                        last = keys.binary_search_by(|k| k.0.cmp(x)).unwrap_or(0);
+                    }
+                    keys[last].1.as_str()
                 })
-            })
-            .collect::<Vec<_>>(),
+                .collect();
+            columns.push(Column::new("zeit".into(), zeit));
+            columns.push(text_column(
+                "zeitart",
+                p.iter().map(|x| Some(x.kind().label())),
+                p.len(),
+            ));
+            columns.push(Column::new(
+                "jahr".into(),
+                p.iter().map(|x| x.year()).collect::<Vec<_>>(),
+            ));
+            columns.push(Column::new(
+                "monat".into(),
+                p.iter()
+                    .map(|x| match x {
+                        Period::Monat { month, .. } => Some(i32::from(*month)),
+                        Period::Stichtag(d) => Some(i32::from(d.month)),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        Col::Area(a) => {
+            fn get(v: &[String], i: u32) -> &str {
+                v.get(i as usize).map_or("", String::as_str)
+            }
+            columns.push(Column::new(
+                "gebiet".into(),
+                a.iter().map(|&i| get(area_nr, i)).collect::<Vec<&str>>(),
+            ));
+            columns.push(Column::new(
+                "sozialraum".into(),
+                a.iter().map(|&i| get(area_sr, i)).collect::<Vec<&str>>(),
+            ));
+        }
+        Col::Int(v) => columns.push(Column::new(name.into(), v)),
+        Col::Code(v) => {
+            let FieldType::Code(codes) = field.ty else {
+                unreachable!("code column of a code field")
+            };
+            columns.push(Column::new(
+                name.into(),
+                v.iter()
+                    .map(|c| c.map(|i| codes[i as usize]))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        Col::Str(v) => columns.push(Column::new(name.into(), v)),
+        Col::Count(v, r) => {
+            columns.push(Column::new(name.into(), v));
+            columns.push(reason_column(name, &r));
+        }
+        Col::Amount(v, r) => {
+            columns.push(Column::new(name.into(), v));
+            columns.push(reason_column(name, &r));
+        }
+    }
+    columns
+}
+
+fn reason_column(name: &str, r: &[Option<MissingReason>]) -> Column {
+    text_column(
+        &format!("{name}_grund"),
+        r.iter().map(|x| x.map(MissingReason::key)),
+        r.len(),
     )
+}
+
+/// A text column; one value in every row (the period kind, the only source, no missing
+/// reason at all) becomes a constant column that costs nothing per row.
+fn text_column<'a>(
+    name: &str,
+    values: impl Iterator<Item = Option<&'a str>> + Clone,
+    len: usize,
+) -> Column {
+    let mut it = values.clone();
+    let first = it.next().flatten();
+    if len > 0 && it.all(|v| v == first) {
+        return match first {
+            Some(v) => Column::new_scalar(name.into(), Scalar::from(PlSmallStr::from(v)), len),
+            None => Column::full_null(name.into(), len, &DataType::String),
+        };
+    }
+    Column::new(name.into(), values.collect::<Vec<Option<&str>>>())
 }

@@ -104,12 +104,22 @@ impl TestProject {
         collect(self.path(), self.path(), &mut out);
         out
     }
+
+    /// Runs the binary in the project folder with extra environment variables.
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        run_in_env(self.path(), args, vars)
+    }
 }
 
 /// Runs the binary in `dir` without colour, backtraces or an inherited config variable.
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    run_in_env(dir, args, &[])
+}
+
+fn run_in_env(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_bildungsmonitor"))
         .args(args)
+        .envs(vars.iter().copied())
         .current_dir(dir)
         .env_remove("RUST_BACKTRACE")
         .env_remove("BILDUNGSMONITOR_CONFIG")

@@ -316,6 +316,57 @@ fn many_errors_are_capped_with_a_count() {
 }
 
 #[test]
+fn large_file_read_in_parallel_parts_reports_like_one_part() {
+    // > 4 MB: read in parallel parts. The problems must carry the same lines and columns,
+    // in the same order and with the same cap, as when the file is read in one piece.
+    let p = TestProject::from_fixture("mini");
+    let mut text = String::from("zeit;gebiet;alter;geschlecht;einwohner;nichtdeutsch\n");
+    let mut line = 1;
+    let mut bad = Vec::new();
+    for year in 1950..2023 {
+        for area in ["01", "02", "03"] {
+            for age in 0..100 {
+                for sex in ["m", "w"] {
+                    line += 1;
+                    let n = if line % 1500 == 0 {
+                        bad.push(line);
+                        "-1".to_string()
+                    } else {
+                        "40".to_string()
+                    };
+                    // padded with blanks to make the file large without more keys
+                    text.push_str(&format!(
+                        "31.12.{year};{area};{age};{sex};{n};{:>80}\n",
+                        "4"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        text.len() > 4 << 20,
+        "the file must be large enough to be split"
+    );
+    p.write("bevoelkerung.csv", text);
+    let one = p.run_env(&["validate"], &[("RAYON_NUM_THREADS", "1")]);
+    let four = p.run_env(&["validate"], &[("RAYON_NUM_THREADS", "4")]);
+    one.exit(1);
+    four.exit(1);
+    assert_eq!(one.stderr, four.stderr);
+    assert!(bad.len() > 25);
+    four.stderr_has(&format!("insgesamt {} Fälle von V102", bad.len()));
+    // the first 25, with their real lines, column 5 (einwohner)
+    for l in &bad[..25] {
+        four.stderr_has(&format!("bevoelkerung.csv:{l}:"));
+    }
+    assert!(
+        !four
+            .stderr
+            .contains(&format!("bevoelkerung.csv:{}:", bad[25]))
+    );
+}
+
+#[test]
 fn oversized_file_is_refused_before_reading() {
     let p = TestProject::from_fixture("mini");
     let f = std::fs::File::create(p.path().join("bevoelkerung.csv")).unwrap();
