@@ -98,16 +98,37 @@ pub struct Auswahl {
     pub indikatoren: Vec<String>,
 }
 
+/// Input rows up to which indicators are computed in parallel.
+const PARALLEL_MAX_ROWS: usize = 5_000_000;
+
 /// Computes the selected indicators.
 pub fn compute(project: &Project, data: &Dataset, auswahl: &Auswahl) -> anyhow::Result<Tabelle> {
+    use rayon::prelude::*;
     let mut out = Tabelle::default();
-    for ind in &project.katalog.indicators {
-        if !auswahl.indikatoren.is_empty() && !auswahl.indikatoren.iter().any(|i| i == &ind.id) {
-            continue;
-        }
-        let rows = compute_one(project, data, ind)?;
-        out.zeilen.extend(rows);
-    }
+    let selected: Vec<&Indicator> = project
+        .katalog
+        .indicators
+        .iter()
+        .filter(|ind| {
+            auswahl.indikatoren.is_empty() || auswahl.indikatoren.iter().any(|i| i == &ind.id)
+        })
+        .collect();
+    // Indicators are independent (collected in catalogue order). Side by side on sets of up to
+    // a few million rows; beyond, one after the other, as each aggregation holds copies of
+    // its table.
+    let rows: usize = data.tables.values().map(|t| t.height()).sum();
+    let parts: Vec<Vec<Kennzahl>> = if rows <= PARALLEL_MAX_ROWS {
+        selected
+            .par_iter()
+            .map(|ind| compute_one(project, data, ind))
+            .collect::<anyhow::Result<_>>()?
+    } else {
+        selected
+            .iter()
+            .map(|ind| compute_one(project, data, ind))
+            .collect::<anyhow::Result<_>>()?
+    };
+    out.zeilen = parts.into_iter().flatten().collect();
     for q in &project.quellen {
         if let Some(r) = q.rounded_to {
             out.hinweise.push(format!(
@@ -215,6 +236,12 @@ fn compute_one(
         });
         c.add(*age, *s, den_v);
     }
+    // numerator keys, borrowed: the check below runs for every denominator cell and group
+    type BorrowedKey<'k> = (Period, Ebene, &'k str, Option<&'k str>, Option<i64>);
+    let num_keys: std::collections::HashSet<BorrowedKey> = num_lv
+        .keys()
+        .map(|(p, lv, area, grp, age)| (*p, *lv, area.as_str(), grp.as_deref(), *age))
+        .collect();
     if let Some(z) = zaehler_zeit {
         for (p, grp) in &covered {
             let dp = align(*p, z);
@@ -229,7 +256,7 @@ fn compute_one(
                 if *q != dp {
                     break;
                 }
-                if *g2 != dg || num_lv.contains_key(&(*p, *lv, area.clone(), grp.clone(), *age)) {
+                if *g2 != dg || num_keys.contains(&(*p, *lv, area.as_str(), grp.as_deref(), *age)) {
                     continue;
                 }
                 let c = cells
@@ -285,9 +312,7 @@ fn area_name(project: &Project, ebene: Ebene, key: &str) -> String {
             .unwrap_or_default(),
         Ebene::Sozialraum => project
             .gebiete
-            .sozialraeume
-            .iter()
-            .find(|s| s.nr == key)
+            .sozialraum(key)
             .map(|s| s.name.clone())
             .unwrap_or_default(),
         Ebene::Stadt => project.kommune.clone(),

@@ -49,12 +49,32 @@ pub struct Gebietsgliederung {
     pub ebene1: String,
     /// Name of the middle level ("Sozialraum").
     pub ebene2: String,
+    /// Stadtteil number → position, built on first use (11,000 Gemeinden make a linear
+    /// search per lookup quadratic).
+    #[serde(skip)]
+    pub index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl Gebietsgliederung {
     /// A Stadtteil by number.
     pub fn by_nr(&self, nr: &str) -> Option<&Stadtteil> {
-        self.stadtteile.iter().find(|s| s.nr == nr)
+        let index = self.index.get_or_init(|| {
+            self.stadtteile
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.nr.clone(), i))
+                .collect()
+        });
+        index.get(nr).map(|&i| &self.stadtteile[i])
+    }
+
+    /// A Sozialraum by id.
+    pub fn sozialraum(&self, id: &str) -> Option<&Sozialraum> {
+        // sorted by id
+        self.sozialraeume
+            .binary_search_by(|s| s.nr.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.sozialraeume[i])
     }
 }
 
@@ -146,6 +166,7 @@ pub(super) fn resolve(
     });
 
     ok.then_some(Gebietsgliederung {
+        index: Default::default(),
         stadtteile,
         sozialraeume,
         geojson,

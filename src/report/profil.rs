@@ -34,7 +34,7 @@ pub fn profil(ctx: &Kontext, gebiet: &Profilgebiet) -> Result<Dokument> {
             let Some(s) = g.by_nr(nr) else {
                 bail!("unbekannter {} „{nr}“", g.ebene1);
             };
-            let sr = g.sozialraeume.iter().find(|x| x.nr == s.sozialraum);
+            let sr = g.sozialraum(&s.sozialraum);
             (
                 Ebene::Stadtteil,
                 s.nr.clone(),

@@ -184,6 +184,7 @@ fn gebiete(n_sr: usize, per_sr: usize) -> Gebietsgliederung {
         }
     }
     Gebietsgliederung {
+        index: Default::default(),
         stadtteile,
         sozialraeume: (0..n_sr)
             .map(|s| Sozialraum {
