@@ -19,6 +19,7 @@ fn sample_project() -> &'static PathBuf {
         let dir = tempfile::tempdir().unwrap();
         let files = bildungsmonitor::sample::generate(bildungsmonitor::sample::Options {
             stadtteile: 40,
+            sozialraeume: None,
             jahre: 10,
             seed: 2026,
         })

@@ -177,8 +177,21 @@ pub enum Scale {
     City,
     /// Ein Land: 220 Gemeinden, 10 Jahre; 3 Module, 220 Profile.
     Land,
-    /// Bund (soweit der Generator reicht): 400 Kreise, 10 Jahre; 3 Module, 400 Profile.
+    /// Bund: 11.000 Gemeinden in 400 Kreisen, 10 Jahre (≈ 28 Mio. Zeilen, 1 GB); 400 Kreisprofile.
     Bund,
+}
+
+/// Last stage a benchmark runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum BenchBis {
+    /// Nur Einlesen und Prüfen.
+    Einlesen,
+    /// Bis zu den Kennzahlen.
+    Kennzahlen,
+    /// Bis zur Geheimhaltung (alle Datenstufen, keine PDFs).
+    Geheimhaltung,
+    /// Alles, auch Diagramme, PDFs und Exporte.
+    Alles,
 }
 
 /// `bench`.
@@ -188,10 +201,14 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value = "city")]
     pub scale: Scale,
     /// Arbeitsordner für Daten und PDFs (Vorgabe: ein temporärer Ordner, danach gelöscht).
+    /// Liegen dort schon Daten derselben Größe aus einem früheren Lauf, werden sie wiederverwendet.
     #[arg(long, value_name = "ORDNER")]
     pub dir: Option<PathBuf>,
-    /// Nur Daten: Einlesen, Prüfen, Kennzahlen, Geheimhaltung (ohne Diagramme und PDFs).
-    #[arg(long)]
+    /// Bis zu welcher Stufe gemessen wird (große Skalen stufenweise messen).
+    #[arg(long, value_enum, default_value = "alles")]
+    pub bis: BenchBis,
+    /// Nur Daten: Einlesen, Prüfen, Kennzahlen, Geheimhaltung (wie --bis geheimhaltung).
+    #[arg(long, conflicts_with = "bis")]
     pub ohne_pdf: bool,
 }
 
@@ -249,9 +266,13 @@ pub struct InitArgs {
 /// `sample`.
 #[derive(Debug, Args)]
 pub struct SampleArgs {
-    /// Anzahl der Stadtteile (höchstens 400).
-    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(4..=400))]
+    /// Anzahl der Stadtteile (bis 12.000: so viele Gemeinden hat Deutschland).
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(4..=12000))]
     pub stadtteile: u16,
+    /// Anzahl der Sozialräume, in die benachbarte Stadtteile gleichmäßig gruppiert werden
+    /// (z. B. 400 Kreise für 11.000 Gemeinden); ohne Angabe acht nach Lage.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(2..=1000))]
+    pub sozialraeume: Option<u16>,
     /// Anzahl der Jahre (Stichtage bzw. Schuljahre).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(2..=30))]
     pub jahre: u16,

@@ -21,6 +21,7 @@ pub fn run(args: &InitArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     }
     let opts = Options {
         stadtteile: 40,
+        sozialraeume: None,
         jahre: 10,
         seed: 2026,
     };

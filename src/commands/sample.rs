@@ -10,6 +10,7 @@ use std::path::Path;
 pub fn run(args: &SampleArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let opts = Options {
         stadtteile: usize::from(args.stadtteile),
+        sozialraeume: args.sozialraeume.map(usize::from),
         jahre: usize::from(args.jahre),
         seed: args.seed,
     };

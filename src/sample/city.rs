@@ -199,7 +199,11 @@ impl City {
                 };
                 (format!("{:03}", i + 1), name, size, rng.range(0.05, 0.95))
             };
-            let sozialraum = if cell.ring <= 1 {
+            let sozialraum = if let Some(k) = opts.sozialraeume {
+                // cells are ordered ring by ring and by angle: runs of them are neighbours
+                let g = i * k.min(n) / n;
+                (format!("K{:03}", g + 1), format!("Kreis {}", g + 1))
+            } else if cell.ring <= 1 {
                 ("SR1".to_string(), "Zentrum".to_string())
             } else {
                 let k = ((cell.angle / (360.0 / 7.0)) as usize).min(6);

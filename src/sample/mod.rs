@@ -25,8 +25,11 @@ pub const STAND: &str = "2026-11-01";
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Number of Stadtteile (4..=400).
+    /// Number of Stadtteile (4..=12,000).
     pub stadtteile: usize,
+    /// Number of Sozialräume; `None`: eight by position (centre and seven sectors), otherwise
+    /// neighbouring Stadtteile in groups of equal size (Gemeinden in Kreise at federal scale).
+    pub sozialraeume: Option<usize>,
     /// Number of years (Stichtage, Schuljahre).
     pub jahre: usize,
     /// Seed.

@@ -101,6 +101,39 @@ fn sample_scales_and_validates() {
 }
 
 #[test]
+fn sample_groups_neighbours_into_the_given_number_of_sozialraeume() {
+    let p = TestProject::empty();
+    p.run(&["init", "p"]).exit(0);
+    let dir = p.path().join("p");
+    crate::util::run_in(
+        &dir,
+        &[
+            "sample",
+            "--stadtteile",
+            "60",
+            "--sozialraeume",
+            "6",
+            "--jahre",
+            "2",
+            "--out",
+            "daten",
+        ],
+    )
+    .exit(0);
+    let gebiete = std::fs::read_to_string(dir.join("daten/gebiete.csv")).unwrap();
+    let mut per_kreis = std::collections::BTreeMap::new();
+    for line in gebiete.lines().skip(1) {
+        let sr = line.split(';').nth(2).unwrap().to_string();
+        *per_kreis.entry(sr).or_insert(0) += 1;
+    }
+    assert_eq!(per_kreis.len(), 6);
+    assert!(per_kreis.values().all(|&n| n == 10), "{per_kreis:?}");
+    crate::util::run_in(&dir, &["validate"])
+        .exit(0)
+        .stderr_has("60 Stadtteile, 6 Sozialräume");
+}
+
+#[test]
 fn sample_data_has_small_counts_and_symbols() {
     let kontext = std::fs::read_to_string(repo().join("data-samples/kontext.csv")).unwrap();
     assert!(kontext.contains(";.;"), "BA-style `.` cells");
