@@ -56,8 +56,12 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
         katalog: &project.katalog,
     };
     let mut batch = atomic::OutputBatch::new();
-    for (out, format) in &targets {
-        batch.add(out, &export::write(*format, &result, &ctx)?)?;
+    let formats: Vec<export::Format> = targets.iter().map(|t| t.1).collect();
+    for ((out, _), bytes) in targets
+        .iter()
+        .zip(export::write_all(&formats, &result, &ctx)?)
+    {
+        batch.add(out, &bytes)?;
     }
     let written = batch.commit()?;
     for out in &written {

@@ -43,6 +43,12 @@ pub fn write(format: Format, result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>
     }
 }
 
+/// Several formats of the same result, built side by side, in the order given.
+pub fn write_all(formats: &[Format], result: &Ergebnis, ctx: &Kontext) -> Result<Vec<Vec<u8>>> {
+    use rayon::prelude::*;
+    formats.par_iter().map(|f| write(*f, result, ctx)).collect()
+}
+
 fn ebene(e: Ebene) -> &'static str {
     match e {
         Ebene::Stadtteil => "Stadtteil",
