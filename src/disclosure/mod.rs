@@ -26,7 +26,7 @@ use crate::indicators::{Ebene, Kennzahl, Tabelle, align, previous_year};
 use crate::project::{Gebietsgliederung, Geheimhaltung, Verfahren};
 use crate::schema::{self, FieldType};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Identity of a published count.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -447,23 +447,22 @@ fn relations(
         };
         // Sozialraum sums hold even where the city total is not published (a gap elsewhere)
         let city = find(Ebene::Stadt, "stadt");
+        // Stadtteile per Sozialraum in one pass (400 Kreise × 11,000 Gemeinden otherwise)
+        let mut by_sr: HashMap<&str, Vec<usize>> = HashMap::new();
+        for &m in members {
+            if cells[m].id.ebene == Ebene::Stadtteil
+                && let Some(s) = gebiete.by_nr(&cells[m].id.gebiet)
+            {
+                by_sr.entry(s.sozialraum.as_str()).or_default().push(m);
+            }
+        }
         let mut srs = Vec::new();
         for sr in &gebiete.sozialraeume {
             let Some(sr_cell) = find(Ebene::Sozialraum, &sr.nr) else {
                 continue;
             };
             srs.push(sr_cell);
-            let children: Vec<usize> = members
-                .iter()
-                .copied()
-                .filter(|&m| {
-                    cells[m].id.ebene == Ebene::Stadtteil
-                        && gebiete
-                            .by_nr(&cells[m].id.gebiet)
-                            .is_some_and(|s| s.sozialraum == sr.nr)
-                })
-                .collect();
-            add(sr_cell, &children);
+            add(sr_cell, by_sr.get(sr.nr.as_str()).map_or(&[], Vec::as_slice));
         }
         if let Some(city) = city {
             add(city, &srs);
@@ -471,6 +470,8 @@ fn relations(
     }
     // groups → total, where the total is published somewhere (UE01: Schulformen → all; KX01 bands → population)
     let mut seen = BTreeSet::new();
+    // group cells by (period, level, area), per group prefix, in one scan of the index each
+    let mut parts_of: HashMap<String, HashMap<(Period, Ebene, &str), Vec<usize>>> = HashMap::new();
     for r in rows {
         let Some(ind) = katalog.get(&r.indikator) else {
             continue;
@@ -498,20 +499,29 @@ fn relations(
             continue;
         };
         let prefix = format!("{}|{}:", key.0, a.feld);
-        let parts: Vec<usize> = index
-            .range(
-                CellId {
-                    merkmal: prefix.clone(),
-                    zeit: Period::Kalenderjahr(i32::MIN),
-                    ebene: Ebene::Stadtteil,
-                    gebiet: String::new(),
-                }..,
-            )
-            .take_while(|(id, _)| id.merkmal.starts_with(&prefix))
-            .filter(|(id, _)| id.zeit == r.zeit && id.ebene == r.ebene && id.gebiet == r.gebiet)
-            .map(|(_, &i)| i)
-            .collect();
-        add(total, &parts);
+        let groups = parts_of.entry(prefix.clone()).or_insert_with(|| {
+            let mut m: HashMap<(Period, Ebene, &str), Vec<usize>> = HashMap::new();
+            for (id, &i) in index
+                .range(
+                    CellId {
+                        merkmal: prefix.clone(),
+                        zeit: Period::Kalenderjahr(i32::MIN),
+                        ebene: Ebene::Stadtteil,
+                        gebiet: String::new(),
+                    }..,
+                )
+                .take_while(|(id, _)| id.merkmal.starts_with(&prefix))
+            {
+                m.entry((id.zeit, id.ebene, id.gebiet.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+            m
+        });
+        let parts = groups
+            .get(&(r.zeit, r.ebene, r.gebiet.as_str()))
+            .map_or(&[][..], Vec::as_slice);
+        add(total, parts);
     }
     out
 }
