@@ -462,7 +462,10 @@ fn relations(
                 continue;
             };
             srs.push(sr_cell);
-            add(sr_cell, by_sr.get(sr.nr.as_str()).map_or(&[], Vec::as_slice));
+            add(
+                sr_cell,
+                by_sr.get(sr.nr.as_str()).map_or(&[], Vec::as_slice),
+            );
         }
         if let Some(city) = city {
             add(city, &srs);
