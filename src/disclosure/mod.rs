@@ -474,7 +474,8 @@ fn relations(
     // groups → total, where the total is published somewhere (UE01: Schulformen → all; KX01 bands → population)
     let mut seen = BTreeSet::new();
     // group cells by (period, level, area), per group prefix, in one scan of the index each
-    let mut parts_of: HashMap<String, HashMap<(Period, Ebene, &str), Vec<usize>>> = HashMap::new();
+    type PartsByArea<'c> = HashMap<(Period, Ebene, &'c str), Vec<usize>>;
+    let mut parts_of: HashMap<String, PartsByArea> = HashMap::new();
     for r in rows {
         let Some(ind) = katalog.get(&r.indikator) else {
             continue;
@@ -503,7 +504,7 @@ fn relations(
         };
         let prefix = format!("{}|{}:", key.0, a.feld);
         let groups = parts_of.entry(prefix.clone()).or_insert_with(|| {
-            let mut m: HashMap<(Period, Ebene, &str), Vec<usize>> = HashMap::new();
+            let mut m: PartsByArea = HashMap::new();
             for (id, &i) in index
                 .range(
                     CellId {
