@@ -166,3 +166,44 @@ fn sample_data_has_small_counts_and_symbols() {
         "tiny Stadtteil: {small:?}"
     );
 }
+
+#[test]
+fn bench_measures_stages_and_reuses_its_data() {
+    // The smallest honest run: generate the city, read it, compare with polars. Times are not
+    // checked (no timing assertions), only that every stage is measured and reported.
+    let p = TestProject::empty();
+    let dir = p.path().join("bench");
+    let dir_s = dir.to_str().unwrap();
+    let args = [
+        "--format", "json", "bench", "--scale", "city", "--bis", "einlesen", "--dir", dir_s,
+    ];
+    let first = p.run(&args);
+    first.exit(0);
+    let j: serde_json::Value = serde_json::from_str(&first.stdout).expect("json");
+    assert_eq!(j["skala"], "city");
+    assert_eq!(j["gebiete"], 40);
+    let stufen: Vec<&str> = j["stufen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stufe"].as_str().unwrap())
+        .collect();
+    assert_eq!(stufen, ["Testdaten erzeugen (sample)", "Einlesen + Prüfen"]);
+    let einlesen = &j["stufen"][1];
+    assert!(
+        einlesen["menge"].as_f64().unwrap() > 100_000.0,
+        "{einlesen}"
+    );
+    assert!(einlesen["spitze_mb"].as_f64().unwrap() > 0.0);
+    let v = &j["einlesen_vergleich"];
+    assert_eq!(v["datei"], "bevoelkerung.csv");
+    assert!(v["zeilen"].as_u64().unwrap() > 0 && v["verhaeltnis"].as_f64().unwrap() > 0.0);
+    assert!(dir.join("data-samples/bevoelkerung.csv").exists());
+
+    // same scale again: the data is reused, not generated
+    let second = p.run(&args);
+    second.exit(0).stderr_has("wiederverwendet");
+    let j2: serde_json::Value = serde_json::from_str(&second.stdout).expect("json");
+    assert_eq!(j2["stufen"].as_array().unwrap().len(), 1);
+    assert_eq!(j2["daten_hash"], j["daten_hash"]);
+}
