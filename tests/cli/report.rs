@@ -234,10 +234,16 @@ fn no_suppressed_value_is_printed() {
                 l.starts_with("Tabelle") && l.contains(&format!("{title} nach Stadtteilen"))
             })
             .unwrap_or_else(|| panic!("no table for {id}"));
-        let start = lines[..caption]
-            .windows(5)
-            .rposition(|w| w == ["Stadtteil", "Wert", "Veränderung", "Zähler", "Nenner"])
-            .expect("table header");
+        // the first header after the previous table: a table running over pages repeats it
+        let previous = lines[..caption]
+            .iter()
+            .rposition(|l| l.starts_with("Tabelle "))
+            .map_or(0, |i| i + 1);
+        let start = previous
+            + lines[previous..caption]
+                .windows(5)
+                .position(|w| w == ["Stadtteil", "Wert", "Veränderung", "Zähler", "Nenner"])
+                .expect("table header");
         let table = &lines[start..caption];
         for k in rows {
             let name = k["name"].as_str().unwrap();
