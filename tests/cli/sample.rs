@@ -75,26 +75,20 @@ fn init_refuses_a_non_empty_folder() {
     assert_eq!(p.read("projekt/notiz.txt"), "wichtig");
 }
 
-#[test]
-fn sample_scales_and_validates() {
+/// A project made by `init` whose sample data (`daten/`) comes from `sample` with `args`.
+fn project_with_sample(args: &[&str]) -> (TestProject, std::path::PathBuf) {
     let p = TestProject::empty();
     p.run(&["init", "p"]).exit(0);
     let dir = p.path().join("p");
-    crate::util::run_in(
-        &dir,
-        &[
-            "sample",
-            "--stadtteile",
-            "12",
-            "--jahre",
-            "3",
-            "--out",
-            "daten",
-            "--seed",
-            "7",
-        ],
-    )
-    .exit(0);
+    let mut all = vec!["sample", "--out", "daten"];
+    all.extend_from_slice(args);
+    crate::util::run_in(&dir, &all).exit(0);
+    (p, dir)
+}
+
+#[test]
+fn sample_scales_and_validates() {
+    let (_p, dir) = project_with_sample(&["--stadtteile", "12", "--jahre", "3", "--seed", "7"]);
     crate::util::run_in(&dir, &["validate"])
         .exit(0)
         .stderr_has("12 Stadtteile");
@@ -102,24 +96,8 @@ fn sample_scales_and_validates() {
 
 #[test]
 fn sample_groups_neighbours_into_the_given_number_of_sozialraeume() {
-    let p = TestProject::empty();
-    p.run(&["init", "p"]).exit(0);
-    let dir = p.path().join("p");
-    crate::util::run_in(
-        &dir,
-        &[
-            "sample",
-            "--stadtteile",
-            "60",
-            "--sozialraeume",
-            "6",
-            "--jahre",
-            "2",
-            "--out",
-            "daten",
-        ],
-    )
-    .exit(0);
+    let (_p, dir) =
+        project_with_sample(&["--stadtteile", "60", "--sozialraeume", "6", "--jahre", "2"]);
     let gebiete = std::fs::read_to_string(dir.join("daten/gebiete.csv")).unwrap();
     let mut per_kreis = std::collections::BTreeMap::new();
     for line in gebiete.lines().skip(1) {
