@@ -3,7 +3,7 @@
 
 use super::reader::{Cell, Locator, RowPos, Sink, Split};
 use super::table::{TableBuilder, Val};
-use super::values::{NumberError, PeriodError, parse_number, parse_period, symbol};
+use super::values::{NumberError, PeriodError, parse_number, parse_period, plain_digits, symbol};
 use crate::diag::{Diagnostic, Diagnostics, Location};
 use crate::domain::{Date, MissingReason, Period, PeriodKind};
 use crate::project::{AreaKey, ColumnRef, Gebietsgliederung, Quelle, Unbekannte};
@@ -918,24 +918,20 @@ impl Mapper<'_> {
                 return Err(Skip::Bad);
             }
             // plain digits are by far the most common cell: no symbol can look like that
-            Cell::Text(t)
-                if !self.digit_symbol
-                    && !t.is_empty()
-                    && t.len() <= 15
-                    && t.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                Ok(t.bytes().fold(0u64, |a, b| a * 10 + u64::from(b - b'0')) as f64)
-            }
-            Cell::Text(t) => {
-                if t.trim().is_empty() {
-                    return self.parse_measure(fi, Cell::Empty, quality, col, pos, loc);
+            // digits first (no symbol list to search), unless the profile made digits a symbol
+            Cell::Text(t) => match plain_digits(t).filter(|_| !self.digit_symbol) {
+                Some(v) => Ok(v),
+                None => {
+                    if t.trim().is_empty() {
+                        return self.parse_measure(fi, Cell::Empty, quality, col, pos, loc);
+                    }
+                    if let Some(r) = symbol(t, &self.q.symbols) {
+                        return Ok(missing(r));
+                    }
+                    parse_number(t, self.q.decimal, self.q.thousands)
+                        .map_err(|e| (e, t.trim().to_string()))
                 }
-                if let Some(r) = symbol(t, &self.q.symbols) {
-                    return Ok(missing(r));
-                }
-                parse_number(t, self.q.decimal, self.q.thousands)
-                    .map_err(|e| (e, t.trim().to_string()))
-            }
+            },
             Cell::Date(_) | Cell::Error => {
                 Err((NumberError::NotANumber, "(keine Zahl)".to_string()))
             }

@@ -15,12 +15,17 @@ pub enum NumberError {
     Malformed,
 }
 
+/// A cell of plain digits (at most 15, so exact in an `f64`): by far the most common cell.
+pub fn plain_digits(t: &str) -> Option<f64> {
+    (!t.is_empty() && t.len() <= 15 && t.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| t.bytes().fold(0u64, |a, b| a * 10 + u64::from(b - b'0')) as f64)
+}
+
 /// Reads a number written with `decimal` and, optionally, `thousands` separators.
 pub fn parse_number(s: &str, decimal: char, thousands: Option<char>) -> Result<f64, NumberError> {
     let t = s.trim();
-    // fast path: plain whole numbers are by far the most common cells
-    if !t.is_empty() && t.len() <= 15 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(t.bytes().fold(0u64, |a, b| a * 10 + u64::from(b - b'0')) as f64);
+    if let Some(v) = plain_digits(t) {
+        return Ok(v);
     }
     let (neg, body) = match t.strip_prefix(['-', '\u{2212}']) {
         Some(rest) => (true, rest.trim_start()),
