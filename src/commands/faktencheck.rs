@@ -128,7 +128,7 @@ fn auswahl<'a>(lauf: &'a Lauf, args: &FaktencheckArgs) -> Result<Vec<Blatt<'a>>>
         );
     }
     for id in &args.sozialraum {
-        let Some(s) = g.sozialraeume.iter().find(|s| &s.nr == id) else {
+        let Some(s) = g.sozialraum(id) else {
             return Err(unbekannt(
                 &g.ebene2,
                 id,

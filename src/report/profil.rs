@@ -44,7 +44,7 @@ pub fn profil(ctx: &Kontext, gebiet: &Profilgebiet) -> Result<Dokument> {
             )
         }
         Profilgebiet::Sozialraum(id) => {
-            let Some(sr) = g.sozialraeume.iter().find(|x| &x.nr == id) else {
+            let Some(sr) = g.sozialraum(id) else {
                 bail!("unbekannter {} „{id}“", g.ebene2);
             };
             (
