@@ -198,7 +198,14 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
         if !locator {
             let lx = w - legend_w + 6;
             let mut y = 10;
-            let small = TextStyle::from((FONT, 12).into_font()).color(&TEXT);
+            let small = TextStyle::from((FONT, 12).into_font())
+                .color(&TEXT)
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            // a legend entry's text, right of its swatch at height `y`
+            let entry = |text: &str, y: i32| {
+                root.draw(&Text::new(text, (lx + 22, y + 6), small.clone()))
+                    .map_err(draw_err)
+            };
             for (i, label) in legend_labels(&breaks, &values, k.einheit) {
                 root.draw(&Rectangle::new(
                     [(lx, y), (lx + 16, y + 12)],
@@ -210,12 +217,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                     BORDER.stroke_width(1),
                 ))
                 .map_err(draw_err)?;
-                root.draw(&Text::new(
-                    label,
-                    (lx + 22, y + 6),
-                    small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .map_err(draw_err)?;
+                entry(&label, y)?;
                 y += 18;
             }
             if k.werte.len() > values.len() {
@@ -226,19 +228,9 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                     root.draw(&PathElement::new(seg.to_vec(), BORDER.stroke_width(1)))
                         .map_err(draw_err)?;
                 }
-                root.draw(&Text::new(
-                    ". gesperrt",
-                    (lx + 22, y + 6),
-                    small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .map_err(draw_err)?;
+                entry(". gesperrt", y)?;
                 y += 14;
-                root.draw(&Text::new(
-                    "(Geheimhaltung)",
-                    (lx + 22, y + 6),
-                    small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .map_err(draw_err)?;
+                entry("(Geheimhaltung)", y)?;
                 y += 18;
             }
             if k.flaechen.iter().any(|f| !k.werte.contains_key(&f.nr)) {
@@ -247,12 +239,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                     BORDER.stroke_width(1),
                 ))
                 .map_err(draw_err)?;
-                root.draw(&Text::new(
-                    "– keine Daten",
-                    (lx + 22, y + 6),
-                    small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .map_err(draw_err)?;
+                entry("– keine Daten", y)?;
             }
         }
         root.present().map_err(draw_err)?;
