@@ -2,12 +2,13 @@
 //! filter becomes an expression, the breakdown a grouping column, weights and factors a
 //! multiplier; the result is one sum per period, Stadtteil, group (and age).
 
+use super::Groups;
 use super::Luecke;
+use super::frames::{Frames, GEBIET_ID, ZEIT_ID};
 use crate::catalogue::{Aufschluesselung, FilterValue, Teil, parse_filter_value};
 use crate::domain::Period;
-use crate::ingest::Dataset;
 use crate::schema::{self, FieldType};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
@@ -56,27 +57,28 @@ impl Sums {
 }
 
 /// Key of a sum.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Key {
     /// Period.
     pub zeit: Period,
-    /// Stadtteil nr.
-    pub gebiet: String,
-    /// Breakdown value.
-    pub gruppe: Option<String>,
+    /// Stadtteil id (see [`Areas`]).
+    pub gebiet: u32,
+    /// Breakdown value id (see [`Groups`]).
+    pub gruppe: Option<u32>,
     /// Age (Quotensumme only).
     pub alter: Option<i64>,
 }
 
 /// Sums of `teil` per period, Stadtteil, group (and age).
 pub fn sums(
-    data: &Dataset,
+    frames: &Frames,
+    groups: &mut Groups,
     teil: &Teil,
     breakdown: Option<&Aufschluesselung>,
     by_age: bool,
 ) -> Result<BTreeMap<Key, Sums>> {
     let mut out = BTreeMap::new();
-    let Some(df) = data.tables.get(&teil.tabelle) else {
+    let Some(df) = frames.tables.get(&teil.tabelle) else {
         return Ok(out);
     };
     let s = schema::schema(teil.tabelle);
@@ -99,16 +101,7 @@ pub fn sums(
         {
             continue;
         }
-        let has_totals = df
-            .column(f.name)
-            .ok()
-            .and_then(|c| {
-                c.str()
-                    .ok()
-                    .map(|ca| ca.iter().any(|v| v == Some("insgesamt")))
-            })
-            .unwrap_or(false);
-        lf = if has_totals {
+        lf = if frames.has_totals(teil.tabelle, f.name) {
             lf.filter(col(f.name).eq(lit("insgesamt")))
         } else {
             lf.filter(col(f.name).neq(lit("insgesamt")).or(col(f.name).is_null()))
@@ -124,7 +117,7 @@ pub fn sums(
     let group = match breakdown {
         None => lit(NULL).cast(DataType::String),
         Some(b) => {
-            let f = anyhow::Context::context(s.field(&b.feld), "Aufschlüsselungsfeld")?;
+            let f = s.field(&b.feld).context("Aufschlüsselungsfeld")?;
             if b.gruppen.is_empty() {
                 col(&b.feld).cast(DataType::String)
             } else {
@@ -149,12 +142,7 @@ pub fn sums(
     }
     let grund = format!("{}_grund", teil.wert);
     let value = col(&teil.wert).cast(DataType::Float64) * weight * lit(teil.faktor);
-    let mut keys = vec![
-        col("zeit"),
-        col("zeitart"),
-        col("gebiet"),
-        group.alias("gruppe"),
-    ];
+    let mut keys = vec![col(ZEIT_ID), col(GEBIET_ID), group.alias("gruppe")];
     if by_age {
         keys.push(col("alter"));
     } else {
@@ -177,9 +165,8 @@ pub fn sums(
         len().cast(DataType::UInt64).alias("zeilen"),
     ]);
     let res = anyhow::Context::context(agg.collect(), "Kennzahlen: polars-Auswertung")?;
-    let zeit = res.column("zeit")?.str()?.clone();
-    let art = res.column("zeitart")?.str()?.clone();
-    let gebiet = res.column("gebiet")?.str()?.clone();
+    let zeit = res.column(ZEIT_ID)?.u32()?.clone();
+    let gebiet = res.column(GEBIET_ID)?.u32()?.clone();
     let gruppe = res.column("gruppe")?.str()?.clone();
     let alter = res.column("alter")?.i64()?.clone();
     let summe = res.column("summe")?.f64()?.clone();
@@ -187,20 +174,17 @@ pub fn sums(
     let ohne = res.column("ohne")?.u64()?.clone();
     let zeilen = res.column("zeilen")?.u64()?.clone();
     for i in 0..res.height() {
-        let (Some(z), Some(a), Some(g)) = (zeit.get(i), art.get(i), gebiet.get(i)) else {
+        let (Some(z), Some(gebiet)) = (zeit.get(i), gebiet.get(i)) else {
             continue;
         };
         if breakdown.is_some() && gruppe.get(i).is_none() {
             continue; // rows outside every band
         }
-        let Some(period) = data.period(a, z) else {
-            continue;
-        };
         out.insert(
             Key {
-                zeit: period,
-                gebiet: g.to_string(),
-                gruppe: gruppe.get(i).map(str::to_string),
+                zeit: frames.periods[z as usize],
+                gebiet,
+                gruppe: gruppe.get(i).map(|l| groups.id(l)),
                 alter: alter.get(i),
             },
             Sums {

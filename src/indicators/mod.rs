@@ -5,14 +5,15 @@
 //! values with change, deviation from the city and rank.
 
 mod aggregate;
+mod frames;
 
 use crate::catalogue::{Art, Einheit, Indicator, Zeitbezug};
 use crate::domain::{Date, Period};
 use crate::ingest::Dataset;
-use crate::project::Project;
+use crate::project::{Project, Stadtteil};
 use aggregate::Sums;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Level of the spatial hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -117,15 +118,17 @@ pub fn compute(project: &Project, data: &Dataset, auswahl: &Auswahl) -> anyhow::
     // a few million rows; beyond, one after the other, as each aggregation holds copies of
     // its table.
     let rows: usize = data.tables.values().map(|t| t.height()).sum();
+    let areas = Areas::new(project);
+    let frames = frames::Frames::new(data, &areas)?;
     let parts: Vec<Vec<Kennzahl>> = if rows <= PARALLEL_MAX_ROWS {
         selected
             .par_iter()
-            .map(|ind| compute_one(project, data, ind))
+            .map(|ind| compute_one(&areas, &frames, ind))
             .collect::<anyhow::Result<_>>()?
     } else {
         selected
             .iter()
-            .map(|ind| compute_one(project, data, ind))
+            .map(|ind| compute_one(&areas, &frames, ind))
             .collect::<anyhow::Result<_>>()?
     };
     out.zeilen = parts.into_iter().flatten().collect();
@@ -159,15 +162,112 @@ pub fn align(p: Period, z: Zeitbezug) -> Period {
     }
 }
 
+/// Stadtteile and Sozialräume as small integer ids, numbered in the order of their keys, so
+/// that sums over areas run in the same order as over the text keys (same floating-point
+/// results) while maps compare integers instead of strings.
+pub(crate) struct Areas<'p> {
+    rank: HashMap<&'p str, u32>,
+    /// Stadtteile by id: number, name, Sozialraum id.
+    stadtteile: Vec<(&'p str, &'p str, Option<u32>)>,
+    /// Sozialräume by id: key, name.
+    sozialraeume: Vec<(&'p str, &'p str)>,
+    kommune: &'p str,
+}
+
+impl<'p> Areas<'p> {
+    fn new(project: &'p Project) -> Self {
+        let g = &project.gebiete;
+        // one entry per number; of several (validity periods) the last, as `by_nr` has it
+        let mut nrs: Vec<&Stadtteil> = Vec::with_capacity(g.stadtteile.len());
+        for s in g.stadtteile.iter() {
+            nrs.push(g.by_nr(&s.nr).unwrap_or(s));
+        }
+        nrs.sort_by(|a, b| a.nr.cmp(&b.nr));
+        nrs.dedup_by(|a, b| a.nr == b.nr);
+        let mut sr_keys: Vec<&str> = nrs.iter().map(|s| s.sozialraum.as_str()).collect();
+        sr_keys.sort_unstable();
+        sr_keys.dedup();
+        let sozialraeume = sr_keys
+            .iter()
+            .map(|&k| (k, g.sozialraum(k).map_or("", |s| s.name.as_str())))
+            .collect();
+        let sr_id = |k: &str| sr_keys.binary_search(&k).ok().map(|i| i as u32);
+        Areas {
+            rank: nrs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.nr.as_str(), i as u32))
+                .collect(),
+            stadtteile: nrs
+                .iter()
+                .map(|s| (s.nr.as_str(), s.name.as_str(), sr_id(&s.sozialraum)))
+                .collect(),
+            sozialraeume,
+            kommune: &project.kommune,
+        }
+    }
+
+    /// Id of a Stadtteil number.
+    pub(crate) fn id(&self, nr: &str) -> Option<u32> {
+        self.rank.get(nr).copied()
+    }
+
+    /// The levels a Stadtteil counts on: itself, its Sozialraum, the city.
+    fn levels(&self, id: u32) -> impl Iterator<Item = (Ebene, u32)> {
+        let sr = self.stadtteile[id as usize].2;
+        [
+            Some((Ebene::Stadtteil, id)),
+            sr.map(|s| (Ebene::Sozialraum, s)),
+            Some((Ebene::Stadt, 0)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Key and name of an area.
+    fn key_name(&self, ebene: Ebene, id: u32) -> (&'p str, &'p str) {
+        match ebene {
+            Ebene::Stadtteil => {
+                let (nr, name, _) = self.stadtteile[id as usize];
+                (nr, name)
+            }
+            Ebene::Sozialraum => self.sozialraeume[id as usize],
+            Ebene::Stadt => ("stadt", self.kommune),
+        }
+    }
+}
+
+/// Breakdown values of one indicator as small integer ids (shared by numerator and
+/// denominator, so that their cells meet).
+#[derive(Default)]
+pub(crate) struct Groups {
+    ids: HashMap<String, u32>,
+    labels: Vec<String>,
+}
+
+impl Groups {
+    pub(crate) fn id(&mut self, label: &str) -> u32 {
+        if let Some(&i) = self.ids.get(label) {
+            return i;
+        }
+        let i = self.labels.len() as u32;
+        self.ids.insert(label.to_string(), i);
+        self.labels.push(label.to_string());
+        i
+    }
+}
+
 fn compute_one(
-    project: &Project,
-    data: &Dataset,
+    areas: &Areas,
+    frames: &frames::Frames,
     ind: &Indicator,
 ) -> anyhow::Result<Vec<Kennzahl>> {
     let def = &ind.def;
     let quotensumme = def.art == Art::Quotensumme;
+    let mut groups = Groups::default();
     let num = aggregate::sums(
-        data,
+        frames,
+        &mut groups,
         &def.zaehler,
         def.aufschluesselung.as_ref(),
         quotensumme,
@@ -177,93 +277,64 @@ fn compute_one(
         .as_ref()
         .filter(|a| a.nenner_aufgeschluesselt);
     let den = match &def.nenner {
-        Some(n) => Some(aggregate::sums(data, n, den_breakdown, quotensumme)?),
+        Some(n) => Some(aggregate::sums(
+            frames,
+            &mut groups,
+            n,
+            den_breakdown,
+            quotensumme,
+        )?),
         None => None,
     };
-    let g = &project.gebiete;
-    let sr_of = |nr: &str| g.by_nr(nr).map(|s| s.sozialraum.clone());
-    let levels = |nr: &str| -> Vec<(Ebene, String)> {
-        let mut v = vec![(Ebene::Stadtteil, nr.to_string())];
-        if let Some(sr) = sr_of(nr) {
-            v.push((Ebene::Sozialraum, sr));
-        }
-        v.push((Ebene::Stadt, "stadt".to_string()));
-        v
-    };
-    type LevelKey = (Period, Ebene, String, Option<String>, Option<i64>);
+    // (period, level, area id, group id, age)
+    type LevelKey = (Period, Ebene, u32, Option<u32>, Option<i64>);
     // Numerator and denominator are summed separately on every level: city and Sozialraum
     // values come from summed counts, never from district rates.
-    let mut num_lv: BTreeMap<LevelKey, Sums> = BTreeMap::new();
-    for (k, s) in &num {
-        for (lv, area) in levels(&k.gebiet) {
-            let e = num_lv
-                .entry((k.zeit, lv, area, k.gruppe.clone(), k.alter))
-                .or_default();
-            *e = e.plus(*s);
-        }
-    }
-    let mut den_lv: BTreeMap<LevelKey, Sums> = BTreeMap::new();
-    if let Some(d) = &den {
-        for (k, s) in d {
-            for (lv, area) in levels(&k.gebiet) {
-                let e = den_lv
-                    .entry((k.zeit, lv, area, k.gruppe.clone(), k.alter))
+    let on_levels = |sums: &BTreeMap<aggregate::Key, Sums>| {
+        let mut lv: BTreeMap<LevelKey, Sums> = BTreeMap::new();
+        for (k, s) in sums {
+            for (ebene, area) in areas.levels(k.gebiet) {
+                let e = lv
+                    .entry((k.zeit, ebene, area, k.gruppe, k.alter))
                     .or_default();
                 *e = e.plus(*s);
             }
         }
-    }
+        lv
+    };
+    let num_lv = on_levels(&num);
+    let den_lv = den.as_ref().map(on_levels).unwrap_or_default();
     // Periods and groups the numerator covers; an area with a denominator but no numerator
     // rows in a covered period counts 0 (complete listings such as schools or Kitas).
-    let covered: std::collections::BTreeSet<(Period, Option<String>)> =
-        num.keys().map(|k| (k.zeit, k.gruppe.clone())).collect();
+    let covered: BTreeSet<(Period, Option<u32>)> = num.keys().map(|k| (k.zeit, k.gruppe)).collect();
     let zaehler_zeit = def.nenner.as_ref().map(|n| n.zeitbezug);
-    let mut cells: BTreeMap<(Period, Ebene, String, Option<String>), Cell> = BTreeMap::new();
-    for ((p, lv, area, grp, age), s) in &num_lv {
-        let c = cells
-            .entry((*p, *lv, area.clone(), grp.clone()))
-            .or_default();
+    let den_group = |grp: Option<u32>| if den_breakdown.is_some() { grp } else { None };
+    let mut cells: BTreeMap<(Period, Ebene, u32, Option<u32>), Cell> = BTreeMap::new();
+    for (&(p, lv, area, grp, age), s) in &num_lv {
         let den_v = zaehler_zeit.map(|z| {
-            let dg = if den_breakdown.is_some() {
-                grp.clone()
-            } else {
-                None
-            };
             den_lv
-                .get(&(align(*p, z), *lv, area.clone(), dg, *age))
+                .get(&(align(p, z), lv, area, den_group(grp), age))
                 .copied()
                 .unwrap_or(Sums::MISSING)
         });
-        c.add(*age, *s, den_v);
+        cells
+            .entry((p, lv, area, grp))
+            .or_default()
+            .add(age, *s, den_v);
     }
-    // numerator keys, borrowed: the check below runs for every denominator cell and group
-    type BorrowedKey<'k> = (Period, Ebene, &'k str, Option<&'k str>, Option<i64>);
-    let num_keys: std::collections::HashSet<BorrowedKey> = num_lv
-        .keys()
-        .map(|(p, lv, area, grp, age)| (*p, *lv, area.as_str(), grp.as_deref(), *age))
-        .collect();
     if let Some(z) = zaehler_zeit {
-        for (p, grp) in &covered {
-            let dp = align(*p, z);
-            let dg = if den_breakdown.is_some() {
-                grp.clone()
-            } else {
-                None
-            };
-            for ((q, lv, area, g2, age), d) in
-                den_lv.range((dp, Ebene::Stadtteil, String::new(), None, None)..)
-            {
-                if *q != dp {
-                    break;
-                }
-                if *g2 != dg || num_keys.contains(&(*p, *lv, area.as_str(), grp.as_deref(), *age)) {
+        for &(p, grp) in &covered {
+            let dp = align(p, z);
+            let dg = den_group(grp);
+            let in_period = den_lv
+                .range((dp, Ebene::Stadtteil, 0, None, None)..)
+                .take_while(|(k, _)| k.0 == dp);
+            for (&(_, lv, area, g2, age), d) in in_period {
+                if g2 != dg || num_lv.contains_key(&(p, lv, area, grp, age)) {
                     continue;
                 }
-                let c = cells
-                    .entry((*p, *lv, area.clone(), grp.clone()))
-                    .or_default();
-                c.add(
-                    *age,
+                cells.entry((p, lv, area, grp)).or_default().add(
+                    age,
                     Sums {
                         rows: 1,
                         ..Sums::MISSING
@@ -276,15 +347,16 @@ fn compute_one(
 
     let mut rows: Vec<Kennzahl> = cells
         .into_iter()
-        .map(|((zeit, ebene, gebiet, gruppe), c)| {
+        .map(|((zeit, ebene, area, gruppe), c)| {
             let (wert, zaehler, nenner, luecke) = c.value(def.einheit, quotensumme);
+            let (gebiet, name) = areas.key_name(ebene, area);
             Kennzahl {
                 indikator: ind.id.clone(),
                 zeit,
                 ebene,
-                name: area_name(project, ebene, &gebiet),
-                gebiet,
-                gruppe,
+                gebiet: gebiet.to_string(),
+                name: name.to_string(),
+                gruppe: gruppe.map(|g| groups.labels[g as usize].clone()),
                 wert,
                 zaehler,
                 nenner,
@@ -301,22 +373,6 @@ fn compute_one(
     }
     derive(&mut rows, def.einheit);
     Ok(rows)
-}
-
-fn area_name(project: &Project, ebene: Ebene, key: &str) -> String {
-    match ebene {
-        Ebene::Stadtteil => project
-            .gebiete
-            .by_nr(key)
-            .map(|s| s.name.clone())
-            .unwrap_or_default(),
-        Ebene::Sozialraum => project
-            .gebiete
-            .sozialraum(key)
-            .map(|s| s.name.clone())
-            .unwrap_or_default(),
-        Ebene::Stadt => project.kommune.clone(),
-    }
 }
 
 /// Sums for one cell; for the Quotensumme per age.
@@ -387,36 +443,89 @@ impl Cell {
 
 /// Index: each series relative to its first period with a value (= 100).
 fn to_index(rows: &mut [Kennzahl]) {
-    let mut base: BTreeMap<(Ebene, String, Option<String>, crate::domain::PeriodKind), f64> =
-        BTreeMap::new();
     rows.sort_by_key(|r| r.zeit);
-    for r in rows.iter_mut() {
-        let k = (r.ebene, r.gebiet.clone(), r.gruppe.clone(), r.zeit.kind());
-        if let Some(v) = r.wert {
-            let b = *base.entry(k).or_insert(v);
-            r.wert = (b > 0.0).then(|| 100.0 * v / b);
+    let mut base: HashMap<(Ebene, &str, Option<&str>, crate::domain::PeriodKind), f64> =
+        HashMap::new();
+    // for rows with a value: the index, or none if the base is not positive
+    let index: Vec<Option<Option<f64>>> = rows
+        .iter()
+        .map(|r| {
+            let k = (
+                r.ebene,
+                r.gebiet.as_str(),
+                r.gruppe.as_deref(),
+                r.zeit.kind(),
+            );
+            r.wert.map(|v| {
+                let b = *base.entry(k).or_insert(v);
+                (b > 0.0).then(|| 100.0 * v / b)
+            })
+        })
+        .collect();
+    for (r, v) in rows.iter_mut().zip(index) {
+        if let Some(v) = v {
+            r.wert = v;
         }
     }
 }
 
+/// Sort and look-up key of a row within one indicator.
+type RowKey<'r> = (Period, Ebene, &'r str, Option<&'r str>);
+
+fn row_key(r: &Kennzahl) -> RowKey<'_> {
+    (r.zeit, r.ebene, r.gebiet.as_str(), r.gruppe.as_deref())
+}
+
 /// Change to a year earlier, deviation from the city, rank among Stadtteile.
 fn derive(rows: &mut [Kennzahl], unit: Einheit) {
-    rows.sort_by(|a, b| {
-        (a.zeit, a.ebene, &a.gebiet, &a.gruppe).cmp(&(b.zeit, b.ebene, &b.gebiet, &b.gruppe))
-    });
-    let index: BTreeMap<(Period, Ebene, String, Option<String>), usize> = rows
+    rows.sort_by(|a, b| row_key(a).cmp(&row_key(b)));
+    // previous-year and city values, looked up by binary search in the sorted rows
+    let value = |k: RowKey| -> Option<f64> {
+        rows.binary_search_by(|r| row_key(r).cmp(&k))
+            .ok()
+            .and_then(|i| rows[i].wert)
+    };
+    let related: Vec<(Option<f64>, Option<f64>)> = rows
         .iter()
-        .enumerate()
-        .map(|(i, r)| ((r.zeit, r.ebene, r.gebiet.clone(), r.gruppe.clone()), i))
+        .map(|r| {
+            if r.wert.is_none() {
+                return (None, None);
+            }
+            let prev = previous_year(r.zeit)
+                .and_then(|p| value((p, r.ebene, r.gebiet.as_str(), r.gruppe.as_deref())));
+            let city = value((r.zeit, Ebene::Stadt, "stadt", r.gruppe.as_deref()));
+            (prev, city)
+        })
         .collect();
-    let values: Vec<Option<f64>> = rows.iter().map(|r| r.wert).collect();
-    for r in rows.iter_mut() {
+    // competition ranking (1, 2, 2, 4) among the Stadtteile of one period and group:
+    // 1 + number of strictly higher values, by binary search in the values sorted descending
+    let mut groups: BTreeMap<(Period, Option<&str>), Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.ebene == Ebene::Stadtteil && r.wert.is_some() {
+            groups
+                .entry((r.zeit, r.gruppe.as_deref()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut ranks: Vec<(usize, u32)> = Vec::new();
+    let mut sorted: Vec<f64> = Vec::new();
+    for idx in groups.values() {
+        sorted.clear();
+        sorted.extend(
+            idx.iter()
+                .filter_map(|&i| rows[i].wert)
+                .filter(|w| !w.is_nan()),
+        );
+        sorted.sort_unstable_by(|a, b| b.total_cmp(a));
+        for &i in idx {
+            let v = rows[i].wert.unwrap_or(f64::NAN);
+            ranks.push((i, sorted.partition_point(|&w| w > v) as u32 + 1));
+        }
+    }
+    drop(groups);
+    for (r, (prev_v, city_v)) in rows.iter_mut().zip(related) {
         let Some(v) = r.wert else { continue };
-        let prev = previous_year(r.zeit)
-            .and_then(|p| index.get(&(p, r.ebene, r.gebiet.clone(), r.gruppe.clone())));
-        let city = index.get(&(r.zeit, Ebene::Stadt, "stadt".to_string(), r.gruppe.clone()));
-        let prev_v = prev.and_then(|&j| values[j]);
-        let city_v = city.and_then(|&j| values[j]);
         if let Some(p) = prev_v {
             r.veraenderung = Some(v - p);
             if matches!(unit, Einheit::Anzahl | Einheit::Index) && p != 0.0 {
@@ -428,25 +537,8 @@ fn derive(rows: &mut [Kennzahl], unit: Einheit) {
             r.abweichung_stadt = city_v.map(|c| v - c);
         }
     }
-    // competition ranking (1, 2, 2, 4) among the Stadtteile of one period and group
-    let mut groups: BTreeMap<(Period, Option<String>), Vec<usize>> = BTreeMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        if r.ebene == Ebene::Stadtteil && r.wert.is_some() {
-            groups
-                .entry((r.zeit, r.gruppe.clone()))
-                .or_default()
-                .push(i);
-        }
-    }
-    for idx in groups.values() {
-        for &i in idx {
-            let v = rows[i].wert.unwrap_or(f64::NAN);
-            let higher = idx
-                .iter()
-                .filter(|&&j| rows[j].wert.is_some_and(|w| w > v))
-                .count();
-            rows[i].rang = Some(higher as u32 + 1);
-        }
+    for (i, rang) in ranks {
+        rows[i].rang = Some(rang);
     }
 }
 
@@ -469,6 +561,49 @@ pub fn previous_year(p: Period) -> Option<Period> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn competition_ranking_with_ties() {
+        let zeit = Period::Schuljahr(2025);
+        let row = |gebiet: &str, wert: Option<f64>| Kennzahl {
+            indikator: "x".into(),
+            zeit,
+            ebene: Ebene::Stadtteil,
+            gebiet: gebiet.into(),
+            name: String::new(),
+            gruppe: None,
+            wert,
+            zaehler: None,
+            nenner: None,
+            luecke: None,
+            veraenderung: None,
+            veraenderung_prozent: None,
+            abweichung_stadt: None,
+            rang: None,
+        };
+        let mut rows = vec![
+            row("01", Some(5.0)),
+            row("02", Some(3.0)),
+            row("03", Some(5.0)),
+            row("04", Some(1.0)),
+            row("05", None),
+            row("06", Some(3.0)),
+        ];
+        derive(&mut rows, Einheit::Prozent);
+        let ranks: Vec<(&str, Option<u32>)> =
+            rows.iter().map(|r| (r.gebiet.as_str(), r.rang)).collect();
+        assert_eq!(
+            ranks,
+            [
+                ("01", Some(1)),
+                ("02", Some(3)),
+                ("03", Some(1)),
+                ("04", Some(5)),
+                ("05", None),
+                ("06", Some(3))
+            ]
+        );
+    }
 
     #[test]
     fn kita_over_previous_year_population() {
