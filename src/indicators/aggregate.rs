@@ -10,7 +10,6 @@ use crate::domain::Period;
 use crate::schema::{self, FieldType};
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use std::collections::BTreeMap;
 
 /// Sums of one cell.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -69,15 +68,15 @@ pub struct Key {
     pub alter: Option<i64>,
 }
 
-/// Sums of `teil` per period, Stadtteil, group (and age).
+/// Sums of `teil` per period, Stadtteil, group (and age), sorted by key.
 pub fn sums(
     frames: &Frames,
     groups: &mut Groups,
     teil: &Teil,
     breakdown: Option<&Aufschluesselung>,
     by_age: bool,
-) -> Result<BTreeMap<Key, Sums>> {
-    let mut out = BTreeMap::new();
+) -> Result<Vec<(Key, Sums)>> {
+    let mut out = Vec::new();
     let Some(df) = frames.tables.get(&teil.tabelle) else {
         return Ok(out);
     };
@@ -113,24 +112,54 @@ pub fn sums(
     {
         lf = lf.filter(col(b.feld.as_str()).neq(lit("insgesamt")));
     }
-    // Grouping column.
-    let group = match breakdown {
-        None => lit(NULL).cast(DataType::String),
+    // One integer key per row packs period, area, band and age: polars groups a single
+    // integer column without encoding rows (several key columns cost a copy of every key
+    // per aggregation). Raw breakdown values (no bands) stay a second, text key.
+    anyhow::ensure!(
+        frames.periods.len() < 1 << 16,
+        "Kennzahlen: mehr als 65.535 Zeitpunkte"
+    );
+    let mut band_labels: Vec<&str> = Vec::new();
+    let mut raw_group: Option<Expr> = None;
+    let band = match breakdown {
+        None => lit(0u32),
         Some(b) => {
             let f = s.field(&b.feld).context("Aufschlüsselungsfeld")?;
             if b.gruppen.is_empty() {
-                col(&b.feld).cast(DataType::String)
+                raw_group = Some(col(&b.feld).cast(DataType::String).alias("gruppe"));
+                lit(0u32)
             } else {
-                let mut e = lit(NULL).cast(DataType::String);
-                for (label, v) in b.gruppen.iter().rev() {
+                anyhow::ensure!(
+                    b.gruppen.len() < 255,
+                    "Kennzahlen: mehr als 254 Gruppen in der Aufschlüsselung nach {}",
+                    b.feld
+                );
+                // code 0: outside every band; the first matching band wins
+                let mut e = lit(0u32);
+                band_labels = b.gruppen.keys().map(String::as_str).collect();
+                for (i, v) in b.gruppen.values().enumerate().rev() {
                     e = when(filter_expr(&b.feld, f.ty, std::slice::from_ref(v)))
-                        .then(lit(label.clone()))
+                        .then(lit(i as u32 + 1))
                         .otherwise(e);
                 }
                 e
             }
         }
     };
+    let age = if by_age {
+        anyhow::ensure!(
+            matches!(s.field("alter").map(|f| f.ty), Some(FieldType::Int { min, max }) if min >= 0 && max < 255),
+            "Kennzahlen: Quotensumme über eine Tabelle ohne Alter 0–254"
+        );
+        (col("alter").cast(DataType::UInt64) + lit(1u64)).fill_null(lit(0u64))
+    } else {
+        lit(0u64)
+    };
+    let packed = (col(ZEIT_ID).cast(DataType::UInt64) * lit(1u64 << 40)
+        + col(GEBIET_ID).cast(DataType::UInt64) * lit(1u64 << 16)
+        + band.cast(DataType::UInt64) * lit(1u64 << 8)
+        + age)
+        .alias("schluessel");
     // Weights per age (Konstanz: age 6 counts half).
     let mut weight = lit(1.0);
     for (age, w) in teil.gewichte.iter().rev() {
@@ -142,12 +171,8 @@ pub fn sums(
     }
     let grund = format!("{}_grund", teil.wert);
     let value = col(&teil.wert).cast(DataType::Float64) * weight * lit(teil.faktor);
-    let mut keys = vec![col(ZEIT_ID), col(GEBIET_ID), group.alias("gruppe")];
-    if by_age {
-        keys.push(col("alter"));
-    } else {
-        keys.push(lit(NULL).cast(DataType::Int64).alias("alter"));
-    }
+    let mut keys = vec![packed];
+    keys.extend(raw_group.clone());
     let agg = lf.group_by(keys).agg([
         value.sum().alias("summe"),
         col(&teil.wert)
@@ -165,27 +190,33 @@ pub fn sums(
         len().cast(DataType::UInt64).alias("zeilen"),
     ]);
     let res = anyhow::Context::context(agg.collect(), "Kennzahlen: polars-Auswertung")?;
-    let zeit = res.column(ZEIT_ID)?.u32()?.clone();
-    let gebiet = res.column(GEBIET_ID)?.u32()?.clone();
-    let gruppe = res.column("gruppe")?.str()?.clone();
-    let alter = res.column("alter")?.i64()?.clone();
+    let schluessel = res.column("schluessel")?.u64()?.clone();
+    let gruppe = match raw_group {
+        Some(_) => Some(res.column("gruppe")?.str()?.clone()),
+        None => None,
+    };
     let summe = res.column("summe")?.f64()?.clone();
     let fehlend = res.column("fehlend")?.u64()?.clone();
     let ohne = res.column("ohne")?.u64()?.clone();
     let zeilen = res.column("zeilen")?.u64()?.clone();
     for i in 0..res.height() {
-        let (Some(z), Some(gebiet)) = (zeit.get(i), gebiet.get(i)) else {
-            continue;
+        // null: a row without period or area
+        let Some(k) = schluessel.get(i) else { continue };
+        let (z, gebiet) = ((k >> 40) as usize, ((k >> 16) & 0xFF_FFFF) as u32);
+        let (band, age) = ((k >> 8) & 0xFF, k & 0xFF);
+        let label = match &gruppe {
+            Some(g) => g.get(i),
+            None => band_labels.get((band as usize).wrapping_sub(1)).copied(),
         };
-        if breakdown.is_some() && gruppe.get(i).is_none() {
+        if breakdown.is_some() && label.is_none() {
             continue; // rows outside every band
         }
-        out.insert(
+        out.push((
             Key {
-                zeit: frames.periods[z as usize],
+                zeit: frames.periods[z],
                 gebiet,
-                gruppe: gruppe.get(i).map(|l| groups.id(l)),
-                alter: alter.get(i),
+                gruppe: label.map(|l| groups.id(l)),
+                alter: (age > 0).then(|| age as i64 - 1),
             },
             Sums {
                 sum: summe.get(i).unwrap_or(0.0),
@@ -193,8 +224,10 @@ pub fn sums(
                 rows: zeilen.get(i).unwrap_or(0),
                 absent: ohne.get(i).unwrap_or(0),
             },
-        );
+        ));
     }
+    // one entry per key (the group-by's); sorted, so that sums over areas run in key order
+    out.sort_unstable_by_key(|e| e.0);
     Ok(out)
 }
 

@@ -31,6 +31,11 @@ impl Frames {
     /// Prepares every table of `data` (in parallel).
     pub fn new(data: &Dataset, areas: &Areas) -> Result<Frames> {
         use rayon::prelude::*;
+        // the aggregations pack the area id into 24 bits
+        anyhow::ensure!(
+            areas.len() < 1 << 24,
+            "Kennzahlen: mehr als 16 Mio. Gebiete"
+        );
         // periods of all tables, numbered in order
         let mut keys: Vec<(String, String)> = Vec::new();
         for df in data.tables.values() {

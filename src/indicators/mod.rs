@@ -207,6 +207,11 @@ impl<'p> Areas<'p> {
         }
     }
 
+    /// Number of Stadtteile.
+    pub(crate) fn len(&self) -> usize {
+        self.stadtteile.len()
+    }
+
     /// Id of a Stadtteil number.
     pub(crate) fn id(&self, nr: &str) -> Option<u32> {
         self.rank.get(nr).copied()
@@ -234,6 +239,29 @@ impl<'p> Areas<'p> {
             Ebene::Sozialraum => self.sozialraeume[id as usize],
             Ebene::Stadt => ("stadt", self.kommune),
         }
+    }
+}
+
+/// (period, level, area id, group id, age)
+type LevelKey = (Period, Ebene, u32, Option<u32>, Option<i64>);
+
+/// Sums per level key, sorted by key.
+#[derive(Default)]
+struct LevelSums(Vec<(LevelKey, Sums)>);
+
+impl LevelSums {
+    fn get(&self, k: &LevelKey) -> Option<Sums> {
+        self.0
+            .binary_search_by(|(x, _)| x.cmp(k))
+            .ok()
+            .map(|i| self.0[i].1)
+    }
+
+    /// The entries of one period.
+    fn period(&self, p: Period) -> &[(LevelKey, Sums)] {
+        let from = self.0.partition_point(|(k, _)| k.0 < p);
+        let to = self.0.partition_point(|(k, _)| k.0 <= p);
+        &self.0[from..to]
     }
 }
 
@@ -286,65 +314,83 @@ fn compute_one(
         )?),
         None => None,
     };
-    // (period, level, area id, group id, age)
-    type LevelKey = (Period, Ebene, u32, Option<u32>, Option<i64>);
     // Numerator and denominator are summed separately on every level: city and Sozialraum
     // values come from summed counts, never from district rates.
-    let on_levels = |sums: &BTreeMap<aggregate::Key, Sums>| {
-        let mut lv: BTreeMap<LevelKey, Sums> = BTreeMap::new();
+    let on_levels = |sums: &[(aggregate::Key, Sums)]| {
+        // Stadtteil keys are the input's own (unique); the far fewer Sozialraum and city keys
+        // are summed in a hash map, in input order; then everything is sorted once
+        let mut v: Vec<(LevelKey, Sums)> = Vec::with_capacity(sums.len() + sums.len() / 8);
+        let mut upper: HashMap<LevelKey, Sums> = HashMap::new();
         for (k, s) in sums {
             for (ebene, area) in areas.levels(k.gebiet) {
-                let e = lv
-                    .entry((k.zeit, ebene, area, k.gruppe, k.alter))
-                    .or_default();
-                *e = e.plus(*s);
+                let key = (k.zeit, ebene, area, k.gruppe, k.alter);
+                if ebene == Ebene::Stadtteil {
+                    v.push((key, *s));
+                } else {
+                    let e = upper.entry(key).or_default();
+                    *e = e.plus(*s);
+                }
             }
         }
-        lv
+        v.extend(upper);
+        v.sort_unstable_by_key(|e| e.0);
+        LevelSums(v)
     };
     let num_lv = on_levels(&num);
-    let den_lv = den.as_ref().map(on_levels).unwrap_or_default();
+    let den_lv = den.as_deref().map(on_levels).unwrap_or_default();
     // Periods and groups the numerator covers; an area with a denominator but no numerator
     // rows in a covered period counts 0 (complete listings such as schools or Kitas).
-    let covered: BTreeSet<(Period, Option<u32>)> = num.keys().map(|k| (k.zeit, k.gruppe)).collect();
+    let covered: BTreeSet<(Period, Option<u32>)> =
+        num.iter().map(|(k, _)| (k.zeit, k.gruppe)).collect();
     let zaehler_zeit = def.nenner.as_ref().map(|n| n.zeitbezug);
     let den_group = |grp: Option<u32>| if den_breakdown.is_some() { grp } else { None };
-    let mut cells: BTreeMap<(Period, Ebene, u32, Option<u32>), Cell> = BTreeMap::new();
-    for (&(p, lv, area, grp, age), s) in &num_lv {
+    // cells in key order: the numerator's level sums are sorted, so a cell's ages are adjacent
+    type CellKey = (Period, Ebene, u32, Option<u32>);
+    let mut cells: Vec<(CellKey, Cell)> = Vec::new();
+    for &((p, lv, area, grp, age), s) in &num_lv.0 {
         let den_v = zaehler_zeit.map(|z| {
             den_lv
                 .get(&(align(p, z), lv, area, den_group(grp), age))
-                .copied()
                 .unwrap_or(Sums::MISSING)
         });
-        cells
-            .entry((p, lv, area, grp))
-            .or_default()
-            .add(age, *s, den_v);
+        let key = (p, lv, area, grp);
+        match cells.last_mut() {
+            Some((k, c)) if *k == key => c.add(age, s, den_v),
+            _ => {
+                let mut c = Cell::default();
+                c.add(age, s, den_v);
+                cells.push((key, c));
+            }
+        }
     }
+    // areas with a denominator only
+    let mut extra: BTreeMap<CellKey, Cell> = BTreeMap::new();
     if let Some(z) = zaehler_zeit {
         for &(p, grp) in &covered {
             let dp = align(p, z);
             let dg = den_group(grp);
-            let in_period = den_lv
-                .range((dp, Ebene::Stadtteil, 0, None, None)..)
-                .take_while(|(k, _)| k.0 == dp);
-            for (&(_, lv, area, g2, age), d) in in_period {
-                if g2 != dg || num_lv.contains_key(&(p, lv, area, grp, age)) {
+            for &((_, lv, area, g2, age), d) in den_lv.period(dp) {
+                if g2 != dg || num_lv.get(&(p, lv, area, grp, age)).is_some() {
                     continue;
                 }
-                cells.entry((p, lv, area, grp)).or_default().add(
+                let key = (p, lv, area, grp);
+                let cell = match cells.binary_search_by(|(k, _)| k.cmp(&key)) {
+                    Ok(i) => &mut cells[i].1,
+                    Err(_) => extra.entry(key).or_default(),
+                };
+                cell.add(
                     age,
                     Sums {
                         rows: 1,
                         ..Sums::MISSING
                     },
-                    Some(*d),
+                    Some(d),
                 );
             }
         }
     }
 
+    cells.extend(extra);
     let mut rows: Vec<Kennzahl> = cells
         .into_iter()
         .map(|((zeit, ebene, area, gruppe), c)| {
