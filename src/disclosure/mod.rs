@@ -202,6 +202,16 @@ pub fn protect(
     }
 
     let relations = relations(&cells, &index, katalog, rows, gebiete);
+    // the relations of each cell, in relation order (a partner search per cell would
+    // otherwise go through all relations: quadratic with hundreds of thousands of cells)
+    let mut relations_of: Vec<Vec<usize>> = vec![Vec::new(); cells.len()];
+    for (r, rel) in relations.iter().enumerate() {
+        for &(c, _) in &rel.terms {
+            if relations_of[c].last() != Some(&r) {
+                relations_of[c].push(r);
+            }
+        }
+    }
     let min = f64::from(settings.mindestfallzahl);
     let rounding = settings.verfahren == Verfahren::Rundung;
 
@@ -277,7 +287,9 @@ pub fn protect(
         let mut changed = false;
         for (&i, &(lo, hi)) in &bounds {
             let width = hi.map_or(f64::INFINITY, |h| h - lo);
-            if width + 1e-9 < protection && suppress_partner(i, &mut cells, &relations) {
+            if width + 1e-9 < protection
+                && suppress_partner(&mut cells, &relations, &relations_of[i])
+            {
                 changed = true;
             }
         }
@@ -572,12 +584,12 @@ fn pick_partner(rel: &Relation, cells: &[Cell]) -> Option<usize> {
         })
 }
 
-/// Suppresses one more count in a relation of `i`; false if none is left. The relation with
+/// Suppresses one more count in one of `of_i`, the relations of a cell `i`; false if none is left. The relation with
 /// the fewest suppressed counts is the one that pins `i` down, so the partner comes from there.
-fn suppress_partner(i: usize, cells: &mut [Cell], relations: &[Relation]) -> bool {
-    let best = relations
+fn suppress_partner(cells: &mut [Cell], relations: &[Relation], of_i: &[usize]) -> bool {
+    let best = of_i
         .iter()
-        .filter(|r| r.terms.iter().any(|(c, _)| *c == i))
+        .map(|&r| &relations[r])
         .filter_map(|rel| {
             let hidden = rel
                 .terms
