@@ -1,24 +1,58 @@
 //! The attacker check: for each suppressed count, the smallest and largest value an outsider
 //! can derive from all published counts and the additive relations between them (the
 //! linear-programming bounds of sdcTable's `attack()`), counts being non-negative.
+//!
+//! At federal scale a component (suppressed cells linked by relations) holds thousands of
+//! Kreis and Gemeinde counts, tied together by the Land totals; two programs over all of it
+//! per cell do not finish. Most cells are decided in their neighbourhood (see
+//! [`Component::spielraum`]): every solution of a program with the cells further away fixed
+//! at their true values fits everything published, and a program over the same relations
+//! with all their cells free is at least as wide as the outsider's. Only cells neither of
+//! them decides get the programs over the whole component. The decisions are the same as
+//! with whole-component programs throughout; the audit says which kind of result a cell has.
 
 use super::Relation;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
-/// Bounds (lower, upper; `None` = unbounded) of the `targets` among the suppressed cells;
-/// components without a cell from `changed` keep their `previous` bounds:
-/// a component that gained no suppressed cell is the same linear program as before.
+/// What the attacker check found out about one suppressed count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spielraum {
+    /// Bounds an outsider can derive (lower, upper; `None` = unbounded): the exact ones from
+    /// the whole component, or – only for a cell found exposed – wider ones from the
+    /// relations around it, which already show it. When the upper bound alone shows the
+    /// protection, the lower one is 0: valid, not the tightest.
+    Schranken(f64, Option<f64>),
+    /// Two values (smaller, larger) that both fit everything published, found by programs
+    /// around the cell: the outsider's interval holds both, so it is at least this wide.
+    Werte(f64, f64),
+}
+
+impl Spielraum {
+    /// Width of the interval: at least this for `Werte`, exact or (for exposed cells from
+    /// part of the relations) at most this for `Schranken` – on the right side of the
+    /// decision either way.
+    pub fn width(self) -> f64 {
+        match self {
+            Spielraum::Schranken(lo, hi) => hi.map_or(f64::INFINITY, |h| h - lo),
+            Spielraum::Werte(a, b) => b - a,
+        }
+    }
+}
+
+/// Spielraum (see there) of the `targets` among the suppressed cells; components without a
+/// cell from `changed` keep their `previous` results: a component that gained no suppressed
+/// cell is the same linear program as before.
 pub fn bounds_incremental(
     values: &[f64],
     suppressed: &[usize],
     targets: &(dyn Fn(usize) -> bool + Sync),
     relations: &[Relation],
     changed: &std::collections::BTreeSet<usize>,
-    previous: &BTreeMap<usize, (f64, Option<f64>)>,
+    previous: &BTreeMap<usize, Spielraum>,
     protection: f64,
-) -> BTreeMap<usize, (f64, Option<f64>)> {
+) -> BTreeMap<usize, Spielraum> {
     let hidden: BTreeMap<usize, usize> = suppressed
         .iter()
         .enumerate()
@@ -76,10 +110,9 @@ pub fn bounds_incremental(
             )
         })
         .collect();
-    // every target of a changed component is its own pair of linear programs: all of them
-    // run in parallel (components differ a lot in size, so per-target is the better split)
-    let mut out: BTreeMap<usize, (f64, Option<f64>)> = BTreeMap::new();
-    let mut tasks: Vec<(usize, &[usize], &[&Relation])> = Vec::new();
+    let mut out: BTreeMap<usize, Spielraum> = BTreeMap::new();
+    let mut components: Vec<Component> = Vec::new();
+    let mut tasks: Vec<(usize, usize)> = Vec::new();
     for (vars, rels) in &work {
         let goals = vars.iter().copied().filter(|&v| targets(v));
         if !vars.iter().any(|v| changed.contains(v)) {
@@ -87,31 +120,179 @@ pub fn bounds_incremental(
         } else if let [rel] = rels.as_slice() {
             out.extend(goals.map(|t| (t, single_relation(values, rel, t, vars))));
         } else {
-            tasks.extend(goals.map(|t| (t, vars.as_slice(), rels.as_slice())));
+            let c = components.len();
+            tasks.extend(goals.map(|t| (c, t)));
+            components.push(Component::new(vars, rels));
         }
     }
-    let solved: Vec<(usize, (f64, Option<f64>))> = tasks
+    // every target is its own task: components differ a lot in size
+    let solved: Vec<(usize, Spielraum)> = tasks
         .par_iter()
-        .map(|&(target, vars, rels)| {
-            // the maximum first: if it lies `protection` above the value, the cell is
-            // protected whatever the minimum; 0 is then reported as (a valid) lower bound
-            let hi = solve(values, vars, rels, target, OptimizationDirection::Maximize);
-            if hi.is_none_or(|h| h + 1e-9 >= values[target] + protection) {
-                return (target, (0.0, hi));
-            }
-            let lo =
-                solve(values, vars, rels, target, OptimizationDirection::Minimize).unwrap_or(0.0);
-            (target, (lo.max(0.0), hi))
-        })
+        .map(|&(c, t)| (t, components[c].spielraum(values, t, protection)))
         .collect();
     out.extend(solved);
     out
 }
 
+/// A connected set of suppressed cells and the relations between them.
+struct Component<'r> {
+    vars: &'r [usize],
+    rels: &'r [&'r Relation],
+    /// The relations (indices into `rels`) each variable appears in.
+    rels_of: BTreeMap<usize, Vec<usize>>,
+}
+
+/// How many relation steps around a cell the first, local programs take in.
+const NEIGHBOURHOODS: [usize; 2] = [1, 3];
+
+impl<'r> Component<'r> {
+    fn new(vars: &'r [usize], rels: &'r [&'r Relation]) -> Self {
+        let mut rels_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (r, rel) in rels.iter().enumerate() {
+            for &(i, _) in &rel.terms {
+                if let Ok(k) = vars.binary_search(&i) {
+                    let list = rels_of.entry(vars[k]).or_default();
+                    if list.last() != Some(&r) {
+                        list.push(r);
+                    }
+                }
+            }
+        }
+        Component {
+            vars,
+            rels,
+            rels_of,
+        }
+    }
+
+    /// The suppressed cells in `rels`.
+    fn cells_in(&self, rels: &[&Relation]) -> Vec<usize> {
+        let mut cells: Vec<usize> = rels
+            .iter()
+            .flat_map(|r| r.terms.iter().map(|(i, _)| *i))
+            .filter(|i| self.rels_of.contains_key(i))
+            .collect();
+        cells.sort_unstable();
+        cells.dedup();
+        cells
+    }
+
+    fn relations_of(&self, v: usize) -> &[usize] {
+        self.rels_of.get(&v).map_or(&[], Vec::as_slice)
+    }
+
+    /// The cells within `steps` relations of `t`, and the relations touching them.
+    fn around(&self, t: usize, steps: usize) -> (Vec<usize>, Vec<&'r Relation>) {
+        let mut vars = std::collections::BTreeSet::from([t]);
+        let mut frontier = vec![t];
+        let mut rels = std::collections::BTreeSet::new();
+        for _ in 0..steps {
+            let mut next = Vec::new();
+            for v in frontier {
+                for &r in self.relations_of(v) {
+                    if rels.insert(r) {
+                        for &(i, _) in &self.rels[r].terms {
+                            if self.rels_of.contains_key(&i) && vars.insert(i) {
+                                next.push(i);
+                            }
+                        }
+                    }
+                }
+            }
+            frontier = next;
+        }
+        // relations at the edge: their cells outside stay at their true values
+        for v in &frontier {
+            rels.extend(self.relations_of(*v).iter().copied());
+        }
+        (
+            vars.into_iter().collect(),
+            rels.into_iter().map(|r| self.rels[r]).collect(),
+        )
+    }
+
+    /// What an outsider can find out about `t`, first in growing neighbourhoods of `t`:
+    /// 1. programs over the cells near `t`, every other cell fixed at its true value, have
+    ///    fewer solutions than the whole component, but each of them is a solution of the
+    ///    whole component too: two of them `protection` apart show `t` protected;
+    /// 2. programs over the relations near `t` with all their cells free have more: if even
+    ///    their bounds are too narrow, `t` is exposed.
+    ///
+    /// Only a cell neither shows gets the programs over the whole component (exact bounds).
+    fn spielraum(&self, values: &[f64], t: usize, protection: f64) -> Spielraum {
+        let v = values[t];
+        // the smallest and largest value of `t` in any solution so far (all fit everything published)
+        let mut seen = (v, v);
+        for steps in NEIGHBOURHOODS {
+            let (vars, rels) = self.around(t, steps);
+            if vars.len() == self.vars.len() {
+                break;
+            }
+            for dir in [
+                OptimizationDirection::Maximize,
+                OptimizationDirection::Minimize,
+            ] {
+                match solve(values, &vars, &rels, t, dir) {
+                    // unbounded there, so unbounded in the whole component
+                    Optimum::Unbounded => return Spielraum::Schranken(0.0, None),
+                    Optimum::Finite(x) => {
+                        seen = (seen.0.min(x), seen.1.max(x));
+                        if seen.1 - seen.0 + 1e-9 >= protection {
+                            return Spielraum::Werte(seen.0, seen.1);
+                        }
+                    }
+                    Optimum::Failed => {}
+                }
+            }
+            // The same relations with every cell in them free: fewer constraints than the
+            // whole component, so its bounds are at least as wide as the outsider's. If even
+            // they are too narrow, the cell is exposed.
+            let free = self.cells_in(&rels);
+            let hi = solve(values, &free, &rels, t, OptimizationDirection::Maximize);
+            let lo = solve(values, &free, &rels, t, OptimizationDirection::Minimize);
+            if let (Optimum::Finite(hi), Optimum::Finite(lo)) = (hi, lo)
+                && hi - lo + 1e-9 < protection
+            {
+                return Spielraum::Schranken(lo.max(0.0), Some(hi));
+            }
+        }
+        // the maximum first: if it lies `protection` above the value, the cell is
+        // protected whatever the minimum; 0 is then reported as (a valid) lower bound.
+        // A program the solver cannot answer shows nothing: the cell counts as exposed
+        // (width 0), so that it gets another partner.
+        let exposed = Spielraum::Schranken(v, Some(v));
+        let hi = match solve(
+            values,
+            self.vars,
+            self.rels,
+            t,
+            OptimizationDirection::Maximize,
+        ) {
+            Optimum::Unbounded => return Spielraum::Schranken(0.0, None),
+            Optimum::Failed => return exposed,
+            Optimum::Finite(h) if h + 1e-9 >= v + protection => {
+                return Spielraum::Schranken(0.0, Some(h));
+            }
+            Optimum::Finite(h) => h,
+        };
+        match solve(
+            values,
+            self.vars,
+            self.rels,
+            t,
+            OptimizationDirection::Minimize,
+        ) {
+            Optimum::Finite(lo) => Spielraum::Schranken(lo.max(0.0), Some(hi)),
+            // x ≥ 0: the minimum is never unbounded
+            _ => exposed,
+        }
+    }
+}
+
 /// Exact bounds when a component has one relation Σ c_i·x_i = r (x ≥ 0): divided by the
 /// target's coefficient, x_t + Σ a_i·x_i = r. The maximum is r unless some a_i < 0 (then
 /// unbounded); the minimum is 0 if some a_i > 0 can take the mass, else r.
-fn single_relation(values: &[f64], rel: &Relation, t: usize, vars: &[usize]) -> (f64, Option<f64>) {
+fn single_relation(values: &[f64], rel: &Relation, t: usize, vars: &[usize]) -> Spielraum {
     let c_t = rel
         .terms
         .iter()
@@ -119,7 +300,7 @@ fn single_relation(values: &[f64], rel: &Relation, t: usize, vars: &[usize]) -> 
         .map(|(_, c)| *c)
         .sum::<f64>();
     if c_t == 0.0 {
-        return (0.0, None);
+        return Spielraum::Schranken(0.0, None);
     }
     // r: the hidden part of the relation at the true values, per unit of x_t
     let r: f64 = rel
@@ -141,17 +322,26 @@ fn single_relation(values: &[f64], rel: &Relation, t: usize, vars: &[usize]) -> 
     }
     let hi = (!neg).then_some(r);
     let lo = if pos { 0.0 } else { r };
-    (lo.max(0.0), hi)
+    Spielraum::Schranken(lo.max(0.0), hi)
 }
 
-/// Optimum of `target` over the component; `None` if unbounded (or unsolvable).
+/// The result of one linear program.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Optimum {
+    Finite(f64),
+    Unbounded,
+    /// The solver gave no answer it could verify: nothing is shown by it.
+    Failed,
+}
+
+/// Optimum of `target` over `vars` (the other cells at their true values).
 fn solve(
     values: &[f64],
     vars: &[usize],
     rels: &[&Relation],
     target: usize,
     dir: OptimizationDirection,
-) -> Option<f64> {
+) -> Optimum {
     let mut p = Problem::new(dir);
     let handles: BTreeMap<usize, microlp::Variable> = vars
         .iter()
@@ -175,8 +365,11 @@ fn solve(
             p.add_constraint(terms, ComparisonOp::Eq, rhs);
         }
     }
-    let sol = p.solve().ok()?.into_solution().ok()?;
-    Some(sol.objective())
+    match p.solve().map(|o| o.into_solution()) {
+        Ok(Ok(sol)) => Optimum::Finite(sol.objective()),
+        Err(microlp::Error::Unbounded) => Optimum::Unbounded,
+        _ => Optimum::Failed,
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +383,7 @@ mod tests {
         relations: &[Relation],
     ) -> BTreeMap<usize, (f64, Option<f64>)> {
         let all = suppressed.iter().copied().collect();
+        // an infinite protection: no cell is ever protected, so every one gets both bounds
         bounds_incremental(
             values,
             suppressed,
@@ -199,6 +393,12 @@ mod tests {
             &BTreeMap::new(),
             f64::INFINITY,
         )
+        .into_iter()
+        .map(|(i, s)| match s {
+            Spielraum::Schranken(lo, hi) => (i, (lo, hi)),
+            Spielraum::Werte(..) => panic!("exact bounds expected: {s:?}"),
+        })
+        .collect()
     }
 
     fn rel(terms: &[(usize, f64)], values: &[f64]) -> Relation {
@@ -231,12 +431,21 @@ mod tests {
                 continue;
             }
             for &t in &hidden {
-                let closed = single_relation(&values, &r, t, &hidden);
+                let Spielraum::Schranken(lo_c, hi_c) = single_relation(&values, &r, t, &hidden)
+                else {
+                    unreachable!()
+                };
+                let closed = (lo_c, hi_c);
                 let rels = [&r];
-                let lo = solve(&values, &hidden, &rels, t, OptimizationDirection::Minimize)
-                    .unwrap_or(0.0)
-                    .max(0.0);
-                let hi = solve(&values, &hidden, &rels, t, OptimizationDirection::Maximize);
+                let lo = match solve(&values, &hidden, &rels, t, OptimizationDirection::Minimize) {
+                    Optimum::Finite(v) => v,
+                    _ => 0.0,
+                }
+                .max(0.0);
+                let hi = match solve(&values, &hidden, &rels, t, OptimizationDirection::Maximize) {
+                    Optimum::Finite(v) => Some(v),
+                    _ => None,
+                };
                 assert!(
                     (closed.0 - lo).abs() < 1e-6,
                     "{values:?} {terms:?} {hidden:?} {t}: {closed:?} vs {lo}"
@@ -248,6 +457,83 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The results from neighbourhoods decide like programs over the whole component, and
+    /// lie on the safe side of its exact bounds: random 6 × 6 tables with row, column and
+    /// grand totals, random suppressions.
+    #[test]
+    fn neighbourhoods_decide_like_the_whole_component() {
+        let mut seed = 11u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let (n, protection) = (6, 2.0);
+        let mut shown_protected = 0;
+        for _ in 0..30 {
+            let mut v: Vec<f64> = (0..n * n).map(|_| next(9) as f64).collect();
+            let inner = v.clone();
+            let row = |r: usize| (0..n).map(|c| inner[r * n + c]).sum::<f64>();
+            let col = |c: usize| (0..n).map(|r| inner[r * n + c]).sum::<f64>();
+            v.extend((0..n).map(row));
+            v.extend((0..n).map(col));
+            v.push(inner.iter().sum());
+            let (rows_at, cols_at, grand) = (n * n, n * n + n, n * n + 2 * n);
+            let mut rels = Vec::new();
+            for k in 0..n {
+                let mut r: Vec<(usize, f64)> = (0..n).map(|c| (k * n + c, 1.0)).collect();
+                r.push((rows_at + k, -1.0));
+                rels.push(rel(&r, &v));
+                let mut c: Vec<(usize, f64)> = (0..n).map(|r| (r * n + k, 1.0)).collect();
+                c.push((cols_at + k, -1.0));
+                rels.push(rel(&c, &v));
+            }
+            let mut g: Vec<(usize, f64)> = (0..n).map(|k| (rows_at + k, 1.0)).collect();
+            g.push((grand, -1.0));
+            rels.push(rel(&g, &v));
+            let hidden: Vec<usize> = (0..v.len())
+                .filter(|&i| next(if i < n * n { 3 } else { 6 }) == 0)
+                .collect();
+            let near: Vec<&Relation> = rels
+                .iter()
+                .filter(|r| r.terms.iter().any(|(i, _)| hidden.contains(i)))
+                .collect();
+            let component = Component::new(&hidden, &near);
+            for &t in &hidden {
+                let exact = |dir| solve(&v, &hidden, &near, t, dir);
+                let hi = match exact(OptimizationDirection::Maximize) {
+                    Optimum::Finite(h) => Some(h),
+                    other => {
+                        assert_eq!(other, Optimum::Unbounded);
+                        None
+                    }
+                };
+                let Optimum::Finite(lo) = exact(OptimizationDirection::Minimize) else {
+                    panic!("minimum of {t}")
+                };
+                let protected = hi.is_none_or(|h| h - lo + 1e-9 >= protection);
+                let found = component.spielraum(&v, t, protection);
+                assert_eq!(
+                    found.width() + 1e-9 >= protection,
+                    protected,
+                    "{t}: {found:?}, exact [{lo}, {hi:?}]"
+                );
+                match found {
+                    Spielraum::Werte(a, b) => {
+                        shown_protected += 1;
+                        assert!(a >= lo - 1e-6 && hi.is_none_or(|h| b <= h + 1e-6));
+                    }
+                    Spielraum::Schranken(l, Some(h)) if !protected => {
+                        assert!(l <= lo + 1e-6 && hi.is_some_and(|x| h >= x - 1e-6));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(shown_protected > 20, "{shown_protected}");
     }
 
     #[test]

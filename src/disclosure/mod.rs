@@ -111,6 +111,10 @@ pub struct AuditEintrag {
     pub schranke_unten: Option<f64>,
     /// Upper bound (`null` if unbounded or, for secondary cells, not computed).
     pub schranke_oben: Option<f64>,
+    /// Instead of bounds: two values that both fit everything published (the true one and
+    /// one from the solution of another cell's linear program), so the outsider's interval
+    /// is at least this wide.
+    pub moegliche_werte: Option<[f64; 2]>,
     /// Indicators whose rows contain it.
     pub indikatoren: Vec<String>,
 }
@@ -248,7 +252,7 @@ pub fn protect(
 
     // 2. + 3. secondary suppression until the attacker check finds every cell protected
     let protection = (min - 1.0).max(1.0);
-    let mut bounds: BTreeMap<usize, (f64, Option<f64>)> = BTreeMap::new();
+    let mut bounds: BTreeMap<usize, attack::Spielraum> = BTreeMap::new();
     let mut before: BTreeSet<usize> = BTreeSet::new();
     for _round in 0..50 {
         complete_relations(&mut cells, &relations);
@@ -267,7 +271,7 @@ pub fn protect(
         // (the audit keeps the bounds of the round that showed the protection).
         let protected: BTreeSet<usize> = bounds
             .iter()
-            .filter(|(_, (lo, hi))| hi.is_none_or(|h| h - lo + 1e-9 >= protection))
+            .filter(|(_, s)| s.width() + 1e-9 >= protection)
             .map(|(i, _)| *i)
             .collect();
         let primary = |i: usize| {
@@ -285,9 +289,8 @@ pub fn protect(
         );
         bounds.extend(fresh);
         let mut changed = false;
-        for (&i, &(lo, hi)) in &bounds {
-            let width = hi.map_or(f64::INFINITY, |h| h - lo);
-            if width + 1e-9 < protection
+        for (&i, s) in &bounds {
+            if s.width() + 1e-9 < protection
                 && suppress_partner(&mut cells, &relations, &relations_of[i])
             {
                 changed = true;
@@ -355,7 +358,11 @@ pub fn protect(
         .enumerate()
         .filter_map(|(i, c)| {
             let grund = c.grund?;
-            let b = bounds.get(&i).copied();
+            let (schranke_unten, schranke_oben, moegliche_werte) = match bounds.get(&i) {
+                Some(attack::Spielraum::Schranken(lo, hi)) => (Some(*lo), *hi, None),
+                Some(attack::Spielraum::Werte(a, b)) => (None, None, Some([*a, *b])),
+                None => (None, None, None),
+            };
             let indikatoren: BTreeSet<String> = c
                 .rows
                 .iter()
@@ -364,8 +371,9 @@ pub fn protect(
             Some(AuditEintrag {
                 zelle: c.id.clone(),
                 grund,
-                schranke_unten: b.map(|x| x.0),
-                schranke_oben: b.and_then(|x| x.1),
+                schranke_unten,
+                schranke_oben,
+                moegliche_werte,
                 indikatoren: indikatoren.into_iter().collect(),
             })
         })

@@ -75,10 +75,14 @@ fn count_of_two_next_to_published_totals_is_protected() {
                     .contains("alter:3 bis unter 6")
         })
         .expect("audit entry");
-    let (lo, hi) = (
-        entry["schranke_unten"].as_f64().unwrap(),
-        entry["schranke_oben"].as_f64().unwrap(),
-    );
+    // either bounds from the whole table or two values that both fit everything published
+    let (lo, hi) = match entry["moegliche_werte"].as_array() {
+        Some(w) => (w[0].as_f64().unwrap(), w[1].as_f64().unwrap()),
+        None => (
+            entry["schranke_unten"].as_f64().unwrap(),
+            entry["schranke_oben"].as_f64().unwrap(),
+        ),
+    };
     assert!(
         hi - lo >= 2.0,
         "an outsider cannot narrow the 2: [{lo}, {hi}]"
