@@ -111,9 +111,8 @@ pub struct AuditEintrag {
     pub schranke_unten: Option<f64>,
     /// Upper bound (`null` if unbounded or, for secondary cells, not computed).
     pub schranke_oben: Option<f64>,
-    /// Instead of bounds: two values that both fit everything published (the true one and
-    /// one from the solution of another cell's linear program), so the outsider's interval
-    /// is at least this wide.
+    /// Instead of bounds: two values that both fit everything published (found by linear
+    /// programs over the cells around it), so the outsider's interval is at least this wide.
     pub moegliche_werte: Option<[f64; 2]>,
     /// Indicators whose rows contain it.
     pub indikatoren: Vec<String>,
