@@ -253,7 +253,9 @@ pub fn protect(
     let protection = (min - 1.0).max(1.0);
     let mut bounds: BTreeMap<usize, attack::Spielraum> = BTreeMap::new();
     let mut before: BTreeSet<usize> = BTreeSet::new();
-    for _round in 0..50 {
+    // Every round that goes on suppresses at least one more count, so this ends; a fixed
+    // number of rounds could stop with exposed counts (federal scale needs 32).
+    loop {
         complete_relations(&mut cells, &relations);
         let suppressed: Vec<usize> = (0..cells.len())
             .filter(|&i| cells[i].grund.is_some())
