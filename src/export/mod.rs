@@ -177,6 +177,35 @@ fn json(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
     Ok(v)
 }
 
+/// Rows of an Excel worksheet, the header included.
+const EXCEL_ROWS: usize = 1_048_576;
+
+/// Sheet names and row ranges for `rows` rows of one topic, at most `per_sheet` per sheet
+/// (federal data has millions of rows per topic). Names: at most 31 characters, later parts
+/// numbered: „Bevölkerung“, „Bevölkerung (2)“ …
+fn sheet_parts(
+    label: &str,
+    rows: usize,
+    per_sheet: usize,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    let n = rows.div_ceil(per_sheet).max(1);
+    (0..n)
+        .map(|p| {
+            let suffix = if p == 0 {
+                String::new()
+            } else {
+                format!(" ({})", p + 1)
+            };
+            let name: String = label
+                .chars()
+                .take(31 - suffix.chars().count())
+                .chain(suffix.chars())
+                .collect();
+            (name, p * per_sheet..((p + 1) * per_sheet).min(rows))
+        })
+        .collect()
+}
+
 fn xlsx(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format as XFormat, Workbook};
     let mut wb = Workbook::new();
@@ -210,6 +239,7 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
     let widths = [
         9.0, 40.0, 9.0, 12.0, 11.0, 8.0, 22.0, 20.0, 10.0, 10.0, 10.0, 12.0, 15.0, 6.0,
     ];
+    let mut split: Vec<String> = Vec::new();
     let mut themen: Vec<crate::catalogue::Thema> =
         ctx.katalog.indicators.iter().map(|i| i.def.thema).collect();
     themen.dedup();
@@ -226,73 +256,83 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
         if rows.is_empty() {
             continue;
         }
-        let ws = wb.add_worksheet();
-        // sheet names: at most 31 characters, no special characters
-        ws.set_name(thema.label().chars().take(31).collect::<String>())?;
-        for (c, h) in headers.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)?;
-            ws.set_column_width(c as u16, widths[c])?;
+        let parts = sheet_parts(thema.label(), rows.len(), EXCEL_ROWS - 1);
+        if parts.len() > 1 {
+            split.push(format!(
+                "{} steht auf {} Tabellenblättern (Excel fasst höchstens {} Zeilen je Blatt).",
+                thema.label(),
+                parts.len(),
+                EXCEL_ROWS
+            ));
         }
-        ws.set_freeze_panes(1, 0)?;
-        for (i, r) in rows.iter().enumerate() {
-            let k = &r.kennzahl;
-            let row = i as u32 + 1;
-            let u = unit(ctx, &k.indikator);
-            let hidden = r.gesperrt.is_some();
-            let titel = ctx
-                .katalog
-                .get(&k.indikator)
-                .map_or("", |x| x.def.titel.as_str());
-            ws.write_string(row, 0, &k.indikator)?;
-            ws.write_string(row, 1, safe_text(titel))?;
-            ws.write_string(row, 2, u.label())?;
-            ws.write_string(row, 3, k.zeit.to_string())?;
-            ws.write_string(row, 4, ebene(k.ebene))?;
-            ws.write_string(row, 5, safe_text(&k.gebiet))?;
-            ws.write_string(row, 6, safe_text(&k.name))?;
-            ws.write_string(row, 7, safe_text(k.gruppe.as_deref().unwrap_or("")))?;
-            let value_fmt = match u {
-                Einheit::Anzahl => &int,
-                Einheit::Prozent => &pct,
-                _ => &dec,
-            };
-            let mut num = |col: u16, v: Option<f64>, f: &XFormat, dot: bool| -> Result<()> {
-                match v {
-                    Some(x) => {
-                        ws.write_number_with_format(row, col, x, f)?;
+        for (name, range) in parts {
+            let ws = wb.add_worksheet();
+            ws.set_name(name)?;
+            for (c, h) in headers.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, *h, &bold)?;
+                ws.set_column_width(c as u16, widths[c])?;
+            }
+            ws.set_freeze_panes(1, 0)?;
+            for (i, r) in rows[range].iter().enumerate() {
+                let k = &r.kennzahl;
+                let row = i as u32 + 1;
+                let u = unit(ctx, &k.indikator);
+                let hidden = r.gesperrt.is_some();
+                let titel = ctx
+                    .katalog
+                    .get(&k.indikator)
+                    .map_or("", |x| x.def.titel.as_str());
+                ws.write_string(row, 0, &k.indikator)?;
+                ws.write_string(row, 1, safe_text(titel))?;
+                ws.write_string(row, 2, u.label())?;
+                ws.write_string(row, 3, k.zeit.to_string())?;
+                ws.write_string(row, 4, ebene(k.ebene))?;
+                ws.write_string(row, 5, safe_text(&k.gebiet))?;
+                ws.write_string(row, 6, safe_text(&k.name))?;
+                ws.write_string(row, 7, safe_text(k.gruppe.as_deref().unwrap_or("")))?;
+                let value_fmt = match u {
+                    Einheit::Anzahl => &int,
+                    Einheit::Prozent => &pct,
+                    _ => &dec,
+                };
+                let mut num = |col: u16, v: Option<f64>, f: &XFormat, dot: bool| -> Result<()> {
+                    match v {
+                        Some(x) => {
+                            ws.write_number_with_format(row, col, x, f)?;
+                        }
+                        None if dot => {
+                            ws.write_string_with_format(row, col, ".", &right)?;
+                        }
+                        None => {}
                     }
-                    None if dot => {
-                        ws.write_string_with_format(row, col, ".", &right)?;
-                    }
-                    None => {}
+                    Ok(())
+                };
+                num(8, k.wert, value_fmt, hidden || k.luecke.is_some())?;
+                num(
+                    9,
+                    k.zaehler,
+                    if count_digits(k.zaehler) == 1 {
+                        &dec
+                    } else {
+                        &int
+                    },
+                    hidden && k.zaehler.is_none(),
+                )?;
+                num(
+                    10,
+                    k.nenner,
+                    if count_digits(k.nenner) == 1 {
+                        &dec
+                    } else {
+                        &int
+                    },
+                    hidden && k.nenner.is_none(),
+                )?;
+                num(11, k.veraenderung, value_fmt, false)?;
+                num(12, k.abweichung_stadt, value_fmt, false)?;
+                if let Some(rang) = k.rang {
+                    ws.write_number(row, 13, f64::from(rang))?;
                 }
-                Ok(())
-            };
-            num(8, k.wert, value_fmt, hidden || k.luecke.is_some())?;
-            num(
-                9,
-                k.zaehler,
-                if count_digits(k.zaehler) == 1 {
-                    &dec
-                } else {
-                    &int
-                },
-                hidden && k.zaehler.is_none(),
-            )?;
-            num(
-                10,
-                k.nenner,
-                if count_digits(k.nenner) == 1 {
-                    &dec
-                } else {
-                    &int
-                },
-                hidden && k.nenner.is_none(),
-            )?;
-            num(11, k.veraenderung, value_fmt, false)?;
-            num(12, k.abweichung_stadt, value_fmt, false)?;
-            if let Some(rang) = k.rang {
-                ws.write_number(row, 13, f64::from(rang))?;
             }
         }
     }
@@ -305,7 +345,7 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
         format!("Bildungsmonitoring {} – Stand {}", ctx.kommune, ctx.stand),
         &bold,
     )?;
-    for (i, h) in result.hinweise.iter().enumerate() {
+    for (i, h) in result.hinweise.iter().chain(&split).enumerate() {
         ws.write_string(i as u32 + 2, 0, safe_text(h))?;
     }
     Ok(wb.save_to_buffer()?)
@@ -314,6 +354,33 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topics_beyond_the_excel_row_limit_go_on_numbered_sheets() {
+        assert_eq!(
+            sheet_parts("Bevölkerung", 5, 10),
+            [("Bevölkerung".into(), 0..5)]
+        );
+        assert_eq!(
+            sheet_parts("Bevölkerung", 0, 10),
+            [("Bevölkerung".into(), 0..0)]
+        );
+        let parts = sheet_parts("Frühkindliche Bildung und Betreuung", 25, 10);
+        assert_eq!(
+            parts,
+            [
+                ("Frühkindliche Bildung und Betre".into(), 0..10),
+                ("Frühkindliche Bildung und B (2)".into(), 10..20),
+                ("Frühkindliche Bildung und B (3)".into(), 20..25),
+            ]
+        );
+        assert!(parts.iter().all(|(n, _)| n.chars().count() <= 31));
+        // 7 million rows of federal data: seven sheets, none over the limit
+        let bund = sheet_parts("Bevölkerung", 7_000_000, EXCEL_ROWS - 1);
+        assert_eq!(bund.len(), 7);
+        assert!(bund.iter().all(|(_, r)| r.len() < EXCEL_ROWS));
+        assert_eq!(bund.last().unwrap().1.end, 7_000_000);
+    }
 
     #[test]
     fn formula_starts_are_neutralised() {
