@@ -418,16 +418,20 @@ mod tests {
         }
     }
 
-    /// The closed form for one-relation components gives exactly the LP bounds.
-    #[test]
-    fn single_relation_closed_form_equals_the_lp() {
-        let mut seed = 7u64;
-        let mut next = |m: u64| {
+    /// Reproducible pseudo-random numbers below `m` (a linear congruential generator).
+    fn numbers(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |m| {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             (seed >> 33) % m
-        };
+        }
+    }
+
+    /// The closed form for one-relation components gives exactly the LP bounds.
+    #[test]
+    fn single_relation_closed_form_equals_the_lp() {
+        let mut next = numbers(7);
         for _ in 0..300 {
             let n = 2 + next(5) as usize;
             let values: Vec<f64> = (0..n).map(|_| next(20) as f64).collect();
@@ -473,13 +477,7 @@ mod tests {
     /// grand totals, random suppressions.
     #[test]
     fn neighbourhoods_decide_like_the_whole_component() {
-        let mut seed = 11u64;
-        let mut next = |m: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % m
-        };
+        let mut next = numbers(11);
         let (n, protection) = (6, 2.0);
         let mut shown_protected = 0;
         for _ in 0..30 {
