@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// ColorBrewer "Blues", 5 classes (sequential, colour-blind safe, prints in greyscale).
 const BLUES: [RGBColor; 5] = [
@@ -153,9 +154,12 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
         )
     };
     let mut svg = String::new();
+    let mut fills: BTreeMap<(u8, u8, u8), String> = BTreeMap::new();
     {
         let root = SVGBackend::with_string(&mut svg, k.groesse).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
+        // the areas' fills, one SVG path per colour: 11,000 Gemeinden as 11,000 elements
+        // would make every sheet slow to lay out and large. Added below the lines drawn here.
         for f in k.flaechen {
             let value = k.werte.get(&f.nr).copied().flatten();
             // an area in `werte` without value is suppressed (hatched); one missing from
@@ -170,30 +174,48 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                 value.map_or(NO_VALUE, |v| BLUES[class_of(v, &breaks)])
             };
             for r in &f.ringe {
-                let pts: Vec<(i32, i32)> = r.iter().map(|&p| project(p)).collect();
-                root.draw(&Polygon::new(pts.clone(), fill.filled()))
-                    .map_err(draw_err)?;
+                let pts = pixel_ring(r, project);
+                let d = fills.entry((fill.0, fill.1, fill.2)).or_default();
+                if pts.len() < 3 {
+                    // smaller than a pixel (a Gemeinde on a map of Germany): one pixel
+                    let (x, y) = pts[0];
+                    let _ = write!(d, "M{x} {y}h1v1h-1Z");
+                    continue;
+                }
+                for (i, (x, y)) in pts.iter().enumerate() {
+                    let _ = write!(d, "{}{x} {y}", if i == 0 { 'M' } else { 'L' });
+                }
+                d.push('Z');
                 if !locator && gesperrt {
                     for seg in hatch(&pts, 6) {
                         root.draw(&PathElement::new(seg.to_vec(), BORDER.stroke_width(1)))
                             .map_err(draw_err)?;
                     }
                 }
-                let mut outline = pts.clone();
-                outline.push(pts[0]);
-                let border = if fill == WHITE { NO_VALUE } else { WHITE };
-                root.draw(&PathElement::new(outline, border.stroke_width(1)))
-                    .map_err(draw_err)?;
+                // borders of areas a few pixels wide would paint them over in white
+                let (bw, bh) = extent(&pts);
+                if bw >= MIN_BORDER && bh >= MIN_BORDER {
+                    let mut outline = pts.clone();
+                    outline.push(pts[0]);
+                    let border = if fill == WHITE { NO_VALUE } else { WHITE };
+                    root.draw(&PathElement::new(outline, border.stroke_width(1)))
+                        .map_err(draw_err)?;
+                }
             }
         }
-        // the highlighted outlines last, so neighbours do not cover them
-        for f in k.flaechen.iter().filter(|f| k.hervorheben.contains(&f.nr)) {
-            for r in &f.ringe {
-                let mut pts: Vec<(i32, i32)> = r.iter().map(|&p| project(p)).collect();
-                pts.push(pts[0]);
-                root.draw(&PathElement::new(pts, TEXT.stroke_width(3)))
-                    .map_err(draw_err)?;
-            }
+        // the outline of the highlighted areas last, so neighbours do not cover it; borders
+        // between two highlighted areas are left out (a Sozialraum is outlined as one area)
+        let rings: Vec<Vec<(i32, i32)>> = k
+            .flaechen
+            .iter()
+            .filter(|f| k.hervorheben.contains(&f.nr))
+            .flat_map(|f| f.ringe.iter().map(|r| pixel_ring(r, project)))
+            .collect();
+        let (gw, gh) = extent(&rings.concat());
+        let width = if gw.min(gh) < 30 { 2 } else { 3 };
+        for line in outer_lines(&rings) {
+            root.draw(&PathElement::new(line, TEXT.stroke_width(width)))
+                .map_err(draw_err)?;
         }
         if !locator {
             let lx = w - legend_w + 6;
@@ -244,6 +266,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
         }
         root.present().map_err(draw_err)?;
     }
+    insert_fills(&mut svg, &fills)?;
     Ok(Chart {
         svg,
         alt: map_alt(k, &values, &breaks),
@@ -315,6 +338,84 @@ fn legend_labels(breaks: &[f64], values: &[f64], einheit: Einheit) -> Vec<(usize
 }
 
 /// Diagonal hatch lines clipped to a polygon (scanline intersections).
+/// Puts the fill paths right after the white background of plotters' SVG, under all lines.
+/// Only numbers and colours go into the markup.
+fn insert_fills(svg: &mut String, fills: &BTreeMap<(u8, u8, u8), String>) -> anyhow::Result<()> {
+    let at = svg
+        .find("<rect")
+        .and_then(|i| svg[i..].find("/>\n").map(|j| i + j + 3))
+        .context("SVG ohne Hintergrund")?;
+    let mut paths = String::new();
+    for ((r, g, b), d) in fills {
+        let _ = writeln!(paths, "<path fill=\"#{r:02X}{g:02X}{b:02X}\" d=\"{d}\"/>");
+    }
+    svg.insert_str(at, &paths);
+    Ok(())
+}
+
+/// Areas narrower or lower than this (pixels) get no border line.
+const MIN_BORDER: i32 = 5;
+
+/// A ring projected to output pixels, without repeated points: on a map of 11,000 Gemeinden
+/// most rings shrink to a handful of pixels. Never empty for a non-empty ring.
+fn pixel_ring(r: &[(f64, f64)], project: impl Fn((f64, f64)) -> (i32, i32)) -> Vec<(i32, i32)> {
+    let mut pts: Vec<(i32, i32)> = r.iter().map(|&p| project(p)).collect();
+    pts.dedup();
+    while pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    pts
+}
+
+/// Width and height of the bounding box of `pts`.
+fn extent(pts: &[(i32, i32)]) -> (i32, i32) {
+    let (mut x0, mut x1, mut y0, mut y1) = (i32::MAX, i32::MIN, i32::MAX, i32::MIN);
+    for &(x, y) in pts {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    (x1.saturating_sub(x0), y1.saturating_sub(y0))
+}
+
+/// The parts of the rings' edges that belong to one ring only – the outline of their union
+/// when neighbours share their border points – as polylines.
+fn outer_lines(rings: &[Vec<(i32, i32)>]) -> Vec<Vec<(i32, i32)>> {
+    type Edge = ((i32, i32), (i32, i32));
+    let key = |a: (i32, i32), b: (i32, i32)| -> Edge { if a <= b { (a, b) } else { (b, a) } };
+    let mut count: std::collections::HashMap<Edge, u32> = std::collections::HashMap::new();
+    let closed = |r: &Vec<(i32, i32)>| r.len() >= 2;
+    for r in rings.iter().filter(|r| closed(r)) {
+        for i in 0..r.len() {
+            *count.entry(key(r[i], r[(i + 1) % r.len()])).or_default() += 1;
+        }
+    }
+    let mut lines = Vec::new();
+    for r in rings.iter().filter(|r| closed(r)) {
+        let n = r.len();
+        let outer = |i: usize| count[&key(r[i], r[(i + 1) % n])] == 1;
+        // start after an inner edge, so a run is never cut at the ring's seam
+        let start = (0..n).find(|&i| !outer(i)).map_or(0, |i| i + 1);
+        let mut line: Vec<(i32, i32)> = Vec::new();
+        for j in 0..n {
+            let i = (start + j) % n;
+            if outer(i) {
+                if line.is_empty() {
+                    line.push(r[i]);
+                }
+                line.push(r[(i + 1) % n]);
+            } else if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+    }
+    lines
+}
+
 fn hatch(pts: &[(i32, i32)], spacing: i32) -> Vec<[(i32, i32); 2]> {
     // lines x + y = c; parametrise along x
     let (mut cmin, mut cmax) = (i32::MAX, i32::MIN);
@@ -474,6 +575,78 @@ mod tests {
         assert!(c.alt.contains("Altstadt (40,0\u{a0}%)"), "{}", c.alt);
         assert!(c.alt.contains("1 Gebiet mit gesperrtem Wert"), "{}", c.alt);
         assert!(c.svg.contains("gesperrt"));
+        assert!(
+            c.svg.contains("stroke=\"#FFFFFF\""),
+            "large areas keep white borders"
+        );
         assert!(!hatch(&[(0, 0), (20, 0), (20, 20), (0, 20)], 6).is_empty());
+    }
+
+    #[test]
+    fn neighbours_are_outlined_as_one_area() {
+        let a = vec![(0, 0), (10, 0), (10, 10), (0, 10)];
+        let b = vec![(10, 0), (20, 0), (20, 10), (10, 10)];
+        let lines = outer_lines(&[a.clone(), b]);
+        let edges: usize = lines.iter().map(|l| l.len() - 1).sum();
+        assert_eq!(edges, 6, "the shared edge is left out: {lines:?}");
+        assert!(lines.iter().all(|l| {
+            !l.windows(2)
+                .any(|w| w == [(10, 0), (10, 10)] || w == [(10, 10), (10, 0)])
+        }));
+        // a single area: its whole ring, closed
+        let one = outer_lines(&[a]);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].first(), one[0].last());
+        assert_eq!(one[0].len(), 5);
+    }
+
+    #[test]
+    fn tiny_areas_shrink_to_pixels_without_borders() {
+        let id = |(x, y): (f64, f64)| (x.round() as i32, y.round() as i32);
+        let r = [(0.0, 0.0), (0.2, 0.1), (0.4, 0.0), (0.1, 0.3), (0.0, 0.0)];
+        assert_eq!(pixel_ring(&r, id), vec![(0, 0)]);
+        // 2,000 areas on a small locator map: every one is painted, none disappears
+        // under white border lines
+        let f: Vec<Flaeche> = (0..2000)
+            .map(|i| square(&format!("{i:04}"), 11.0 + f64::from(i % 50) * 0.01))
+            .map(|mut s| {
+                let row = s.nr.parse::<f64>().unwrap().div_euclid(50.0) * 0.01;
+                for r in &mut s.ringe {
+                    for p in r {
+                        p.1 += row;
+                    }
+                }
+                s
+            })
+            .collect();
+        let c = map(&Karte {
+            titel: "Lage".into(),
+            periode: String::new(),
+            einheit: Einheit::Anzahl,
+            flaechen: &f,
+            namen: [("0001".into(), "Eins".into())].into(),
+            werte: Default::default(),
+            hervorheben: vec!["0001".into(), "0002".into()],
+            klassen: Klassierung::Quantile,
+            groesse: (220, 200),
+        })
+        .unwrap();
+        assert!(!c.svg.contains("stroke=\"#FFFFFF\""), "no white borders");
+        let fills: Vec<&str> = c
+            .svg
+            .lines()
+            .filter(|l| l.starts_with("<path fill"))
+            .collect();
+        assert_eq!(fills.len(), 2, "one path per colour (grey, highlight)");
+        assert_eq!(
+            fills.iter().map(|l| l.matches('Z').count()).sum::<usize>(),
+            2000
+        );
+        let first_line = c.svg.find("<polyline").unwrap();
+        assert!(
+            c.svg.find("<path fill").unwrap() < first_line,
+            "fills under the lines"
+        );
+        assert!(c.alt.contains("2000 Gebieten"), "{}", c.alt);
     }
 }
