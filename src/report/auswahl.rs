@@ -8,12 +8,25 @@ use crate::disclosure::{Ergebnis, Veroeffentlicht};
 use crate::domain::{Period, PeriodKind};
 use crate::indicators::Ebene;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 type Key<'a> = (Period, Ebene, &'a str, Option<&'a str>);
 
-/// Published rows by indicator, each with a lookup table.
+/// Published rows by indicator, each with a lookup table, and the periods and groups chosen
+/// for each indicator (worked out once per run: at federal scale an indicator has hundreds
+/// of thousands of rows, and 400 profiles ask for the same choice).
 pub(super) struct Index<'a> {
     by_ind: BTreeMap<&'a str, BTreeMap<Key<'a>, &'a Veroeffentlicht>>,
+    schnitte: BTreeMap<&'a str, OnceLock<Option<Schnitt>>>,
+}
+
+/// What `Auswahl` picks from the rows of one indicator.
+#[derive(Clone)]
+struct Schnitt {
+    perioden: Vec<Period>,
+    aktuell: Period,
+    vorher: Option<Period>,
+    gruppen: Vec<String>,
 }
 
 impl<'a> Index<'a> {
@@ -26,7 +39,8 @@ impl<'a> Index<'a> {
                 .or_default()
                 .insert((k.zeit, k.ebene, k.gebiet.as_str(), k.gruppe.as_deref()), v);
         }
-        Index { by_ind }
+        let schnitte = by_ind.keys().map(|k| (*k, OnceLock::new())).collect();
+        Index { by_ind, schnitte }
     }
 }
 
@@ -50,44 +64,17 @@ impl<'a> Auswahl<'a> {
     pub(super) fn new<'k: 'a>(ctx: &'a Kontext<'k>, id: &str) -> Option<Auswahl<'a>> {
         let ind = ctx.project.katalog.get(id)?;
         let rows = ctx.index.by_ind.get(id)?;
-        let ziel = ctx.ziel.and_then(parse_ziel);
-        let mut kinds: BTreeMap<PeriodKind, usize> = BTreeMap::new();
-        for (p, ..) in rows.keys() {
-            *kinds.entry(p.kind()).or_default() += 1;
-        }
-        // the kind asked for, else the yearly kind with most rows, monthly only if alone
-        let kind = match ziel {
-            Some(Ziel::Periode(p)) if kinds.contains_key(&p.kind()) => p.kind(),
-            _ => kinds
-                .iter()
-                .max_by_key(|(k, n)| (**k != PeriodKind::Monat, **n))
-                .map(|(k, _)| *k)?,
-        };
-        let mut perioden: Vec<Period> = rows
-            .keys()
-            .map(|k| k.0)
-            .filter(|p| p.kind() == kind)
-            .filter(|p| match ziel {
-                None => true,
-                Some(Ziel::Jahr(y)) => p.year() <= y,
-                Some(Ziel::Periode(z)) if z.kind() == kind => *p <= z,
-                Some(Ziel::Periode(z)) => p.year() <= z.year(),
-            })
-            .collect();
-        perioden.sort();
-        perioden.dedup();
-        let aktuell = *perioden.last()?;
-        if perioden.len() > 10 {
-            perioden.drain(..perioden.len() - 10);
-        }
-        let vorher = crate::indicators::previous_year(aktuell).filter(|p| perioden.contains(p));
-        let mut gruppen: Vec<String> = rows
-            .keys()
-            .filter(|k| k.0 == aktuell)
-            .filter_map(|k| k.3.map(str::to_string))
-            .collect();
-        gruppen.sort_by_key(|g| crate::labels::order(g));
-        gruppen.dedup();
+        let Schnitt {
+            perioden,
+            aktuell,
+            vorher,
+            gruppen,
+        } = ctx
+            .index
+            .schnitte
+            .get(id)?
+            .get_or_init(|| schnitt(rows, ctx.ziel))
+            .clone()?;
         Some(Auswahl {
             ind,
             rows,
@@ -128,6 +115,54 @@ impl<'a> Auswahl<'a> {
     pub fn achse(&self) -> Vec<String> {
         self.perioden.iter().map(|p| kurz(*p)).collect()
     }
+}
+
+/// Period kind, periods, current period and groups of one indicator's rows.
+fn schnitt(rows: &BTreeMap<Key<'_>, &Veroeffentlicht>, ziel: Option<&str>) -> Option<Schnitt> {
+    let ziel = ziel.and_then(parse_ziel);
+    let mut kinds: BTreeMap<PeriodKind, usize> = BTreeMap::new();
+    for (p, ..) in rows.keys() {
+        *kinds.entry(p.kind()).or_default() += 1;
+    }
+    // the kind asked for, else the yearly kind with most rows, monthly only if alone
+    let kind = match ziel {
+        Some(Ziel::Periode(p)) if kinds.contains_key(&p.kind()) => p.kind(),
+        _ => kinds
+            .iter()
+            .max_by_key(|(k, n)| (**k != PeriodKind::Monat, **n))
+            .map(|(k, _)| *k)?,
+    };
+    let mut perioden: Vec<Period> = rows
+        .keys()
+        .map(|k| k.0)
+        .filter(|p| p.kind() == kind)
+        .filter(|p| match ziel {
+            None => true,
+            Some(Ziel::Jahr(y)) => p.year() <= y,
+            Some(Ziel::Periode(z)) if z.kind() == kind => *p <= z,
+            Some(Ziel::Periode(z)) => p.year() <= z.year(),
+        })
+        .collect();
+    perioden.sort();
+    perioden.dedup();
+    let aktuell = *perioden.last()?;
+    if perioden.len() > 10 {
+        perioden.drain(..perioden.len() - 10);
+    }
+    let vorher = crate::indicators::previous_year(aktuell).filter(|p| perioden.contains(p));
+    let namen: std::collections::BTreeSet<&str> = rows
+        .keys()
+        .filter(|k| k.0 == aktuell)
+        .filter_map(|k| k.3)
+        .collect();
+    let mut gruppen: Vec<String> = namen.into_iter().map(str::to_string).collect();
+    gruppen.sort_by_key(|g| crate::labels::order(g));
+    Some(Schnitt {
+        perioden,
+        aktuell,
+        vorher,
+        gruppen,
+    })
 }
 
 /// Axis label of a period.
