@@ -44,24 +44,23 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
             indikatoren: args.indicator.clone(),
         },
     )?;
+    drop(data);
     let result = crate::disclosure::protect(
         &table,
         &project.katalog,
         &project.geheimhaltung,
         &project.gebiete,
     );
+    drop(table);
     let ctx = Kontext {
         kommune: &project.kommune,
         stand: project.stand,
         katalog: &project.katalog,
     };
     let mut batch = atomic::OutputBatch::new();
-    let formats: Vec<export::Format> = targets.iter().map(|t| t.1).collect();
-    for ((out, _), bytes) in targets
-        .iter()
-        .zip(export::write_all(&formats, &result, &ctx)?)
-    {
-        batch.add(out, &bytes)?;
+    let targets: Vec<(&Path, Format)> = targets.iter().map(|(p, f)| (p.as_path(), *f)).collect();
+    for f in export::stage_all(&targets, &result, &ctx)? {
+        batch.keep(f);
     }
     let written = batch.commit()?;
     for out in &written {

@@ -6,9 +6,11 @@ use crate::catalogue::{Catalogue, Einheit};
 use crate::disclosure::{Ergebnis, Veroeffentlicht};
 use crate::domain::Date;
 use crate::indicators::Ebene;
-use anyhow::Result;
+use crate::output::atomic::{OutputBatch, Staged};
+use anyhow::{Context, Result};
 use serde::Serialize;
-use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
 
 /// Version of the JSON schema; raised on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -34,19 +36,40 @@ pub struct Kontext<'a> {
     pub katalog: &'a Catalogue,
 }
 
-/// Serialises the published table.
-pub fn write(format: Format, result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
+/// Serialises the published table into `w` (streamed: federal data has millions of rows).
+pub fn write_to(
+    format: Format,
+    result: &Ergebnis,
+    ctx: &Kontext,
+    w: &mut (dyn Write + Send),
+) -> Result<()> {
     match format {
-        Format::Csv => Ok(csv(result, ctx).into_bytes()),
-        Format::Json => json(result, ctx),
-        Format::Xlsx => xlsx(result, ctx),
+        Format::Csv => csv(result, ctx, w),
+        Format::Json => json(result, ctx, w),
+        Format::Xlsx => xlsx(result, ctx, w),
     }
 }
 
-/// Several formats of the same result, built side by side, in the order given.
-pub fn write_all(formats: &[Format], result: &Ergebnis, ctx: &Kontext) -> Result<Vec<Vec<u8>>> {
+/// Several formats of the same result written side by side into temporary files next to
+/// their targets; the caller commits them with the rest of its batch.
+pub fn stage_all(
+    targets: &[(&Path, Format)],
+    result: &Ergebnis,
+    ctx: &Kontext,
+) -> Result<Vec<Staged>> {
     use rayon::prelude::*;
-    formats.par_iter().map(|f| write(*f, result, ctx)).collect()
+    targets
+        .par_iter()
+        .map(|(target, format)| {
+            let mut staged = OutputBatch::create(target)?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, staged.file());
+            write_to(*format, result, ctx, &mut w)?;
+            w.flush()
+                .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))?;
+            drop(w);
+            Ok(staged)
+        })
+        .collect()
 }
 
 fn ebene(e: Ebene) -> &'static str {
@@ -98,10 +121,11 @@ fn count_digits(v: Option<f64>) -> usize {
     usize::from(v.is_some_and(|x| x.fract() != 0.0))
 }
 
-fn csv(result: &Ergebnis, ctx: &Kontext) -> String {
-    let mut s = String::from(
-        "\u{feff}indikator;titel;einheit;zeit;ebene;gebiet;name;gruppe;wert;zaehler;nenner;veraenderung;abweichung_stadt;rang;zeichen\r\n",
-    );
+fn csv(result: &Ergebnis, ctx: &Kontext, s: &mut dyn Write) -> Result<()> {
+    s.write_all(
+        "\u{feff}indikator;titel;einheit;zeit;ebene;gebiet;name;gruppe;wert;zaehler;nenner;veraenderung;abweichung_stadt;rang;zeichen\r\n"
+            .as_bytes(),
+    )?;
     for r in &result.zeilen {
         let k = &r.kennzahl;
         let u = unit(ctx, &k.indikator);
@@ -116,7 +140,7 @@ fn csv(result: &Ergebnis, ctx: &Kontext) -> String {
         } else {
             k.luecke.map_or("", |l| l.symbol())
         };
-        let _ = write!(
+        write!(
             s,
             "{};{};{};{};{};{};{};{};{};{};{};{};{};{};{}\r\n",
             k.indikator,
@@ -142,13 +166,13 @@ fn csv(result: &Ergebnis, ctx: &Kontext) -> String {
             de(k.abweichung_stadt, d, false),
             k.rang.map(|x| x.to_string()).unwrap_or_default(),
             zeichen,
-        );
+        )?;
     }
-    s.push_str("\r\n");
+    s.write_all(b"\r\n")?;
     for h in &result.hinweise {
-        let _ = write!(s, "{}\r\n", csv_field(&format!("Hinweis: {h}")));
+        write!(s, "{}\r\n", csv_field(&format!("Hinweis: {h}")))?;
     }
-    s
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -162,7 +186,7 @@ struct JsonExport<'a> {
     katalog: &'a [crate::catalogue::Indicator],
 }
 
-fn json(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
+fn json(result: &Ergebnis, ctx: &Kontext, w: &mut dyn Write) -> Result<()> {
     let e = JsonExport {
         version: SCHEMA_VERSION,
         kommune: ctx.kommune,
@@ -172,9 +196,9 @@ fn json(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
         kennzahlen: &result.zeilen,
         katalog: &ctx.katalog.indicators,
     };
-    let mut v = serde_json::to_vec_pretty(&e)?;
-    v.push(b'\n');
-    Ok(v)
+    serde_json::to_writer_pretty(&mut *w, &e)?;
+    w.write_all(b"\n")?;
+    Ok(())
 }
 
 /// Rows of an Excel worksheet, the header included.
@@ -206,7 +230,7 @@ fn sheet_parts(
         .collect()
 }
 
-fn xlsx(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
+fn xlsx(result: &Ergebnis, ctx: &Kontext, w: &mut (dyn Write + Send)) -> Result<()> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format as XFormat, Workbook};
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(ctx.stand.year as u16, ctx.stand.month, ctx.stand.day)?;
@@ -266,7 +290,8 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
             ));
         }
         for (name, range) in parts {
-            let ws = wb.add_worksheet();
+            // rows go to a temporary file as they are written, not into memory
+            let ws = wb.add_worksheet_with_constant_memory()?;
             ws.set_name(name)?;
             for (c, h) in headers.iter().enumerate() {
                 ws.write_string_with_format(0, c as u16, *h, &bold)?;
@@ -348,7 +373,8 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext) -> Result<Vec<u8>> {
     for (i, h) in result.hinweise.iter().chain(&split).enumerate() {
         ws.write_string(i as u32 + 2, 0, safe_text(h))?;
     }
-    Ok(wb.save_to_buffer()?)
+    wb.save_to_writer(w)?;
+    Ok(())
 }
 
 #[cfg(test)]

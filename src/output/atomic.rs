@@ -20,6 +20,17 @@ impl OutputBatch {
 
     /// Stages `bytes` for `target`; the parent directory is created if needed.
     pub fn add(&mut self, target: &Path, bytes: &[u8]) -> Result<()> {
+        let mut f = Self::create(target)?;
+        f.file()
+            .write_all(bytes)
+            .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))?;
+        self.keep(f);
+        Ok(())
+    }
+
+    /// A temporary file for `target` to write into (large outputs are streamed, not built
+    /// in memory); hand it back with [`OutputBatch::keep`]. Creates the parent directory.
+    pub fn create(target: &Path) -> Result<Staged> {
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -32,7 +43,7 @@ impl OutputBatch {
                 target.display()
             );
         }
-        let mut tmp = tempfile::Builder::new()
+        let tmp = tempfile::Builder::new()
             .prefix(".bildungsmonitor-")
             .suffix(".tmp")
             .tempfile_in(&dir)
@@ -56,10 +67,15 @@ impl OutputBatch {
                     )
                 })?;
         }
-        tmp.write_all(bytes)
-            .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))?;
-        self.pending.push((tmp, target.to_path_buf()));
-        Ok(())
+        Ok(Staged {
+            tmp,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Adds a file written through [`OutputBatch::create`] to the batch.
+    pub fn keep(&mut self, f: Staged) {
+        self.pending.push((f.tmp, f.target));
     }
 
     /// Number of staged files.
@@ -90,6 +106,24 @@ impl OutputBatch {
             written.push(target);
         }
         Ok(written)
+    }
+}
+
+/// A temporary file that becomes `target` when its batch is committed; dropped, it is removed.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// The file to write into.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        self.tmp.as_file_mut()
+    }
+
+    /// Where the file goes.
+    pub fn target(&self) -> &Path {
+        &self.target
     }
 }
 
@@ -125,5 +159,28 @@ mod tests {
         b.commit().unwrap();
         assert_eq!(std::fs::read(dir.path().join("a/b.txt")).unwrap(), b"1");
         assert_eq!(std::fs::read(dir.path().join("c.txt")).unwrap(), b"2");
+    }
+
+    #[test]
+    fn streamed_files_appear_only_when_kept_and_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        let mut batch = OutputBatch::new();
+        let mut fa = OutputBatch::create(&a).unwrap();
+        fa.file().write_all(b"kept").unwrap();
+        assert_eq!(fa.target(), a);
+        let mut fb = OutputBatch::create(&b).unwrap();
+        fb.file().write_all(b"dropped").unwrap();
+        batch.keep(fa);
+        drop(fb);
+        assert!(!a.exists());
+        batch.commit().unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"kept");
+        assert!(!b.exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 }
