@@ -14,6 +14,11 @@ use serde::Serialize;
 use std::time::{Duration, Instant};
 
 const EINLESEN: &str = "Einlesen + Prüfen";
+const DIAGRAMME: &str = "Diagramme + Texte";
+const TYPST: &str = "Typst: Satz + PDF (parallel)";
+const SCHREIBEN: &str = "Schreiben (PDF, CSV, XLSX, JSON)";
+/// Documents built and set at a time (the sample city's 50 in one part).
+const TEIL: usize = 64;
 
 /// One measured stage.
 #[derive(Debug, Serialize)]
@@ -54,6 +59,18 @@ impl Messung {
         let t0 = Instant::now();
         let (out, menge) = f()?;
         let s = t0.elapsed().as_secs_f64();
+        // a stage run in parts: add up
+        if let Some(st) = self.stufen.iter_mut().find(|st| st.stufe == name) {
+            st.sekunden += s;
+            st.menge += menge;
+            st.je_sekunde = if st.sekunden > 0.0 {
+                st.menge / st.sekunden
+            } else {
+                0.0
+            };
+            st.spitze_mb = spitze_mb();
+            return Ok(out);
+        }
         self.stufen.push(Stufe {
             stufe: name,
             sekunden: s,
@@ -171,6 +188,8 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
         .flatten()
         .transpose()?;
     let t_daten = t_pipeline.elapsed();
+    // documents and exports need only the published table
+    drop(table);
     let mut seiten = 0;
     let mut render_wall = Duration::ZERO;
     if let Some(ergebnis) = ergebnis.as_ref().filter(|_| bis == BenchBis::Alles) {
@@ -184,99 +203,113 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
         };
         let pdf = PdfEinstellungen::aus(project.stand);
         let ctx = Kontext::new(&project, ergebnis, flaechen.as_deref(), None, None, &pdf);
-        // 4. charts and texts (the documents' data, including every SVG)
-        let docs: Vec<(String, Dokument)> = m.stufe("Diagramme + Texte", "Dokumente", || {
-            // federal scale: one profile per Kreis; a module or a profile per Gemeinde is not
-            // what anyone prints
-            let mut jobs: Vec<(String, Job)> = if kreise.is_some() {
-                Vec::new()
-            } else {
+        // federal scale: one profile per Kreis; a module or a profile per Gemeinde is not
+        // what anyone prints
+        let mut jobs: Vec<(String, Job)> = if kreise.is_some() {
+            Vec::new()
+        } else {
+            project
+                .berichte
+                .iter()
+                .map(|b| (format!("{}.pdf", b.id), Job::Modul(b)))
+                .collect()
+        };
+        if args.scale == Scale::City {
+            jobs.extend(
                 project
-                    .berichte
+                    .faktenchecks
                     .iter()
-                    .map(|b| (format!("{}.pdf", b.id), Job::Modul(b)))
-                    .collect()
-            };
-            if args.scale == Scale::City {
-                jobs.extend(
-                    project
-                        .faktenchecks
-                        .iter()
-                        .map(|f| (format!("faktencheck-{}.pdf", f.id), Job::Thema(f))),
-                );
-            }
-            if kreise.is_some() {
-                jobs.extend(project.gebiete.sozialraeume.iter().map(|s| {
-                    (
-                        format!("profil-{}.pdf", s.nr),
-                        Job::Profil(Profilgebiet::Sozialraum(s.nr.clone())),
-                    )
-                }));
-            } else {
-                jobs.extend(project.gebiete.stadtteile.iter().map(|s| {
-                    (
-                        format!("profil-{}.pdf", s.nr),
-                        Job::Profil(Profilgebiet::Stadtteil(s.nr.clone())),
-                    )
-                }));
-            }
-            let docs: Vec<(String, Dokument)> = jobs
-                .par_iter()
-                .map(|(name, job)| {
-                    let d = match job {
-                        Job::Modul(b) => crate::report::modul(&ctx, b)?,
-                        Job::Thema(f) => crate::report::faktencheck(&ctx, f)?,
-                        Job::Profil(g) => crate::report::profil(&ctx, g)?,
-                    };
-                    Ok((name.clone(), d))
-                })
-                .collect::<Result<_>>()?;
-            let n = docs.len() as f64;
-            Ok((docs, n))
-        })?;
-        // 5. Typst: layout + PDF export, in parallel over the documents
-        let t_render = Instant::now();
-        let pdfs: Vec<(String, crate::render::Pdf)> =
-            m.stufe("Typst: Satz + PDF (parallel)", "Seiten", || {
-                let pdfs: Vec<(String, crate::render::Pdf)> = docs
+                    .map(|f| (format!("faktencheck-{}.pdf", f.id), Job::Thema(f))),
+            );
+        }
+        if kreise.is_some() {
+            jobs.extend(project.gebiete.sozialraeume.iter().map(|s| {
+                (
+                    format!("profil-{}.pdf", s.nr),
+                    Job::Profil(Profilgebiet::Sozialraum(s.nr.clone())),
+                )
+            }));
+        } else {
+            jobs.extend(project.gebiete.stadtteile.iter().map(|s| {
+                (
+                    format!("profil-{}.pdf", s.nr),
+                    Job::Profil(Profilgebiet::Stadtteil(s.nr.clone())),
+                )
+            }));
+        }
+        let out = dir.join("out");
+        let mut batch = OutputBatch::new();
+        // in parts, so that documents and PDFs of 400 profiles are not all in memory at once;
+        // the stages add up over the parts
+        for part in jobs.chunks(TEIL) {
+            // 4. charts and texts (the documents' data, including every SVG)
+            let docs: Vec<(&String, Dokument)> = m.stufe(DIAGRAMME, "Dokumente", || {
+                let docs: Vec<(&String, Dokument)> = part
+                    .par_iter()
+                    .map(|(name, job)| {
+                        let d = match job {
+                            Job::Modul(b) => crate::report::modul(&ctx, b)?,
+                            Job::Thema(f) => crate::report::faktencheck(&ctx, f)?,
+                            Job::Profil(g) => crate::report::profil(&ctx, g)?,
+                        };
+                        Ok((name, d))
+                    })
+                    .collect::<Result<_>>()?;
+                let n = docs.len() as f64;
+                Ok((docs, n))
+            })?;
+            // 5. Typst: layout + PDF export, in parallel over the documents
+            let t_render = Instant::now();
+            let pdfs: Vec<(&String, crate::render::Pdf)> = m.stufe(TYPST, "Seiten", || {
+                let pdfs: Vec<(&String, crate::render::Pdf)> = docs
                     .par_iter()
                     .map(|(name, d)| {
                         let p =
                             engine.render(&d.vorlage, &d.titel, &d.daten, &d.bilder, None, &pdf)?;
-                        Ok((name.clone(), p))
+                        Ok((*name, p))
                     })
                     .collect::<Result<_>>()?;
                 let pages: usize = pdfs.iter().map(|p| p.1.seiten).sum();
                 Ok((pdfs, pages as f64))
             })?;
-        render_wall = t_render.elapsed();
-        seiten = pdfs.iter().map(|(_, p)| p.seiten).sum();
-        // 6. write PDFs and the exports
-        m.stufe("Schreiben (PDF, CSV, XLSX, JSON)", "Dateien", || {
-            let mut batch = OutputBatch::new();
-            let out = dir.join("out");
-            for (name, p) in &pdfs {
-                batch.add(&out.join(name), &p.bytes)?;
-            }
+            render_wall += t_render.elapsed();
+            seiten += pdfs.iter().map(|(_, p)| p.seiten).sum::<usize>();
+            // 6. write the PDFs (committed with the exports below)
+            m.stufe(SCHREIBEN, "Dateien", || {
+                for (name, p) in &pdfs {
+                    batch.add(&out.join(name), &p.bytes)?;
+                }
+                Ok(((), pdfs.len() as f64))
+            })?;
+        }
+        // 6. the exports, streamed into their files, and the commit of all files
+        m.stufe(SCHREIBEN, "Dateien", || {
             let kctx = crate::export::Kontext {
                 kommune: &project.kommune,
                 stand: project.stand,
                 katalog: &project.katalog,
             };
             use crate::export::Format;
-            let formate = [Format::Csv, Format::Xlsx, Format::Json];
-            let dateien = crate::export::write_all(&formate, ergebnis, &kctx)?;
-            for (ext, bytes) in ["csv", "xlsx", "json"].iter().zip(&dateien) {
-                batch.add(&out.join(format!("kennzahlen.{ext}")), bytes)?;
+            let ziele: Vec<(std::path::PathBuf, Format)> = [
+                ("csv", Format::Csv),
+                ("xlsx", Format::Xlsx),
+                ("json", Format::Json),
+            ]
+            .into_iter()
+            .map(|(ext, f)| (out.join(format!("kennzahlen.{ext}")), f))
+            .collect();
+            let ziele: Vec<(&std::path::Path, Format)> =
+                ziele.iter().map(|(p, f)| (p.as_path(), *f)).collect();
+            for f in crate::export::stage_all(&ziele, ergebnis, &kctx)? {
+                batch.keep(f);
             }
-            let n = batch.len() as f64;
-            batch.commit()?;
+            let n = ziele.len() as f64;
+            std::mem::take(&mut batch).commit()?;
             Ok(((), n))
         })?;
     }
     let gesamt = t_pipeline.elapsed();
     drop(ergebnis);
-    drop(table);
     // after the pipeline, so that its peak memory is its own
     let spitze_pipeline = spitze_mb();
     let vergleich = vergleich_polars(&project)?;
