@@ -157,28 +157,32 @@ pub fn duplicates(
 ) {
     let keys = key_fields(t);
     use rayon::prelude::*;
-    let mut hashed: Vec<(u64, u64, u32)> = (0..t.len())
+    // One 64-bit hash per row: rows with equal hashes are compared field by field, so a
+    // collision costs a comparison, never a wrong message.
+    let mut hashed: Vec<(u64, u32)> = (0..t.len())
         .into_par_iter()
-        .map(|r| {
-            (
-                hash_fields(t, r, &keys, 0),
-                hash_fields(t, r, &keys, 1),
-                r as u32,
-            )
-        })
+        .map(|r| (hash_fields(t, r, &keys, 0), r as u32))
         .collect();
     hashed.par_sort_unstable();
     let mut shown = 0;
     let mut total = 0;
-    for w in hashed.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if (a.0, a.1) != (b.0, b.1) || !same_fields(t, a.2 as usize, b.2 as usize, &keys) {
+    let mut run = 0;
+    for j in 1..hashed.len() {
+        if hashed[j].0 != hashed[run].0 {
+            run = j;
             continue;
         }
+        // the nearest earlier row of the run with the same key
+        let Some(i) = (run..j)
+            .rev()
+            .find(|&i| same_fields(t, hashed[i].1 as usize, hashed[j].1 as usize, &keys))
+        else {
+            continue;
+        };
         total += 1;
         if shown < MAX_SHOWN {
             shown += 1;
-            let (ra, rb) = (a.2 as usize, b.2 as usize);
+            let (ra, rb) = (hashed[i].1 as usize, hashed[j].1 as usize);
             let (first, second) = if (t.source[ra], t.line[ra]) <= (t.source[rb], t.line[rb]) {
                 (ra, rb)
             } else {

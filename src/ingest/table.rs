@@ -239,21 +239,26 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
     let name = field.name;
     match col {
         Col::Period(p) => {
-            // a handful of distinct periods: format each once, not once per row
-            let distinct: std::collections::BTreeSet<Period> = p.iter().copied().collect();
-            let keys: Vec<(Period, String)> = distinct.into_iter().map(|x| (x, x.key())).collect();
-            // rows come in runs of one period: look up only when it changes
+            // a handful of distinct periods, in runs: number them once, format each once
+            let mut distinct: Vec<Period> = Vec::new();
+            for x in &p {
+                if distinct.last() != Some(x) && !distinct.contains(x) {
+                    distinct.push(*x);
+                }
+            }
+            distinct.sort_unstable();
+            let keys: Vec<String> = distinct.iter().map(|x| x.key()).collect();
             let mut last = 0;
-            let zeit: Vec<&str> = p
+            let idx: Vec<IdxSize> = p
                 .iter()
                 .map(|x| {
-                    if keys[last].0 != *x {
-                        last = keys.binary_search_by(|k| k.0.cmp(x)).unwrap_or(0);
+                    if distinct[last] != *x {
+                        last = distinct.binary_search(x).unwrap_or(0);
                     }
-                    keys[last].1.as_str()
+                    last as IdxSize
                 })
                 .collect();
-            columns.push(Column::new("zeit".into(), zeit));
+            columns.push(gathered("zeit", &keys, &idx));
             columns.push(text_column(
                 "zeitart",
                 p.iter().map(|x| Some(x.kind().label())),
@@ -275,33 +280,45 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
             ));
         }
         Col::Area(a) => {
-            fn get(v: &[String], i: u32) -> &str {
-                v.get(i as usize).map_or("", String::as_str)
+            // rows outside the list (never produced by the mapper) get an empty key
+            let fits = |v: &[String]| a.iter().all(|&i| (i as usize) < v.len());
+            let idx: Vec<IdxSize> = a.iter().map(|&i| i as IdxSize).collect();
+            for (column, dict) in [("gebiet", area_nr), ("sozialraum", area_sr)] {
+                if fits(dict) {
+                    columns.push(gathered(column, dict, &idx));
+                } else {
+                    let get = |i: u32| dict.get(i as usize).map_or("", String::as_str);
+                    columns.push(Column::new(
+                        column.into(),
+                        a.iter().map(|&i| get(i)).collect::<Vec<&str>>(),
+                    ));
+                }
             }
-            columns.push(Column::new(
-                "gebiet".into(),
-                a.iter().map(|&i| get(area_nr, i)).collect::<Vec<&str>>(),
-            ));
-            columns.push(Column::new(
-                "sozialraum".into(),
-                a.iter().map(|&i| get(area_sr, i)).collect::<Vec<&str>>(),
-            ));
         }
-        Col::Int(v) => columns.push(Column::new(name.into(), v)),
+        Col::Int(v) => columns.push(int_column(name, v)),
         Col::Code(v) => {
             let FieldType::Code(codes) = field.ty else {
                 unreachable!("code column of a code field")
             };
-            columns.push(Column::new(
+            let dict = StringChunked::from_slice(name.into(), codes);
+            let idx = IdxCa::from_iter_options(
                 name.into(),
-                v.iter()
-                    .map(|c| c.map(|i| codes[i as usize]))
-                    .collect::<Vec<_>>(),
-            ));
+                v.iter().map(|c| c.map(|i| i as IdxSize)),
+            );
+            columns.push(match dict.take(&idx) {
+                Ok(ca) => ca.into_column(),
+                // codes come from the list itself, so this is not reached
+                Err(_) => Column::new(
+                    name.into(),
+                    v.iter()
+                        .map(|c| c.and_then(|i| codes.get(i as usize).copied()))
+                        .collect::<Vec<_>>(),
+                ),
+            });
         }
         Col::Str(v) => columns.push(Column::new(name.into(), v)),
         Col::Count(v, r) => {
-            columns.push(Column::new(name.into(), v));
+            columns.push(int_column(name, v));
             columns.push(reason_column(name, &r));
         }
         Col::Amount(v, r) => {
@@ -310,6 +327,35 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
         }
     }
     columns
+}
+
+/// A text column of few distinct values: the rows' views are gathered from the values
+/// (`idx` must point into `values`), instead of building every row's text anew.
+fn gathered<S: AsRef<str>>(name: &str, values: &[S], idx: &[IdxSize]) -> Column {
+    let dict: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+    let dict = StringChunked::from_slice(name.into(), &dict);
+    match dict.take(idx) {
+        Ok(ca) => ca.into_column(),
+        Err(_) => Column::new(
+            name.into(),
+            idx.iter()
+                .map(|&i| dict_get(&dict, i))
+                .collect::<Vec<Option<&str>>>(),
+        ),
+    }
+}
+
+fn dict_get(dict: &StringChunked, i: IdxSize) -> Option<&str> {
+    dict.get(i as usize)
+}
+
+/// A whole-number column; without a missing value it is built from plain numbers.
+fn int_column(name: &str, v: Vec<Option<i64>>) -> Column {
+    if v.iter().all(Option::is_some) {
+        Column::new(name.into(), v.into_iter().flatten().collect::<Vec<i64>>())
+    } else {
+        Column::new(name.into(), v)
+    }
 }
 
 fn reason_column(name: &str, r: &[Option<MissingReason>]) -> Column {
