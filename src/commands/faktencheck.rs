@@ -5,6 +5,7 @@ use super::pdf::{self, Lauf};
 use crate::cli::FaktencheckArgs;
 use crate::exit::ExitStatus;
 use crate::output::printer::Printer;
+use crate::project::Project;
 use crate::report::Profilgebiet;
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -19,11 +20,12 @@ enum Blatt<'a> {
 /// Renders every requested sheet.
 pub fn run(args: &FaktencheckArgs, config: &Path, printer: &Printer) -> Result<ExitStatus> {
     let t0 = Instant::now();
-    let lauf = match pdf::vorbereiten(config, printer, &args.pdf)? {
+    let pruefen = |p: &Project| auswahl(p, args).map(drop);
+    let lauf = match pdf::vorbereiten(config, printer, &args.pdf, &pruefen)? {
         Ok(l) => l,
         Err(status) => return Ok(status),
     };
-    let blaetter = auswahl(&lauf, args)?;
+    let blaetter = auswahl(&lauf.project, args)?;
     let ctx = lauf.kontext(args.pdf.period.as_deref());
     let jahr = jahr(&lauf, args);
     let ausgaben = pdf::rendern(
@@ -84,8 +86,7 @@ fn unbekannt(what: &str, x: &str, known: Vec<&str>) -> anyhow::Error {
     anyhow::anyhow!("{what} „{x}“ ist nicht konfiguriert.{hint}")
 }
 
-fn auswahl<'a>(lauf: &'a Lauf, args: &FaktencheckArgs) -> Result<Vec<Blatt<'a>>> {
-    let p = &lauf.project;
+fn auswahl<'a>(p: &'a Project, args: &FaktencheckArgs) -> Result<Vec<Blatt<'a>>> {
     let g = &p.gebiete;
     let mut out = Vec::new();
     if (args.all_topics || !args.topic.is_empty()) && p.faktenchecks.is_empty() {

@@ -37,15 +37,26 @@ pub(crate) fn load_data(
     config: &Path,
     printer: &Printer,
 ) -> Result<(Project, crate::ingest::Dataset), ExitStatus> {
-    let (project, mut diags) = load_project(config, printer)?;
-    let (data, data_diags) = crate::ingest::load(&project);
+    let (project, diags) = load_project(config, printer)?;
+    let data = load_sources(&project, diags, printer)?;
+    Ok((project, data))
+}
+
+/// Reads all sources of a loaded project (`diags`: the project's own problems); prints
+/// problems; refuses to go on while an error remains.
+pub(crate) fn load_sources(
+    project: &Project,
+    mut diags: Diagnostics,
+    printer: &Printer,
+) -> Result<crate::ingest::Dataset, ExitStatus> {
+    let (data, data_diags) = crate::ingest::load(project);
     diags.extend(data_diags);
     match data {
         Some(d) if !diags.has_errors() => {
             if !diags.is_empty() && printer.format == crate::cli::OutputFormat::Human {
                 printer.diagnostics(&diags);
             }
-            Ok((project, d))
+            Ok(d)
         }
         _ => {
             report_problems(printer, &diags);

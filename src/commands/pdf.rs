@@ -2,7 +2,6 @@
 //! engine once, render documents in parallel, write all PDFs as one atomic batch, print a
 //! summary or a JSON manifest.
 
-use super::load_data;
 use crate::charts::Flaeche;
 use crate::cli::{OutputFormat, PdfArgs};
 use crate::disclosure::Ergebnis;
@@ -63,6 +62,7 @@ pub(crate) fn vorbereiten(
     config: &Path,
     printer: &Printer,
     args: &PdfArgs,
+    pruefen: &dyn Fn(&Project) -> Result<()>,
 ) -> Result<Result<Lauf, ExitStatus>> {
     if let Some(p) = &args.period
         && !crate::report::ziel_gueltig(p)
@@ -70,13 +70,14 @@ pub(crate) fn vorbereiten(
         bail!("Zeitpunkt „{p}“ nicht lesbar; als 2025, 2025/26, 01.03.2026 oder 2026-10 angeben");
     }
     let t0 = Instant::now();
-    let (project, data) = match load_data(config, printer) {
+    let (project, diags) = match super::load_project(config, printer) {
         Ok(x) => x,
         Err(status) => return Ok(Err(status)),
     };
-    let ergebnis = veroeffentlichen(&project, &data)?;
-    drop(data);
-    let daten_zeit = t0.elapsed();
+    let projekt_zeit = t0.elapsed();
+    // The selection, templates, fonts, map and logo before the data: a mistyped module or
+    // Stadtteil should not wait for the whole data pipeline to be reported.
+    pruefen(&project)?;
     let vorlagen = match &project.vorlagen {
         Some(dir) => Vorlagen::laden(dir)?,
         None => Vorlagen::eingebaut(),
@@ -109,6 +110,14 @@ pub(crate) fn vorbereiten(
         }
         None => None,
     };
+    let t1 = Instant::now();
+    let data = match super::load_sources(&project, diags, printer) {
+        Ok(x) => x,
+        Err(status) => return Ok(Err(status)),
+    };
+    let ergebnis = veroeffentlichen(&project, &data)?;
+    drop(data);
+    let daten_zeit = projekt_zeit + t1.elapsed();
     let pdf = PdfEinstellungen::aus(project.stand);
     let entwurf = args.draft.then(|| {
         format!(

@@ -1,10 +1,11 @@
 //! `bildungsmonitor report`: the configured report modules as PDF, optionally re-rendered
 //! whenever configuration, data or templates change (`--watch`).
 
-use super::pdf::{self, Lauf};
+use super::pdf;
 use crate::cli::ReportArgs;
 use crate::exit::ExitStatus;
 use crate::output::printer::Printer;
+use crate::project::Project;
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -47,11 +48,12 @@ pub fn run(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitSt
 
 fn einmal(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitStatus> {
     let t0 = Instant::now();
-    let lauf = match pdf::vorbereiten(config, printer, &args.pdf)? {
+    let pruefen = |p: &Project| module(p, args).map(drop);
+    let lauf = match pdf::vorbereiten(config, printer, &args.pdf, &pruefen)? {
         Ok(l) => l,
         Err(status) => return Ok(status),
     };
-    let module = module(&lauf, args)?;
+    let module = module(&lauf.project, args)?;
     let ctx = lauf.kontext(args.pdf.period.as_deref());
     let ausgaben = pdf::rendern(
         &lauf,
@@ -68,8 +70,7 @@ fn einmal(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitSta
     Ok(ExitStatus::Success)
 }
 
-fn module<'a>(lauf: &'a Lauf, args: &ReportArgs) -> Result<Vec<&'a crate::project::Bericht>> {
-    let p = &lauf.project;
+fn module<'a>(p: &'a Project, args: &ReportArgs) -> Result<Vec<&'a crate::project::Bericht>> {
     if p.berichte.is_empty() {
         bail!(
             "keine Berichtsmodule konfiguriert; in {} Abschnitte [berichte.<id>] mit titel und indikatoren anlegen (docs/config.md)",

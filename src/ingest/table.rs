@@ -301,10 +301,8 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
                 unreachable!("code column of a code field")
             };
             let dict = StringChunked::from_slice(name.into(), codes);
-            let idx = IdxCa::from_iter_options(
-                name.into(),
-                v.iter().map(|c| c.map(|i| i as IdxSize)),
-            );
+            let idx =
+                IdxCa::from_iter_options(name.into(), v.iter().map(|c| c.map(|i| i as IdxSize)));
             columns.push(match dict.take(&idx) {
                 Ok(ca) => ca.into_column(),
                 // codes come from the list itself, so this is not reached

@@ -596,6 +596,31 @@ fn faktencheck_needs_a_selection_and_known_names() {
 }
 
 #[test]
+fn selection_is_checked_before_the_data() {
+    // a wrong module or Stadtteil is reported at once, not after reading (here: broken) data
+    let p = tiny();
+    let mut pop = p.read("bevoelkerung.csv");
+    pop.push_str("31.12.2024;01;2;-5;0;0\n");
+    p.write("bevoelkerung.csv", pop);
+    p.run(&["validate"]).exit(1).stderr_has("negative Anzahl");
+    p.run(&["faktencheck", "--stadtteil", "99"])
+        .exit(2)
+        .no_panic()
+        .stderr_has("nicht konfiguriert");
+    p.run(&["faktencheck", "--sozialraum", "S9"])
+        .exit(2)
+        .stderr_has("Meinten Sie „S1“?");
+    p.run(&["report", "--module", "kitta"])
+        .exit(2)
+        .stderr_has("Meinten Sie „kita“?");
+    assert!(!p.path().join("out").exists(), "nothing may be written");
+    // with a known selection the data problem is what stops the run
+    p.run(&["report", "--module", "kita"])
+        .exit(1)
+        .stderr_has("negative Anzahl");
+}
+
+#[test]
 fn tiny_stadtteil_sheet_shows_dots_and_says_why() {
     let p = small_city();
     // a high minimum base makes Stadtteil 01's shares unpublishable
