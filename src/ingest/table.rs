@@ -268,15 +268,15 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
                 "jahr".into(),
                 p.iter().map(|x| x.year()).collect::<Vec<_>>(),
             ));
-            columns.push(Column::new(
-                "monat".into(),
+            columns.push(int_column::<Int32Type>(
+                "monat",
                 p.iter()
                     .map(|x| match x {
                         Period::Monat { month, .. } => Some(i32::from(*month)),
                         Period::Stichtag(d) => Some(i32::from(d.month)),
                         _ => None,
                     })
-                    .collect::<Vec<_>>(),
+                    .collect(),
             ));
         }
         Col::Area(a) => {
@@ -295,11 +295,16 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
                 }
             }
         }
-        Col::Int(v) => columns.push(int_column(name, v)),
+        Col::Int(v) => columns.push(int_column::<Int64Type>(name, v)),
         Col::Code(v) => {
             let FieldType::Code(codes) = field.ty else {
                 unreachable!("code column of a code field")
             };
+            if v.iter().all(Option::is_some) {
+                let idx: Vec<IdxSize> = v.iter().map(|c| c.unwrap_or(0) as IdxSize).collect();
+                columns.push(gathered(name, codes, &idx));
+                return columns;
+            }
             let dict = StringChunked::from_slice(name.into(), codes);
             let idx =
                 IdxCa::from_iter_options(name.into(), v.iter().map(|c| c.map(|i| i as IdxSize)));
@@ -316,7 +321,7 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
         }
         Col::Str(v) => columns.push(Column::new(name.into(), v)),
         Col::Count(v, r) => {
-            columns.push(int_column(name, v));
+            columns.push(int_column::<Int64Type>(name, v));
             columns.push(reason_column(name, &r));
         }
         Col::Amount(v, r) => {
@@ -347,12 +352,22 @@ fn dict_get(dict: &StringChunked, i: IdxSize) -> Option<&str> {
     dict.get(i as usize)
 }
 
-/// A whole-number column; without a missing value it is built from plain numbers.
-fn int_column(name: &str, v: Vec<Option<i64>>) -> Column {
+/// A number column; without a missing value it is built from plain numbers, without any
+/// value as a column of nulls (both cost far less than a value and a flag per row).
+fn int_column<T: PolarsNumericType>(name: &str, v: Vec<Option<T::Native>>) -> Column
+where
+    ChunkedArray<T>: IntoColumn,
+{
     if v.iter().all(Option::is_some) {
-        Column::new(name.into(), v.into_iter().flatten().collect::<Vec<i64>>())
+        ChunkedArray::<T>::from_vec(
+            name.into(),
+            v.into_iter().map(Option::unwrap_or_default).collect(),
+        )
+        .into_column()
+    } else if v.iter().all(Option::is_none) {
+        Column::full_null(name.into(), v.len(), &T::get_static_dtype())
     } else {
-        Column::new(name.into(), v)
+        ChunkedArray::<T>::from_iter_options(name.into(), v.into_iter()).into_column()
     }
 }
 

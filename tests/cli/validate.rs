@@ -203,6 +203,36 @@ fn mini_project_is_valid() {
 }
 
 #[test]
+fn duplicates_in_sorted_and_unsorted_files() {
+    // sorted rows are checked in one pass; a row repeated right after itself, three times,
+    // must still be found (and each repetition named with the row before it)
+    let p = TestProject::from_fixture("mini");
+    let text = p.read("bevoelkerung.csv");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut sorted = lines[..4].to_vec();
+    sorted.extend([lines[3], lines[3]]);
+    sorted.extend(&lines[4..]);
+    p.write("bevoelkerung.csv", sorted.join("\n") + "\n");
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("bevoelkerung.csv:5:1: Fehler[V303]")
+        .stderr_has("bevoelkerung.csv:6:1: Fehler[V303]")
+        .stderr_has("steht schon in bevoelkerung.csv:4")
+        .stderr_has("steht schon in bevoelkerung.csv:5");
+    // the same rows in reverse order: no longer sorted, found by hashing
+    let mut reversed = sorted[1..].to_vec();
+    reversed.reverse();
+    reversed.insert(0, lines[0]);
+    p.write("bevoelkerung.csv", reversed.join("\n") + "\n");
+    let r = p.run(&["validate"]);
+    r.exit(1);
+    assert_eq!(r.stderr.matches("Fehler[V303]").count(), 2, "{}", r.stderr);
+    // sorted and without duplicates: valid
+    p.write("bevoelkerung.csv", text);
+    p.run(&["validate"]).exit(0);
+}
+
+#[test]
 fn every_broken_fixture_is_reported_at_its_place() {
     let mut failures = Vec::new();
     for (name, target, expected) in CASES {
