@@ -10,14 +10,30 @@ pub const MAX_TEXT_BYTES: u64 = 1 << 30;
 
 /// Reads a file, refusing files above [`MAX_TEXT_BYTES`] before reading them.
 pub fn read_capped(path: &Path, diags: &mut Diagnostics) -> Option<Vec<u8>> {
-    let meta = match std::fs::metadata(path) {
+    let mut file = open_capped(path, diags)?;
+    let mut bytes = Vec::new();
+    match std::io::Read::read_to_end(&mut file, &mut bytes) {
+        Ok(_) => Some(bytes),
+        Err(e) => {
+            diags.push(unreadable(path, &e));
+            None
+        }
+    }
+}
+
+/// Opens a file for reading, refusing files above [`MAX_TEXT_BYTES`].
+pub fn open_capped(path: &Path, diags: &mut Diagnostics) -> Option<std::fs::File> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            diags.push(unreadable(path, &e));
+            return None;
+        }
+    };
+    let meta = match file.metadata() {
         Ok(m) => m,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                "V003",
-                Location::file(path),
-                format!("Datei nicht lesbar: {e}"),
-            ));
+            diags.push(unreadable(path, &e));
             return None;
         }
     };
@@ -36,17 +52,15 @@ pub fn read_capped(path: &Path, diags: &mut Diagnostics) -> Option<Vec<u8>> {
         );
         return None;
     }
-    match std::fs::read(path) {
-        Ok(b) => Some(b),
-        Err(e) => {
-            diags.push(Diagnostic::error(
-                "V003",
-                Location::file(path),
-                format!("Datei nicht lesbar: {e}"),
-            ));
-            None
-        }
-    }
+    Some(file)
+}
+
+fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        "V003",
+        Location::file(path),
+        format!("Datei nicht lesbar: {e}"),
+    )
 }
 
 /// Decodes the bytes of a text file. UTF-8 BOMs are removed; UTF-16 is refused.
@@ -56,14 +70,31 @@ pub fn decode<'a>(
     encoding: Kodierung,
     diags: &mut Diagnostics,
 ) -> Option<std::borrow::Cow<'a, str>> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    decode_piece(path, bytes, encoding, true, 1, diags)
+}
+
+/// Decodes a piece of a text file that starts at line `line0` (cut after a line end, so
+/// never inside a character); BOM and UTF-16 are looked for in the `first` piece only.
+pub fn decode_piece<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    encoding: Kodierung,
+    first: bool,
+    line0: usize,
+    diags: &mut Diagnostics,
+) -> Option<std::borrow::Cow<'a, str>> {
+    if first && (bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])) {
         diags.push(
             Diagnostic::error("V002", Location::file(path), "Datei ist in UTF-16 gespeichert")
                 .hint("In Excel „CSV UTF-8 (durch Trennzeichen getrennt)“ wählen oder die Datei als UTF-8 speichern."),
         );
         return None;
     }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let body = if first {
+        bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+    } else {
+        bytes
+    };
     match encoding {
         Kodierung::Windows1252 => {
             // borrowed when the file is plain ASCII
@@ -73,7 +104,7 @@ pub fn decode<'a>(
         Kodierung::Utf8 => match std::str::from_utf8(body) {
             Ok(t) => Some(std::borrow::Cow::Borrowed(t)),
             Err(_) => {
-                report_invalid_utf8(path, body, diags);
+                report_invalid_utf8(path, body, line0, diags);
                 None
             }
         },
@@ -81,7 +112,7 @@ pub fn decode<'a>(
 }
 
 /// One diagnostic per line with undecodable bytes (at most 10), at the first bad byte.
-fn report_invalid_utf8(path: &Path, body: &[u8], diags: &mut Diagnostics) {
+fn report_invalid_utf8(path: &Path, body: &[u8], line0: usize, diags: &mut Diagnostics) {
     let mut reported = 0;
     let mut last_line = 0;
     let mut total = 0;
@@ -95,6 +126,7 @@ fn report_invalid_utf8(path: &Path, body: &[u8], diags: &mut Diagnostics) {
                 let len = e.error_len().unwrap_or(rest.len() - e.valid_up_to()).max(1);
                 let prefix = String::from_utf8_lossy(&body[..bad]);
                 let (line, column) = line_column(&prefix, prefix.len());
+                let line = line0 + line - 1;
                 total += 1;
                 if line != last_line && reported < 10 {
                     let byte = body[bad];

@@ -93,7 +93,27 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
                         );
                     }
                 }
-                SourceFormat::Csv | SourceFormat::Genesis | SourceFormat::Ffcsv => {
+                SourceFormat::Csv | SourceFormat::Ffcsv => {
+                    if let Some(mut file) = decode::open_capped(&q.path, &mut local) {
+                        let layout = reader::TextLayout {
+                            delimiter: q.delimiter,
+                            skip_rows: q.skip_rows,
+                            header_rows: q.header_rows,
+                            genesis_footer: false,
+                        };
+                        bytes_read = reader::read_file(
+                            &q.path,
+                            &mut file,
+                            q.encoding,
+                            &layout,
+                            &mut mapper,
+                            &mut local,
+                            reader::PIECE_BYTES,
+                        );
+                    }
+                }
+                // GENESIS tables are small and end in a footer: read whole
+                SourceFormat::Genesis => {
                     if let Some(bytes) = decode::read_capped(&q.path, &mut local) {
                         bytes_read = bytes.len() as u64;
                         if let Some(text) = decode::decode(&q.path, &bytes, q.encoding, &mut local)
@@ -102,7 +122,7 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
                                 delimiter: q.delimiter,
                                 skip_rows: q.skip_rows,
                                 header_rows: q.header_rows,
-                                genesis_footer: q.format == SourceFormat::Genesis,
+                                genesis_footer: true,
                             };
                             reader::read_text(&q.path, &text, &layout, &mut mapper, &mut local);
                         }

@@ -178,14 +178,187 @@ pub fn read_text<S: Split>(
     {
         body = &body[..i];
     }
+    let mut state = Progress::default();
+    read_piece(path, body, layout, sink, diags, &mut state);
+    state.finish(path, diags);
+}
+
+/// What reading the pieces of one text so far has shown.
+#[derive(Default)]
+struct Progress {
+    /// The header was read (or there is none); the following pieces hold data rows only.
+    started: bool,
+    /// Stop reading: the header or quoting was wrong.
+    stop: bool,
+    /// Fields per row (0 until known).
+    expected: usize,
+    /// The line the next piece starts at (0 before the first piece: line 1).
+    line: usize,
+    /// Rows with a wrong field count, and how many of them were reported.
+    ragged: usize,
+    ragged_shown: usize,
+}
+
+impl Progress {
+    fn finish(&self, path: &Path, diags: &mut Diagnostics) {
+        if self.ragged > MAX_RAGGED {
+            diags.push(Diagnostic::error(
+                "V006",
+                Location::file(path),
+                format!(
+                    "insgesamt {} Zeilen mit falscher Feldzahl (nur die ersten {MAX_RAGGED} gezeigt)",
+                    self.ragged
+                ),
+            ));
+        }
+    }
+}
+
+/// Reads a delimited text file in pieces of about `chunk` bytes, each cut after a line end
+/// outside quotes and read like a text of its own (line numbers go on), so that the text in
+/// memory stays bounded however large the file is. Returns the bytes read.
+pub fn read_file<S: Split>(
+    path: &Path,
+    file: &mut dyn std::io::Read,
+    encoding: crate::project::Kodierung,
+    layout: &TextLayout,
+    sink: &mut S,
+    diags: &mut Diagnostics,
+    chunk: usize,
+) -> u64 {
+    let mut state = Progress::default();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut total = 0;
+    let mut eof = false;
+    let mut first = true;
+    let mut want = chunk.max(1);
+    while !state.stop {
+        if !eof && buf.len() < want {
+            let before = buf.len();
+            match std::io::Read::read_to_end(
+                &mut std::io::Read::take(&mut *file, (want - before) as u64),
+                &mut buf,
+            ) {
+                Ok(n) => {
+                    total += n as u64;
+                    eof = buf.len() < want;
+                }
+                Err(e) => {
+                    diags.push(Diagnostic::error(
+                        "V003",
+                        Location::file(path),
+                        format!("Datei nicht lesbar: {e}"),
+                    ));
+                    return total;
+                }
+            }
+        }
+        // the first piece holds the skipped lines and the header at least
+        let head = if first {
+            layout.skip_rows + layout.header_rows
+        } else {
+            0
+        };
+        let cut = if eof {
+            buf.len()
+        } else {
+            match piece_end(&buf).filter(|&c| filled_lines(&buf[..c]) >= head) {
+                Some(c) => c,
+                // no line end outside quotes yet (or not past the header): read on
+                None => {
+                    want = buf.len() + chunk.max(1);
+                    continue;
+                }
+            }
+        };
+        if cut == 0 && eof && !first {
+            break;
+        }
+        let Some(text) = super::decode::decode_piece(
+            path,
+            &buf[..cut],
+            encoding,
+            first,
+            state.line.max(1),
+            diags,
+        ) else {
+            return total;
+        };
+        read_piece(path, &text, layout, sink, diags, &mut state);
+        drop(text);
+        first = false;
+        buf.drain(..cut);
+        want = chunk.max(1);
+        if eof && buf.is_empty() {
+            break;
+        }
+    }
+    state.finish(path, diags);
+    total
+}
+
+/// The end of the longest prefix of `b` that ends with a line end outside quotes.
+fn piece_end(b: &[u8]) -> Option<usize> {
+    if !b.contains(&b'"') {
+        return b.iter().rposition(|&c| c == b'\n').map(|i| i + 1);
+    }
+    // inside quotes exactly when an odd number of quotes came before ("" counts twice)
+    let mut inside = false;
+    let mut end = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'"' => inside = !inside,
+            b'\n' if !inside => end = Some(i + 1),
+            _ => {}
+        }
+    }
+    end
+}
+
+/// Lines with something on them (that end outside quotes) in a piece.
+fn filled_lines(b: &[u8]) -> usize {
+    let mut inside = false;
+    let mut empty = true;
+    let mut n = 0;
+    for &c in b {
+        match c {
+            b'"' => {
+                inside = !inside;
+                empty = false;
+            }
+            b'\n' if !inside => {
+                n += usize::from(!empty);
+                empty = true;
+            }
+            b'\r' => {}
+            _ => empty = false,
+        }
+    }
+    n
+}
+
+/// Reads one piece of a text: the first with skipped lines and header, the others with
+/// data rows only; `state` carries field count, line numbers and counts between pieces.
+fn read_piece<S: Split>(
+    path: &Path,
+    body: &str,
+    layout: &TextLayout,
+    sink: &mut S,
+    diags: &mut Diagnostics,
+    state: &mut Progress,
+) {
+    let first = !state.started;
+    let line0 = state.line.max(1);
     // byte offset after the skipped lines
     let mut offset = 0;
-    for _ in 0..layout.skip_rows {
-        match body[offset..].find('\n') {
-            Some(i) => offset += i + 1,
-            None => {
-                offset = body.len();
-                break;
+    if first {
+        for _ in 0..layout.skip_rows {
+            match body[offset..].find('\n') {
+                Some(i) => offset += i + 1,
+                None => {
+                    offset = body.len();
+                    break;
+                }
             }
         }
     }
@@ -221,7 +394,10 @@ pub fn read_text<S: Split>(
                     "Nach dem schließenden \" muss das Trennzeichen oder das Zeilenende folgen; innere \" verdoppeln (\"\").",
                 ),
             };
-            diags.push(Diagnostic::error(code, Location::text(path, line, column), msg).hint(hint));
+            diags.push(
+                Diagnostic::error(code, Location::text(path, line0 + line - 1, column), msg)
+                    .hint(hint),
+            );
         }
         if problems.len() > 20 {
             diags.push(Diagnostic::error(
@@ -233,99 +409,123 @@ pub fn read_text<S: Split>(
                 ),
             ));
         }
+        state.stop = true;
         return;
     }
-    let mut records = Records::new(body, offset, layout.skip_rows + 1, layout.delimiter);
-    let mut expected = 0;
+    let skipped = if first { layout.skip_rows } else { 0 };
+    let mut records = Records::new(body, offset, line0 + skipped, layout.delimiter);
     let mut spans: Vec<Span> = Vec::new();
-    if layout.header_rows == 0 {
-        let pos = RowPos::Text {
-            line: layout.skip_rows + 1,
-            byte: offset,
-        };
-        if !sink.header(&[], pos, &loc) {
-            return;
-        }
-    } else {
-        let mut header_parts: Vec<Vec<String>> = Vec::new();
-        let mut header_pos = None;
-        while header_parts.len() < layout.header_rows {
-            let Some((line, byte)) = records.next(&mut spans) else {
-                diags.push(
-                    Diagnostic::error("V003", Location::file(path), "Datei enthält keine Kopfzeile (leer oder zu kurz)")
-                        .hint("Prüfen, ob die richtige Datei angegeben ist und „ueberspringen“/„kopfzeilen“ stimmen."),
-                );
-                return;
+    if first {
+        state.started = true;
+        if layout.header_rows == 0 {
+            let pos = RowPos::Text {
+                line: line0 + skipped,
+                byte: offset,
             };
-            header_pos.get_or_insert(RowPos::Text { line, byte });
-            header_parts.push(
-                spans
-                    .iter()
-                    .map(|f| f.text(body).trim().to_string())
-                    .collect(),
-            );
-        }
-        let header_pos = header_pos.unwrap_or(RowPos::Text { line: 1, byte: 0 });
-        let headers = join_headers(&header_parts);
-        expected = headers.len();
-        if expected == 1 && !check_delimiter(&headers[0], layout.delimiter, path, header_pos, diags)
-        {
-            return;
-        }
-        if !sink.header(&headers, header_pos, &loc) {
-            return;
+            if !sink.header(&[], pos, &loc) {
+                state.stop = true;
+                return;
+            }
+        } else {
+            let mut header_parts: Vec<Vec<String>> = Vec::new();
+            let mut header_pos = None;
+            while header_parts.len() < layout.header_rows {
+                let Some((line, byte)) = records.next(&mut spans) else {
+                    diags.push(
+                        Diagnostic::error("V003", Location::file(path), "Datei enthält keine Kopfzeile (leer oder zu kurz)")
+                            .hint("Prüfen, ob die richtige Datei angegeben ist und „ueberspringen“/„kopfzeilen“ stimmen."),
+                    );
+                    state.stop = true;
+                    return;
+                };
+                header_pos.get_or_insert(RowPos::Text { line, byte });
+                header_parts.push(
+                    spans
+                        .iter()
+                        .map(|f| f.text(body).trim().to_string())
+                        .collect(),
+                );
+            }
+            let header_pos = header_pos.unwrap_or(RowPos::Text { line: 1, byte: 0 });
+            let headers = join_headers(&header_parts);
+            state.expected = headers.len();
+            if state.expected == 1
+                && !check_delimiter(&headers[0], layout.delimiter, path, header_pos, diags)
+            {
+                state.stop = true;
+                return;
+            }
+            if !sink.header(&headers, header_pos, &loc) {
+                state.stop = true;
+                return;
+            }
         }
     }
-    // Large files without quotes are cut at line ends and read in parallel, each part into
+    // Large pieces without quotes are cut at line ends and read in parallel, each part into
     // its own fork of the sink; parts are joined in file order, so the result is the same.
     let threads = rayon::current_num_threads();
     let rest = body.len() - records.pos;
+    let expected = state.expected;
     let parts = if expected > 0 && threads > 1 && rest >= PARALLEL_MIN_BYTES && !quoted {
         split_at_lines(body, records.pos, records.line, threads * 2)
     } else {
         vec![(records.pos, body.len(), records.line)]
     };
-    let mut forks: Vec<(S, Vec<Diagnostic>, usize)> = parts[1..]
+    let mut forks: Vec<(S, Vec<Diagnostic>, Rows)> = parts[1..]
         .iter()
-        .map(|_| (sink.fork(), Vec::new(), 0))
+        .map(|_| (sink.fork(), Vec::new(), Rows::default()))
         .collect();
     let mut own = Vec::new();
     let d = layout.delimiter;
-    let ragged = {
+    let first_part = {
         let loc = &loc;
-        let (ragged, ()) = rayon::join(
+        let (rows, ()) = rayon::join(
             || data_rows(body, parts[0], expected, d, sink, loc, &mut own),
             || {
                 use rayon::prelude::*;
                 forks
                     .par_iter_mut()
                     .zip(&parts[1..])
-                    .for_each(|((fork, diags, ragged), &part)| {
-                        *ragged = data_rows(body, part, expected, d, fork, loc, diags);
+                    .for_each(|((fork, diags, rows), &part)| {
+                        *rows = data_rows(body, part, expected, d, fork, loc, diags);
                     });
             },
         );
-        ragged
+        rows
     };
-    let mut total = ragged;
+    state.expected = first_part.expected;
+    let mut ragged = first_part.ragged;
+    let mut end_line = first_part.end_line;
     let mut shown: Vec<Diagnostic> = own;
     let mut joined = Vec::with_capacity(forks.len());
-    for (fork, d, r) in forks {
+    for (fork, d, rows) in forks {
         joined.push(fork);
-        total += r;
+        ragged += rows.ragged;
+        end_line = rows.end_line;
         shown.extend(d);
     }
     sink.join(joined);
-    shown.truncate(MAX_RAGGED);
+    shown.truncate(MAX_RAGGED - state.ragged_shown.min(MAX_RAGGED));
+    state.ragged_shown += shown.len();
+    state.ragged += ragged;
+    state.line = end_line;
     diags.extend(shown.into_iter().collect());
-    if total > MAX_RAGGED {
-        diags.push(Diagnostic::error(
-            "V006",
-            Location::file(path),
-            format!("insgesamt {total} Zeilen mit falscher Feldzahl (nur die ersten {MAX_RAGGED} gezeigt)"),
-        ));
-    }
 }
+
+/// What [`data_rows`] read in one part.
+#[derive(Default)]
+struct Rows {
+    /// Rows with a wrong field count (the first few are reported).
+    ragged: usize,
+    /// Fields per row (set by the first row when there is no header).
+    expected: usize,
+    /// The line after the part.
+    end_line: usize,
+}
+
+/// Text files are read in pieces of this size: a piece is decoded, checked and read (in
+/// parallel parts), then its memory is used for the next one.
+pub const PIECE_BYTES: usize = 32 << 20;
 
 /// Files at least this large (after the header) are read in parallel parts.
 const PARALLEL_MIN_BYTES: usize = 4 << 20;
@@ -369,7 +569,7 @@ fn split_at_lines(body: &str, start: usize, line: usize, n: usize) -> Vec<(usize
 }
 
 /// Reads the data rows of `body[part.0..part.1]` (first line `part.2`) into the sink.
-/// Returns the number of rows with a wrong field count (the first few are in `diags`).
+/// Rows with a wrong field count are counted (the first few are in `diags`).
 fn data_rows<S: Sink>(
     body: &str,
     part: (usize, usize, usize),
@@ -378,7 +578,7 @@ fn data_rows<S: Sink>(
     sink: &mut S,
     loc: &Locator,
     diags: &mut Vec<Diagnostic>,
-) -> usize {
+) -> Rows {
     let (start, end, line) = part;
     let mut records = Records::new(&body[..end], start, line, delimiter);
     let mut expected = expected;
@@ -435,7 +635,11 @@ fn data_rows<S: Sink>(
             sink.reserve((end - records.pos) / len + 1);
         }
     }
-    ragged
+    Rows {
+        ragged,
+        expected,
+        end_line: records.line,
+    }
 }
 
 /// One field of a record: byte range in the text (inside the quotes for quoted fields).
@@ -784,6 +988,162 @@ mod tests {
             // the line number is 1 + the line ends before the part
             assert_eq!(w[1].2, 1 + text[..w[1].0].matches('\n').count());
         }
+    }
+
+    /// Everything a reader hands to its sink, with the places it names.
+    #[derive(Default, Debug, PartialEq)]
+    struct Recorder {
+        header: Vec<String>,
+        rows: Vec<(usize, Vec<String>, Location)>,
+    }
+
+    impl Sink for Recorder {
+        fn header(&mut self, headers: &[String], _: RowPos, _: &Locator) -> bool {
+            self.header = headers.to_vec();
+            true
+        }
+        fn row(&mut self, cells: &[Cell], pos: RowPos, loc: &Locator) {
+            let RowPos::Text { line, .. } = pos else {
+                panic!("text rows")
+            };
+            let texts = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(t) => t.to_string(),
+                    _ => String::new(),
+                })
+                .collect::<Vec<_>>();
+            // the place of the last field: line and column within the piece's text
+            self.rows
+                .push((line, texts, loc.at(pos, cells.len().saturating_sub(1))));
+        }
+    }
+
+    impl Split for Recorder {
+        fn fork(&self) -> Self {
+            Recorder::default()
+        }
+        fn join(&mut self, parts: Vec<Self>) {
+            for p in parts {
+                self.rows.extend(p.rows);
+            }
+        }
+    }
+
+    fn whole(text: &[u8], layout: &TextLayout) -> (Recorder, Vec<Diagnostic>) {
+        let mut r = Recorder::default();
+        let mut d = Diagnostics::new();
+        let p = Path::new("x.csv");
+        if let Some(t) =
+            crate::ingest::decode::decode(p, text, crate::project::Kodierung::Utf8, &mut d)
+        {
+            read_text(p, &t, layout, &mut r, &mut d);
+        }
+        (r, d.iter().cloned().collect())
+    }
+
+    fn in_pieces(text: &[u8], layout: &TextLayout, chunk: usize) -> (Recorder, Vec<Diagnostic>) {
+        let mut r = Recorder::default();
+        let mut d = Diagnostics::new();
+        let n = read_file(
+            Path::new("x.csv"),
+            &mut &text[..],
+            crate::project::Kodierung::Utf8,
+            layout,
+            &mut r,
+            &mut d,
+            chunk,
+        );
+        if d.is_empty() {
+            assert_eq!(n, text.len() as u64);
+        }
+        (r, d.iter().cloned().collect())
+    }
+
+    #[test]
+    fn pieces_read_like_the_whole_text() {
+        let layout = |skip, header| TextLayout {
+            delimiter: b';',
+            skip_rows: skip,
+            header_rows: header,
+            genesis_footer: false,
+        };
+        let mut many = "a;b;c\n".to_string();
+        for i in 0..300 {
+            many.push_str(&format!("{i};x{i};{}\n", i * 7));
+            if i % 37 == 0 {
+                many.push_str("1;2\n\n");
+            }
+        }
+        let cases = [
+            (
+                "\u{feff}a;b\n1;2\n3;4\n".to_string().into_bytes(),
+                layout(0, 1),
+            ),
+            (
+                "Titel\nStand\na;b\n1;2\r\n3;4\r\n\r\n5;6"
+                    .to_string()
+                    .into_bytes(),
+                layout(2, 1),
+            ),
+            (
+                "a;b\n\"mehr\nzeilig\";2\n\"x\"\"y\";3\n4;\"\"\n"
+                    .to_string()
+                    .into_bytes(),
+                layout(0, 1),
+            ),
+            (
+                "a;b;c\n1;2\n3;4;5\n6;7;8;9\n".to_string().into_bytes(),
+                layout(0, 1),
+            ),
+            ("1;2\n3;4\n5\n".to_string().into_bytes(), layout(0, 0)),
+            (
+                "a;b\n1;2\nAlt\"stadt;3\n".to_string().into_bytes(),
+                layout(0, 1),
+            ),
+            (
+                "a;b\n1;2\n\"offen;3\n4;5\n".to_string().into_bytes(),
+                layout(0, 1),
+            ),
+            (b"a;b\n1;2\n3;\xfc\n".to_vec(), layout(0, 1)),
+            ("a;b\nSüd;1\nÖst;2\n".to_string().into_bytes(), layout(0, 1)),
+            ("".to_string().into_bytes(), layout(0, 1)),
+            (many.into_bytes(), layout(0, 1)),
+            // more rows with a wrong field count than are shown, spread over the pieces
+            (
+                ("a;b\n".to_string() + &"1\n2;3\n".repeat(40)).into_bytes(),
+                layout(0, 1),
+            ),
+        ];
+        for (text, layout) in &cases {
+            let expected = whole(text, layout);
+            for chunk in [1, 2, 3, 5, 8, 13, 64, 1000, 1 << 20] {
+                let got = in_pieces(text, layout, chunk);
+                let what = format!(
+                    "pieces of {chunk} bytes: {:?}",
+                    String::from_utf8_lossy(text)
+                );
+                assert_eq!(got.1, expected.1, "{what}");
+                // Quoting and encoding problems stop the reading; pieces before them may have
+                // been read, which is no matter: a source with an error yields no data.
+                if !expected
+                    .1
+                    .iter()
+                    .any(|d| ["V002", "V004", "V005"].contains(&d.code))
+                {
+                    assert_eq!(got.0, expected.0, "{what}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_end_after_a_line_end_outside_quotes() {
+        assert_eq!(piece_end(b"a;b\n1;2\n3"), Some(8));
+        assert_eq!(piece_end(b"a;\"x\ny\"\n1"), Some(8));
+        assert_eq!(piece_end(b"a;\"x\ny"), None);
+        assert_eq!(piece_end(b"\"x\"\"\n\""), None);
+        assert_eq!(piece_end(b"abc"), None);
     }
 
     #[test]
