@@ -155,6 +155,11 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
     };
     let mut svg = String::new();
     let mut fills: BTreeMap<(u8, u8, u8), String> = BTreeMap::new();
+    // areas too small for a border are painted as pixels: 11,000 Gemeinden on a 220 px map
+    // become a few hundred runs of pixels instead of 11,000 outlines of 1–4 pixels
+    let mut raster = Raster::new(w, h);
+    let highlighted: std::collections::BTreeSet<&str> =
+        k.hervorheben.iter().map(String::as_str).collect();
     {
         let root = SVGBackend::with_string(&mut svg, k.groesse).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
@@ -165,7 +170,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
             // an area in `werte` without value is suppressed (hatched); one missing from
             // `werte` has no data at all (e.g. no school there) and stays plain
             let gesperrt = k.werte.get(&f.nr).is_some_and(Option::is_none);
-            let highlighted = k.hervorheben.contains(&f.nr);
+            let highlighted = highlighted.contains(f.nr.as_str());
             let fill = if locator {
                 if highlighted { HIGHLIGHT } else { NO_VALUE }
             } else if !k.werte.contains_key(&f.nr) {
@@ -175,18 +180,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
             };
             for r in &f.ringe {
                 let pts = pixel_ring(r, project);
-                let d = fills.entry((fill.0, fill.1, fill.2)).or_default();
-                if pts.len() < 3 {
-                    // smaller than a pixel (a Gemeinde on a map of Germany): one pixel
-                    let (x, y) = pts[0];
-                    let _ = write!(d, "M{x} {y}h1v1h-1Z");
-                    continue;
-                }
-                for (i, (x, y)) in pts.iter().enumerate() {
-                    let _ = write!(d, "{}{x} {y}", if i == 0 { 'M' } else { 'L' });
-                }
-                d.push('Z');
-                if !locator && gesperrt {
+                if !locator && gesperrt && pts.len() >= 3 {
                     for seg in hatch(&pts, 6) {
                         root.draw(&PathElement::new(seg.to_vec(), BORDER.stroke_width(1)))
                             .map_err(draw_err)?;
@@ -194,7 +188,16 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                 }
                 // borders of areas a few pixels wide would paint them over in white
                 let (bw, bh) = extent(&pts);
-                if bw >= MIN_BORDER && bh >= MIN_BORDER {
+                if bw < MIN_BORDER || bh < MIN_BORDER {
+                    raster.paint(&pts, (fill.0, fill.1, fill.2), highlighted);
+                    continue;
+                }
+                let d = fills.entry((fill.0, fill.1, fill.2)).or_default();
+                for (i, (x, y)) in pts.iter().enumerate() {
+                    let _ = write!(d, "{}{x} {y}", if i == 0 { 'M' } else { 'L' });
+                }
+                d.push('Z');
+                {
                     let mut outline = pts.clone();
                     outline.push(pts[0]);
                     let border = if fill == WHITE { NO_VALUE } else { WHITE };
@@ -266,6 +269,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
         }
         root.present().map_err(draw_err)?;
     }
+    raster.runs_into(&mut fills);
     insert_fills(&mut svg, &fills)?;
     Ok(Chart {
         svg,
@@ -355,6 +359,109 @@ fn insert_fills(svg: &mut String, fills: &BTreeMap<(u8, u8, u8), String>) -> any
 
 /// Areas narrower or lower than this (pixels) get no border line.
 const MIN_BORDER: i32 = 5;
+
+/// The pixels of the areas too small for a vector outline, with the colour of the area that
+/// painted them: the first one, except that a highlighted area always shows.
+struct Raster {
+    w: i32,
+    h: i32,
+    /// Index into `colours` + 1 per pixel, 0 = not painted.
+    owner: Vec<u8>,
+    colours: Vec<(u8, u8, u8)>,
+    /// Pixels painted by a highlighted area.
+    kept: Vec<bool>,
+}
+
+impl Raster {
+    fn new(w: i32, h: i32) -> Self {
+        let n = (w.max(0) as usize) * (h.max(0) as usize);
+        Raster {
+            w,
+            h,
+            owner: vec![0; n],
+            colours: Vec::new(),
+            kept: vec![false; n],
+        }
+    }
+
+    /// Paints the pixels whose centres lie inside the ring (even-odd); at least the pixel
+    /// of its first point, so that no area disappears.
+    fn paint(&mut self, pts: &[(i32, i32)], colour: (u8, u8, u8), highlighted: bool) {
+        let c = match self.colours.iter().position(|&x| x == colour) {
+            Some(i) => i,
+            None => {
+                self.colours.push(colour);
+                self.colours.len() - 1
+            }
+        };
+        // more colours than a u8 holds do not occur (palette of a few classes)
+        let Ok(c) = u8::try_from(c + 1) else { return };
+        let (x0, x1) = pts
+            .iter()
+            .fold((i32::MAX, i32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (y0, y1) = pts
+            .iter()
+            .fold((i32::MAX, i32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        let mut any = false;
+        for y in y0.max(0)..y1.min(self.h) {
+            for x in x0.max(0)..x1.min(self.w) {
+                if inside(pts, f64::from(x) + 0.5, f64::from(y) + 0.5) {
+                    self.set(x, y, c, highlighted);
+                    any = true;
+                }
+            }
+        }
+        if !any {
+            let (x, y) = pts[0];
+            self.set(x.min(self.w - 1), y.min(self.h - 1), c, highlighted);
+        }
+    }
+
+    fn set(&mut self, x: i32, y: i32, c: u8, highlighted: bool) {
+        if x < 0 || y < 0 || x >= self.w || y >= self.h {
+            return;
+        }
+        let i = (y * self.w + x) as usize;
+        if self.owner[i] == 0 || (highlighted && !self.kept[i]) {
+            self.owner[i] = c;
+            self.kept[i] |= highlighted;
+        }
+    }
+
+    /// Runs of equal colour per pixel row, as SVG path parts added to the colours' fills.
+    fn runs_into(&self, fills: &mut BTreeMap<(u8, u8, u8), String>) {
+        for y in 0..self.h {
+            let row = &self.owner[(y * self.w) as usize..((y + 1) * self.w) as usize];
+            let mut x = 0;
+            while x < row.len() {
+                let c = row[x];
+                let start = x;
+                while x < row.len() && row[x] == c {
+                    x += 1;
+                }
+                if c > 0 {
+                    let d = fills.entry(self.colours[usize::from(c - 1)]).or_default();
+                    let n = x - start;
+                    let _ = write!(d, "M{start} {y}h{n}v1h-{n}Z");
+                }
+            }
+        }
+    }
+}
+
+/// Even-odd test of a point against a closed ring.
+fn inside(pts: &[(i32, i32)], px: f64, py: f64) -> bool {
+    let mut inside = false;
+    let n = pts.len();
+    for i in 0..n {
+        let (ax, ay) = (f64::from(pts[i].0), f64::from(pts[i].1));
+        let (bx, by) = (f64::from(pts[(i + 1) % n].0), f64::from(pts[(i + 1) % n].1));
+        if (ay > py) != (by > py) && px < ax + (py - ay) * (bx - ax) / (by - ay) {
+            inside = !inside;
+        }
+    }
+    inside
+}
 
 /// A ring projected to output pixels, without repeated points: on a map of 11,000 Gemeinden
 /// most rings shrink to a handful of pixels. Never empty for a non-empty ring.
@@ -601,6 +708,33 @@ mod tests {
     }
 
     #[test]
+    fn small_areas_paint_their_pixels_and_highlights_win() {
+        let grey = (1, 1, 1);
+        let orange = (2, 2, 2);
+        let mut r = Raster::new(20, 10);
+        // a 3×3 square covers the 9 pixels whose centres lie inside
+        r.paint(&[(2, 2), (5, 2), (5, 5), (2, 5)], grey, false);
+        // a ring smaller than a pixel keeps one pixel
+        r.paint(&[(9, 1)], grey, false);
+        // a highlighted area over grey wins its pixels, a later grey one does not take them
+        r.paint(&[(4, 4), (6, 4), (6, 6), (4, 6)], orange, true);
+        r.paint(&[(4, 4), (7, 4), (7, 7), (4, 7)], grey, false);
+        let mut fills = BTreeMap::new();
+        r.runs_into(&mut fills);
+        let count = |c| r.owner.iter().filter(|&&o| o == c).count();
+        assert_eq!(count(2), 4, "the highlighted 2×2 pixels");
+        // 9 + 1 + the uncovered part of the last square (9 − 4), minus the 1 pixel taken
+        assert_eq!(count(1), 9 - 1 + 1 + 5);
+        assert_eq!(fills[&orange], "M4 4h2v1h-2ZM4 5h2v1h-2Z");
+        assert!(
+            fills[&grey].contains("M2 2h3v1h-3ZM2 3h3v1h-3Z"),
+            "{}",
+            fills[&grey]
+        );
+        assert!(fills[&grey].contains("M9 1h1v1h-1Z"), "{}", fills[&grey]);
+    }
+
+    #[test]
     fn tiny_areas_shrink_to_pixels_without_borders() {
         let id = |(x, y): (f64, f64)| (x.round() as i32, y.round() as i32);
         let r = [(0.0, 0.0), (0.2, 0.1), (0.4, 0.0), (0.1, 0.3), (0.0, 0.0)];
@@ -638,9 +772,14 @@ mod tests {
             .filter(|l| l.starts_with("<path fill"))
             .collect();
         assert_eq!(fills.len(), 2, "one path per colour (grey, highlight)");
-        assert_eq!(
-            fills.iter().map(|l| l.matches('Z').count()).sum::<usize>(),
-            2000
+        // painted as runs of pixels: at most a few per pixel row, not one per area
+        let runs = fills.iter().map(|l| l.matches('Z').count()).sum::<usize>();
+        assert!((1..=400).contains(&runs), "{runs} runs");
+        assert!(
+            fills
+                .iter()
+                .any(|l| l.contains("#D55E00") && l.contains('Z')),
+            "the highlighted areas are painted"
         );
         let first_line = c.svg.find("<polyline").unwrap();
         assert!(
