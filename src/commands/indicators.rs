@@ -47,6 +47,7 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
         indikatoren: args.indicator.clone(),
     };
     let table = indicators::compute(&project, &data, &auswahl)?;
+    drop(data);
     let published = crate::disclosure::protect(
         &table,
         &project.katalog,

@@ -46,9 +46,11 @@ impl Lauf {
 /// has the same status in every report, sheet and export of the project.
 pub(crate) fn veroeffentlichen(
     project: &Project,
-    data: &crate::ingest::Dataset,
+    data: crate::ingest::Dataset,
 ) -> Result<Ergebnis> {
-    let table = crate::indicators::compute(project, data, &crate::indicators::Auswahl::default())?;
+    let table = crate::indicators::compute(project, &data, &crate::indicators::Auswahl::default())?;
+    // the read tables are not needed any more: at federal scale they are 4 GB
+    drop(data);
     Ok(crate::disclosure::protect(
         &table,
         &project.katalog,
@@ -115,8 +117,7 @@ pub(crate) fn vorbereiten(
         Ok(x) => x,
         Err(status) => return Ok(Err(status)),
     };
-    let ergebnis = veroeffentlichen(&project, &data)?;
-    drop(data);
+    let ergebnis = veroeffentlichen(&project, data)?;
     let daten_zeit = projekt_zeit + t1.elapsed();
     let pdf = PdfEinstellungen::aus(project.stand);
     let entwurf = args.draft.then(|| {
