@@ -187,8 +187,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                     }
                 }
                 // borders of areas a few pixels wide would paint them over in white
-                let (bw, bh) = extent(&pts);
-                if bw < MIN_BORDER || bh < MIN_BORDER {
+                if too_thin(&pts) {
                     raster.paint(&pts, (fill.0, fill.1, fill.2), highlighted);
                     continue;
                 }
@@ -474,6 +473,26 @@ fn pixel_ring(r: &[(f64, f64)], project: impl Fn((f64, f64)) -> (i32, i32)) -> V
     pts
 }
 
+/// True for a ring narrower than [`MIN_BORDER`] pixels: its bounding box is, or its mean
+/// width (twice the area over the perimeter) is below that of a square of that size – a
+/// diagonal sliver has a large bounding box but is a pixel wide.
+fn too_thin(pts: &[(i32, i32)]) -> bool {
+    let (bw, bh) = extent(pts);
+    if bw < MIN_BORDER || bh < MIN_BORDER {
+        return true;
+    }
+    let n = pts.len();
+    let (mut twice_area, mut perimeter) = (0.0, 0.0);
+    for i in 0..n {
+        let (ax, ay) = (f64::from(pts[i].0), f64::from(pts[i].1));
+        let (bx, by) = (f64::from(pts[(i + 1) % n].0), f64::from(pts[(i + 1) % n].1));
+        twice_area += ax * by - bx * ay;
+        perimeter += (bx - ax).hypot(by - ay);
+    }
+    // a MIN_BORDER square: 2·A / P = MIN_BORDER / 2
+    2.0 * twice_area.abs() < f64::from(MIN_BORDER) * perimeter
+}
+
 /// Width and height of the bounding box of `pts`.
 fn extent(pts: &[(i32, i32)]) -> (i32, i32) {
     let (mut x0, mut x1, mut y0, mut y1) = (i32::MAX, i32::MIN, i32::MAX, i32::MIN);
@@ -705,6 +724,21 @@ mod tests {
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].first(), one[0].last());
         assert_eq!(one[0].len(), 5);
+    }
+
+    #[test]
+    fn thin_areas_are_found_by_their_mean_width() {
+        let square = |n: i32| vec![(0, 0), (n, 0), (n, n), (0, n)];
+        assert!(!too_thin(&square(5)), "a 5 px square keeps its border");
+        assert!(too_thin(&square(4)));
+        assert!(
+            too_thin(&[(0, 0), (40, 0), (40, 4), (0, 4)]),
+            "a 4 px strip"
+        );
+        // a diagonal sliver one pixel wide: large bounding box, tiny mean width
+        assert!(too_thin(&[(0, 0), (1, 0), (21, 20), (20, 20)]));
+        // a diagonal band wide enough for a border
+        assert!(!too_thin(&[(0, 0), (10, 0), (30, 20), (20, 20)]));
     }
 
     #[test]
