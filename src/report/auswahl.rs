@@ -13,11 +13,48 @@ use std::sync::OnceLock;
 type Key<'a> = (Period, Ebene, &'a str, Option<&'a str>);
 
 /// Published rows by indicator, each with a lookup table, and the periods and groups chosen
-/// for each indicator (worked out once per run: at federal scale an indicator has hundreds
-/// of thousands of rows, and 400 profiles ask for the same choice).
+/// for each indicator – both worked out on first use, once per run: at federal scale the
+/// table has 7 million rows, a profile uses eight of 34 indicators, and 400 profiles ask for
+/// the same choice.
 pub(super) struct Index<'a> {
-    by_ind: BTreeMap<&'a str, BTreeMap<Key<'a>, &'a Veroeffentlicht>>,
-    schnitte: BTreeMap<&'a str, OnceLock<Option<Schnitt>>>,
+    by_ind: BTreeMap<&'a str, Zeilen<'a>>,
+}
+
+/// The rows of one indicator.
+struct Zeilen<'a> {
+    /// In the order of the published table.
+    rows: Vec<&'a Veroeffentlicht>,
+    /// Sorted by key, for lookup by binary search.
+    sorted: OnceLock<Vec<(Key<'a>, &'a Veroeffentlicht)>>,
+    schnitt: OnceLock<Option<Schnitt>>,
+}
+
+impl<'a> Zeilen<'a> {
+    fn sorted(&self) -> &[(Key<'a>, &'a Veroeffentlicht)] {
+        self.sorted.get_or_init(|| {
+            let mut v: Vec<(Key<'a>, &'a Veroeffentlicht)> = self
+                .rows
+                .iter()
+                .map(|r| {
+                    let k = &r.kennzahl;
+                    (
+                        (k.zeit, k.ebene, k.gebiet.as_str(), k.gruppe.as_deref()),
+                        *r,
+                    )
+                })
+                .collect();
+            // stable, so that of two rows with one key the later is kept (as a map would)
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(Key<'a>, &'a Veroeffentlicht)> = Vec::with_capacity(v.len());
+            for e in v {
+                match out.last_mut() {
+                    Some(last) if last.0 == e.0 => *last = e,
+                    _ => out.push(e),
+                }
+            }
+            out
+        })
+    }
 }
 
 /// What `Auswahl` picks from the rows of one indicator.
@@ -31,16 +68,19 @@ struct Schnitt {
 
 impl<'a> Index<'a> {
     pub(super) fn new(e: &'a Ergebnis) -> Index<'a> {
-        let mut by_ind: BTreeMap<&str, BTreeMap<Key, &Veroeffentlicht>> = BTreeMap::new();
+        let mut by_ind: BTreeMap<&str, Zeilen> = BTreeMap::new();
         for v in &e.zeilen {
-            let k = &v.kennzahl;
             by_ind
-                .entry(k.indikator.as_str())
-                .or_default()
-                .insert((k.zeit, k.ebene, k.gebiet.as_str(), k.gruppe.as_deref()), v);
+                .entry(v.kennzahl.indikator.as_str())
+                .or_insert_with(|| Zeilen {
+                    rows: Vec::new(),
+                    sorted: OnceLock::new(),
+                    schnitt: OnceLock::new(),
+                })
+                .rows
+                .push(v);
         }
-        let schnitte = by_ind.keys().map(|k| (*k, OnceLock::new())).collect();
-        Index { by_ind, schnitte }
+        Index { by_ind }
     }
 }
 
@@ -48,7 +88,7 @@ impl<'a> Index<'a> {
 pub(super) struct Auswahl<'a> {
     /// The indicator.
     pub ind: &'a Indicator,
-    rows: &'a BTreeMap<Key<'a>, &'a Veroeffentlicht>,
+    rows: &'a [(Key<'a>, &'a Veroeffentlicht)],
     /// Periods for trends, ascending, ending with `aktuell` (at most 10).
     pub perioden: Vec<Period>,
     /// The period shown in bars, maps and tables.
@@ -63,16 +103,15 @@ impl<'a> Auswahl<'a> {
     /// `None` if the indicator has no rows (no data in this project).
     pub(super) fn new<'k: 'a>(ctx: &'a Kontext<'k>, id: &str) -> Option<Auswahl<'a>> {
         let ind = ctx.project.katalog.get(id)?;
-        let rows = ctx.index.by_ind.get(id)?;
+        let zeilen = ctx.index.by_ind.get(id)?;
+        let rows = zeilen.sorted();
         let Schnitt {
             perioden,
             aktuell,
             vorher,
             gruppen,
-        } = ctx
-            .index
-            .schnitte
-            .get(id)?
+        } = zeilen
+            .schnitt
             .get_or_init(|| schnitt(rows, ctx.ziel))
             .clone()?;
         Some(Auswahl {
@@ -93,7 +132,11 @@ impl<'a> Auswahl<'a> {
         gebiet: &str,
         gruppe: Option<&str>,
     ) -> Option<&'a Veroeffentlicht> {
-        self.rows.get(&(p, ebene, gebiet, gruppe)).copied()
+        let key = (p, ebene, gebiet, gruppe);
+        self.rows
+            .binary_search_by(|(k, _)| k.cmp(&key))
+            .ok()
+            .map(|i| self.rows[i].1)
     }
 
     /// The published value of one row.
@@ -118,10 +161,10 @@ impl<'a> Auswahl<'a> {
 }
 
 /// Period kind, periods, current period and groups of one indicator's rows.
-fn schnitt(rows: &BTreeMap<Key<'_>, &Veroeffentlicht>, ziel: Option<&str>) -> Option<Schnitt> {
+fn schnitt(rows: &[(Key<'_>, &Veroeffentlicht)], ziel: Option<&str>) -> Option<Schnitt> {
     let ziel = ziel.and_then(parse_ziel);
     let mut kinds: BTreeMap<PeriodKind, usize> = BTreeMap::new();
-    for (p, ..) in rows.keys() {
+    for ((p, ..), _) in rows {
         *kinds.entry(p.kind()).or_default() += 1;
     }
     // the kind asked for, else the yearly kind with most rows, monthly only if alone
@@ -133,8 +176,8 @@ fn schnitt(rows: &BTreeMap<Key<'_>, &Veroeffentlicht>, ziel: Option<&str>) -> Op
             .map(|(k, _)| *k)?,
     };
     let mut perioden: Vec<Period> = rows
-        .keys()
-        .map(|k| k.0)
+        .iter()
+        .map(|(k, _)| k.0)
         .filter(|p| p.kind() == kind)
         .filter(|p| match ziel {
             None => true,
@@ -151,7 +194,8 @@ fn schnitt(rows: &BTreeMap<Key<'_>, &Veroeffentlicht>, ziel: Option<&str>) -> Op
     }
     let vorher = crate::indicators::previous_year(aktuell).filter(|p| perioden.contains(p));
     let namen: std::collections::BTreeSet<&str> = rows
-        .keys()
+        .iter()
+        .map(|(k, _)| k)
         .filter(|k| k.0 == aktuell)
         .filter_map(|k| k.3)
         .collect();
