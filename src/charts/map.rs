@@ -9,6 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 
 /// ColorBrewer "Blues", 5 classes (sequential, colour-blind safe, prints in greyscale).
 const BLUES: [RGBColor; 5] = [
@@ -22,7 +23,7 @@ const HIGHLIGHT: RGBColor = RGBColor(213, 94, 0);
 const BORDER: RGBColor = RGBColor(90, 90, 90);
 
 /// One area of the GeoJSON: key and outer rings (lon, lat).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Flaeche {
     /// Value of the key property (Stadtteil nr).
     pub nr: String,
@@ -129,35 +130,17 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
     let legend_w: i32 = if locator { 0 } else { 150 };
     let (w, h) = (k.groesse.0 as i32, k.groesse.1 as i32);
     let (mw, mh) = (w - legend_w - 8, h - 8);
-    // equirectangular projection around the mean latitude
-    let (mut minx, mut maxx, mut miny, mut maxy) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for f in k.flaechen {
-        for r in &f.ringe {
-            for &(x, y) in r {
-                minx = minx.min(x);
-                maxx = maxx.max(x);
-                miny = miny.min(y);
-                maxy = maxy.max(y);
-            }
-        }
-    }
-    let cos = ((miny + maxy) / 2.0).to_radians().cos().max(0.05);
-    let sx = (maxx - minx) * cos;
-    let sy = maxy - miny;
-    let s = (f64::from(mw) / sx.max(1e-12)).min(f64::from(mh) / sy.max(1e-12));
-    let ox = 4.0 + (f64::from(mw) - sx * s) / 2.0;
-    let oy = 4.0 + (f64::from(mh) - sy * s) / 2.0;
-    let project = |(x, y): (f64, f64)| -> (i32, i32) {
-        (
-            (ox + (x - minx) * cos * s).round() as i32,
-            (oy + (maxy - y) * s).round() as i32,
-        )
-    };
+    let grund = grundkarte(k.flaechen, (w, h, mw, mh));
     let mut svg = String::new();
     let mut fills: BTreeMap<(u8, u8, u8), String> = BTreeMap::new();
     // areas too small for a border are painted as pixels: 11,000 Gemeinden on a 220 px map
     // become a few hundred runs of pixels instead of 11,000 outlines of 1–4 pixels
-    let mut raster = Raster::new(w, h);
+    // a locator map starts from the grey pixels of every thin area, drawn once per run
+    let mut raster = if locator {
+        grund.grau.clone()
+    } else {
+        Raster::new(w, h)
+    };
     let highlighted: std::collections::BTreeSet<&str> =
         k.hervorheben.iter().map(String::as_str).collect();
     {
@@ -165,7 +148,7 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
         root.fill(&WHITE).map_err(draw_err)?;
         // the areas' fills, one SVG path per colour: 11,000 Gemeinden as 11,000 elements
         // would make every sheet slow to lay out and large. Added below the lines drawn here.
-        for f in k.flaechen {
+        for (f, ringe) in k.flaechen.iter().zip(&grund.ringe) {
             let value = k.werte.get(&f.nr).copied().flatten();
             // an area in `werte` without value is suppressed (hatched); one missing from
             // `werte` has no data at all (e.g. no school there) and stays plain
@@ -178,17 +161,18 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
             } else {
                 value.map_or(NO_VALUE, |v| BLUES[class_of(v, &breaks)])
             };
-            for r in &f.ringe {
-                let pts = pixel_ring(r, project);
+            for (pts, thin) in ringe {
                 if !locator && gesperrt && pts.len() >= 3 {
-                    for seg in hatch(&pts, 6) {
+                    for seg in hatch(pts, 6) {
                         root.draw(&PathElement::new(seg.to_vec(), BORDER.stroke_width(1)))
                             .map_err(draw_err)?;
                     }
                 }
                 // borders of areas a few pixels wide would paint them over in white
-                if too_thin(&pts) {
-                    raster.paint(&pts, (fill.0, fill.1, fill.2), highlighted);
+                if *thin {
+                    if !locator || highlighted {
+                        raster.paint(pts, (fill.0, fill.1, fill.2), highlighted);
+                    }
                     continue;
                 }
                 let d = fills.entry((fill.0, fill.1, fill.2)).or_default();
@@ -210,8 +194,9 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
         let rings: Vec<Vec<(i32, i32)>> = k
             .flaechen
             .iter()
-            .filter(|f| k.hervorheben.contains(&f.nr))
-            .flat_map(|f| f.ringe.iter().map(|r| pixel_ring(r, project)))
+            .zip(&grund.ringe)
+            .filter(|(f, _)| highlighted.contains(f.nr.as_str()))
+            .flat_map(|(_, ringe)| ringe.iter().map(|(pts, _)| pts.clone()))
             .collect();
         let (gw, gh) = extent(&rings.concat());
         let width = if gw.min(gh) < 30 { 2 } else { 3 };
@@ -356,11 +341,98 @@ fn insert_fills(svg: &mut String, fills: &BTreeMap<(u8, u8, u8), String>) -> any
     Ok(())
 }
 
+/// The areas of a map projected to pixels, and the grey pixels of a locator map: the same
+/// for every profile of a run, and at federal scale (11,000 Gemeinden) the larger part of
+/// drawing a locator map.
+struct Grundkarte {
+    /// The geometry it was made from (compared in full: a cache keyed by address could hand
+    /// out the map of an earlier geometry in `report --watch`).
+    flaechen: Vec<Flaeche>,
+    /// Canvas and map size in pixels.
+    groesse: (i32, i32, i32, i32),
+    /// Per area its rings in pixels, each with whether it is too thin for a border.
+    ringe: Vec<Vec<PixelRing>>,
+    /// Every thin ring painted grey (not highlighted).
+    grau: Raster,
+}
+
+/// A ring in pixels and whether it is too thin for a border.
+type PixelRing = (Vec<(i32, i32)>, bool);
+
+/// The projected map of `flaechen` on a canvas of `w`×`h` with the map area `mw`×`mh`,
+/// made once per geometry and size (the last few are kept).
+fn grundkarte(flaechen: &[Flaeche], (w, h, mw, mh): (i32, i32, i32, i32)) -> Arc<Grundkarte> {
+    static CACHE: Mutex<Vec<Arc<Grundkarte>>> = Mutex::new(Vec::new());
+    let groesse = (w, h, mw, mh);
+    if let Ok(cache) = CACHE.lock()
+        && let Some(g) = cache
+            .iter()
+            .find(|g| g.groesse == groesse && g.flaechen.as_slice() == flaechen)
+    {
+        return Arc::clone(g);
+    }
+    // equirectangular projection around the mean latitude
+    let (mut minx, mut maxx, mut miny, mut maxy) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for f in flaechen {
+        for r in &f.ringe {
+            for &(x, y) in r {
+                minx = minx.min(x);
+                maxx = maxx.max(x);
+                miny = miny.min(y);
+                maxy = maxy.max(y);
+            }
+        }
+    }
+    let cos = ((miny + maxy) / 2.0).to_radians().cos().max(0.05);
+    let sx = (maxx - minx) * cos;
+    let sy = maxy - miny;
+    let s = (f64::from(mw) / sx.max(1e-12)).min(f64::from(mh) / sy.max(1e-12));
+    let ox = 4.0 + (f64::from(mw) - sx * s) / 2.0;
+    let oy = 4.0 + (f64::from(mh) - sy * s) / 2.0;
+    let project = |(x, y): (f64, f64)| -> (i32, i32) {
+        (
+            (ox + (x - minx) * cos * s).round() as i32,
+            (oy + (maxy - y) * s).round() as i32,
+        )
+    };
+    let ringe: Vec<Vec<PixelRing>> = flaechen
+        .iter()
+        .map(|f| {
+            f.ringe
+                .iter()
+                .map(|r| {
+                    let pts = pixel_ring(r, project);
+                    let thin = too_thin(&pts);
+                    (pts, thin)
+                })
+                .collect()
+        })
+        .collect();
+    let mut grau = Raster::new(w, h);
+    for (pts, _) in ringe.iter().flatten().filter(|(_, thin)| *thin) {
+        grau.paint(pts, (NO_VALUE.0, NO_VALUE.1, NO_VALUE.2), false);
+    }
+    let g = Arc::new(Grundkarte {
+        flaechen: flaechen.to_vec(),
+        groesse,
+        ringe,
+        grau,
+    });
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.push(Arc::clone(&g));
+        if cache.len() > 4 {
+            cache.remove(0);
+        }
+    }
+    g
+}
+
 /// Areas narrower or lower than this (pixels) get no border line.
 const MIN_BORDER: i32 = 5;
 
 /// The pixels of the areas too small for a vector outline, with the colour of the area that
 /// painted them: the first one, except that a highlighted area always shows.
+#[derive(Clone)]
 struct Raster {
     w: i32,
     h: i32,
@@ -724,6 +796,38 @@ mod tests {
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].first(), one[0].last());
         assert_eq!(one[0].len(), 5);
+    }
+
+    #[test]
+    fn the_projected_map_is_reused_only_for_the_same_geometry() {
+        let lage = |f: &[Flaeche], nr: &str| {
+            map(&Karte {
+                titel: "Lage".into(),
+                periode: String::new(),
+                einheit: Einheit::Anzahl,
+                flaechen: f,
+                namen: [(nr.to_string(), "X".to_string())].into(),
+                werte: Default::default(),
+                hervorheben: vec![nr.into()],
+                klassen: Klassierung::Quantile,
+                groesse: (220, 200),
+            })
+            .unwrap()
+            .svg
+        };
+        let mut f: Vec<Flaeche> = (0..300)
+            .map(|i| square(&format!("{i:03}"), 11.0 + f64::from(i) * 0.001))
+            .collect();
+        let first = lage(&f, "007");
+        // the same geometry again (from the kept projection), and another highlight
+        assert_eq!(lage(&f, "007"), first);
+        assert_ne!(lage(&f, "200"), first);
+        // the same number of areas, one moved (as after an edit in `report --watch`)
+        f[7].ringe[0].iter_mut().for_each(|p| p.1 += 0.5);
+        let moved = lage(&f, "007");
+        assert_ne!(moved, first);
+        f[7].ringe[0].iter_mut().for_each(|p| p.1 -= 0.5);
+        assert_eq!(lage(&f, "007"), first);
     }
 
     #[test]
