@@ -15,7 +15,8 @@ pub fn run(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitSt
     if !args.watch {
         return einmal(args, config, printer);
     }
-    let mut stand = Vec::new();
+    // the state before the first run: a file saved while it renders triggers the next run
+    let mut stand = zeiten(&beobachtet(config));
     loop {
         let status = match einmal(args, config, printer) {
             Ok(s) => s,
@@ -27,11 +28,6 @@ pub fn run(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitSt
         let _ = status;
         printer
             .info("Warte auf Änderungen an Konfiguration, Daten oder Vorlagen (Strg+C beendet) …");
-        let files = beobachtet(config);
-        let neu = zeiten(&files);
-        if stand.is_empty() {
-            stand = neu;
-        }
         loop {
             std::thread::sleep(Duration::from_millis(400));
             let jetzt = zeiten(&beobachtet(config));
