@@ -55,7 +55,8 @@ pub fn open_capped(path: &Path, diags: &mut Diagnostics) -> Option<std::fs::File
     Some(file)
 }
 
-fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
+/// V003: the file could not be read.
+pub(super) fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error(
         "V003",
         Location::file(path),

@@ -244,11 +244,7 @@ pub fn read_file<S: Split>(
                     eof = buf.len() < want;
                 }
                 Err(e) => {
-                    diags.push(Diagnostic::error(
-                        "V003",
-                        Location::file(path),
-                        format!("Datei nicht lesbar: {e}"),
-                    ));
+                    diags.push(super::decode::unreadable(path, &e));
                     return total;
                 }
             }
@@ -262,7 +258,7 @@ pub fn read_file<S: Split>(
         let cut = if eof {
             buf.len()
         } else {
-            match piece_end(&buf).filter(|&c| filled_lines(&buf[..c]) >= head) {
+            match piece_end(&buf).filter(|&c| has_filled_lines(&buf[..c], head)) {
                 Some(c) => c,
                 // no line end outside quotes yet (or not past the header): read on
                 None => {
@@ -315,26 +311,30 @@ fn piece_end(b: &[u8]) -> Option<usize> {
     end
 }
 
-/// Lines with something on them (that end outside quotes) in a piece.
-fn filled_lines(b: &[u8]) -> usize {
+/// True if a piece has at least `n` lines with something on them (ending outside quotes);
+/// stops at the `n`th, so the header check does not scan a whole piece.
+fn has_filled_lines(b: &[u8], n: usize) -> bool {
     let mut inside = false;
     let mut empty = true;
-    let mut n = 0;
+    let mut found = 0;
     for &c in b {
+        if found >= n {
+            break;
+        }
         match c {
             b'"' => {
                 inside = !inside;
                 empty = false;
             }
             b'\n' if !inside => {
-                n += usize::from(!empty);
+                found += usize::from(!empty);
                 empty = true;
             }
             b'\r' => {}
             _ => empty = false,
         }
     }
-    n
+    found >= n
 }
 
 /// Reads one piece of a text: the first with skipped lines and header, the others with
@@ -1144,6 +1144,11 @@ mod tests {
         assert_eq!(piece_end(b"a;\"x\ny"), None);
         assert_eq!(piece_end(b"\"x\"\"\n\""), None);
         assert_eq!(piece_end(b"abc"), None);
+        // lines with something on them, not counting empty ones or breaks inside quotes
+        assert!(has_filled_lines(b"", 0));
+        assert!(has_filled_lines(b"a\n\r\nb\n", 2));
+        assert!(!has_filled_lines(b"a\n\n\n", 2));
+        assert!(!has_filled_lines(b"a\n\"x\ny\"", 2));
     }
 
     #[test]
