@@ -217,7 +217,7 @@ impl TableBuilder {
         let mut columns: Vec<Column> = fields
             .into_par_iter()
             .map(|(field, col)| field_columns(field, col, area_nr, area_sr))
-            .collect::<Vec<Vec<Column>>>()
+            .collect::<PolarsResult<Vec<Vec<Column>>>>()?
             .into_iter()
             .flatten()
             .collect();
@@ -234,7 +234,12 @@ impl TableBuilder {
 }
 
 /// The frame columns of one schema field (a period or area field yields several).
-fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]) -> Vec<Column> {
+fn field_columns(
+    field: &Field,
+    col: Col,
+    area_nr: &[String],
+    area_sr: &[String],
+) -> PolarsResult<Vec<Column>> {
     let mut columns = Vec::new();
     let name = field.name;
     match col {
@@ -258,7 +263,7 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
                     last as IdxSize
                 })
                 .collect();
-            columns.push(gathered("zeit", &keys, &idx));
+            columns.push(gathered("zeit", &keys, &idx)?);
             columns.push(text_column(
                 "zeitart",
                 p.iter().map(|x| Some(x.kind().label())),
@@ -279,45 +284,18 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
                     .collect(),
             ));
         }
+        // area numbers are indices into the Gebietsgliederung already (u32 = IdxSize)
         Col::Area(a) => {
-            // rows outside the list (never produced by the mapper) get an empty key
-            let fits = |v: &[String]| a.iter().all(|&i| (i as usize) < v.len());
-            let idx: Vec<IdxSize> = a.iter().map(|&i| i as IdxSize).collect();
-            for (column, dict) in [("gebiet", area_nr), ("sozialraum", area_sr)] {
-                if fits(dict) {
-                    columns.push(gathered(column, dict, &idx));
-                } else {
-                    let get = |i: u32| dict.get(i as usize).map_or("", String::as_str);
-                    columns.push(Column::new(
-                        column.into(),
-                        a.iter().map(|&i| get(i)).collect::<Vec<&str>>(),
-                    ));
-                }
-            }
+            columns.push(gathered("gebiet", area_nr, &a)?);
+            columns.push(gathered("sozialraum", area_sr, &a)?);
         }
         Col::Int(v) => columns.push(int_column::<Int64Type>(name, v)),
         Col::Code(v) => {
             let FieldType::Code(codes) = field.ty else {
                 unreachable!("code column of a code field")
             };
-            if v.iter().all(Option::is_some) {
-                let idx: Vec<IdxSize> = v.iter().map(|c| c.unwrap_or(0) as IdxSize).collect();
-                columns.push(gathered(name, codes, &idx));
-                return columns;
-            }
-            let dict = StringChunked::from_slice(name.into(), codes);
-            let idx =
-                IdxCa::from_iter_options(name.into(), v.iter().map(|c| c.map(|i| i as IdxSize)));
-            columns.push(match dict.take(&idx) {
-                Ok(ca) => ca.into_column(),
-                // codes come from the list itself, so this is not reached
-                Err(_) => Column::new(
-                    name.into(),
-                    v.iter()
-                        .map(|c| c.and_then(|i| codes.get(i as usize).copied()))
-                        .collect::<Vec<_>>(),
-                ),
-            });
+            let idx = IdxCa::from_iter_options(name.into(), v.iter().map(|c| c.map(IdxSize::from)));
+            columns.push(dictionary(name, codes).take(&idx)?.into_column());
         }
         Col::Str(v) => columns.push(Column::new(name.into(), v)),
         Col::Count(v, r) => {
@@ -329,27 +307,20 @@ fn field_columns(field: &Field, col: Col, area_nr: &[String], area_sr: &[String]
             columns.push(reason_column(name, &r));
         }
     }
-    columns
+    Ok(columns)
 }
 
 /// A text column of few distinct values: the rows' views are gathered from the values
-/// (`idx` must point into `values`), instead of building every row's text anew.
-fn gathered<S: AsRef<str>>(name: &str, values: &[S], idx: &[IdxSize]) -> Column {
-    let dict: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
-    let dict = StringChunked::from_slice(name.into(), &dict);
-    match dict.take(idx) {
-        Ok(ca) => ca.into_column(),
-        Err(_) => Column::new(
-            name.into(),
-            idx.iter()
-                .map(|&i| dict_get(&dict, i))
-                .collect::<Vec<Option<&str>>>(),
-        ),
-    }
+/// (`idx` points into `values`; an index outside them is an error, never a panic),
+/// instead of building every row's text anew.
+fn gathered<S: AsRef<str>>(name: &str, values: &[S], idx: &[IdxSize]) -> PolarsResult<Column> {
+    Ok(dictionary(name, values).take(idx)?.into_column())
 }
 
-fn dict_get(dict: &StringChunked, i: IdxSize) -> Option<&str> {
-    dict.get(i as usize)
+/// The distinct values of a text column.
+fn dictionary<S: AsRef<str>>(name: &str, values: &[S]) -> StringChunked {
+    let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+    StringChunked::from_slice(name.into(), &values)
 }
 
 /// A number column; without a missing value it is built from plain numbers, without any
