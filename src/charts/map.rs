@@ -133,9 +133,9 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
     let grund = grundkarte(k.flaechen, (w, h, mw, mh));
     let mut svg = String::new();
     let mut fills: BTreeMap<(u8, u8, u8), String> = BTreeMap::new();
-    // areas too small for a border are painted as pixels: 11,000 Gemeinden on a 220 px map
-    // become a few hundred runs of pixels instead of 11,000 outlines of 1–4 pixels
-    // a locator map starts from the grey pixels of every thin area, drawn once per run
+    // areas too thin for a border are painted as pixels: 11,000 Gemeinden on a 220 px map
+    // become a few hundred runs of pixels instead of 11,000 outlines of 1–4 pixels; a
+    // locator map starts from the grey pixels of every thin area, drawn once per run
     let mut raster = if locator {
         grund.grau.clone()
     } else {
@@ -180,13 +180,11 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
                     let _ = write!(d, "{}{x} {y}", if i == 0 { 'M' } else { 'L' });
                 }
                 d.push('Z');
-                {
-                    let mut outline = pts.clone();
-                    outline.push(pts[0]);
-                    let border = if fill == WHITE { NO_VALUE } else { WHITE };
-                    root.draw(&PathElement::new(outline, border.stroke_width(1)))
-                        .map_err(draw_err)?;
-                }
+                let mut outline = pts.clone();
+                outline.push(pts[0]);
+                let border = if fill == WHITE { NO_VALUE } else { WHITE };
+                root.draw(&PathElement::new(outline, border.stroke_width(1)))
+                    .map_err(draw_err)?;
             }
         }
         // the outline of the highlighted areas last, so neighbours do not cover it; borders
@@ -520,13 +518,16 @@ impl Raster {
     }
 }
 
+/// The edges of a closed ring, as pairs of points.
+fn edges(pts: &[(i32, i32)]) -> impl Iterator<Item = ((f64, f64), (f64, f64))> + '_ {
+    let p = |(x, y): (i32, i32)| (f64::from(x), f64::from(y));
+    (0..pts.len()).map(move |i| (p(pts[i]), p(pts[(i + 1) % pts.len()])))
+}
+
 /// Even-odd test of a point against a closed ring.
 fn inside(pts: &[(i32, i32)], px: f64, py: f64) -> bool {
     let mut inside = false;
-    let n = pts.len();
-    for i in 0..n {
-        let (ax, ay) = (f64::from(pts[i].0), f64::from(pts[i].1));
-        let (bx, by) = (f64::from(pts[(i + 1) % n].0), f64::from(pts[(i + 1) % n].1));
+    for ((ax, ay), (bx, by)) in edges(pts) {
         if (ay > py) != (by > py) && px < ax + (py - ay) * (bx - ax) / (by - ay) {
             inside = !inside;
         }
@@ -553,11 +554,8 @@ fn too_thin(pts: &[(i32, i32)]) -> bool {
     if bw < MIN_BORDER || bh < MIN_BORDER {
         return true;
     }
-    let n = pts.len();
     let (mut twice_area, mut perimeter) = (0.0, 0.0);
-    for i in 0..n {
-        let (ax, ay) = (f64::from(pts[i].0), f64::from(pts[i].1));
-        let (bx, by) = (f64::from(pts[(i + 1) % n].0), f64::from(pts[(i + 1) % n].1));
+    for ((ax, ay), (bx, by)) in edges(pts) {
         twice_area += ax * by - bx * ay;
         perimeter += (bx - ax).hypot(by - ay);
     }

@@ -125,9 +125,8 @@ fn same_fields(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> bool {
 /// The order of two rows by their key fields; `None` for decimal keys, whose equality is
 /// not an order's (0.0 = -0.0).
 fn key_order(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> Option<std::cmp::Ordering> {
-    let mut order = std::cmp::Ordering::Equal;
     for &fi in fields {
-        order = order.then(match &t.cols[fi] {
+        let order = match &t.cols[fi] {
             Col::Period(v) => v[a].cmp(&v[b]),
             Col::Area(v) => v[a].cmp(&v[b]),
             Col::Int(v) => v[a].cmp(&v[b]),
@@ -135,12 +134,12 @@ fn key_order(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> Option<s
             Col::Str(v) => v[a].cmp(&v[b]),
             Col::Count(v, _) => v[a].cmp(&v[b]),
             Col::Amount(..) => return None,
-        });
+        };
         if order.is_ne() {
             return Some(order);
         }
     }
-    Some(order)
+    Some(std::cmp::Ordering::Equal)
 }
 
 fn describe_key(t: &TableBuilder, row: usize, fields: &[usize], g: &Gebietsgliederung) -> String {
