@@ -308,9 +308,10 @@ fn same_input_same_bytes_and_draft_differs() {
 /// A tiny project for the template tests: the golden fixture with one module.
 fn tiny() -> TestProject {
     let p = TestProject::from_fixture("golden");
-    let mut cfg = p.read("bildungsmonitor.toml");
-    cfg.push_str("\n[berichte.kita]\ntitel = \"Kita\"\nindikatoren = [\"FK01\", \"FK02\"]\n");
-    p.write("bildungsmonitor.toml", cfg);
+    p.append(
+        "bildungsmonitor.toml",
+        "\n[berichte.kita]\ntitel = \"Kita\"\nindikatoren = [\"FK01\", \"FK02\"]\n",
+    );
     p
 }
 
@@ -382,9 +383,10 @@ fn templates_must_not_read_the_clock_or_eval() {
 #[test]
 fn failing_module_leaves_no_pdf_and_keeps_older_files() {
     let p = tiny();
-    let mut cfg = p.read("bildungsmonitor.toml");
-    cfg.push_str("\n[berichte.kaputt]\ntitel = \"Kaputt\"\nindikatoren = [\"FK03\"]\nvorlage = \"kaputt.typ\"\n");
-    p.write("bildungsmonitor.toml", cfg);
+    p.append(
+        "bildungsmonitor.toml",
+        "\n[berichte.kaputt]\ntitel = \"Kaputt\"\nindikatoren = [\"FK03\"]\nvorlage = \"kaputt.typ\"\n",
+    );
     with_templates(
         &p,
         &[(
@@ -599,9 +601,7 @@ fn faktencheck_needs_a_selection_and_known_names() {
 fn selection_is_checked_before_the_data() {
     // a wrong module or Stadtteil is reported at once, not after reading (here: broken) data
     let p = tiny();
-    let mut pop = p.read("bevoelkerung.csv");
-    pop.push_str("31.12.2024;01;2;-5;0;0\n");
-    p.write("bevoelkerung.csv", pop);
+    p.append("bevoelkerung.csv", "31.12.2024;01;2;-5;0;0\n");
     p.run(&["validate"]).exit(1).stderr_has("negative Anzahl");
     p.run(&["faktencheck", "--stadtteil", "99"])
         .exit(2)

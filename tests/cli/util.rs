@@ -88,6 +88,13 @@ impl TestProject {
         std::fs::write(p, bytes).expect("write");
     }
 
+    /// Appends text to a file of the project (a config section, a data row).
+    pub fn append(&self, rel: &str, text: &str) {
+        let mut all = self.read(rel);
+        all.push_str(text);
+        self.write(rel, all);
+    }
+
     /// Reads a file of the project as text.
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path().join(rel)).expect("read")
