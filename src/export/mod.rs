@@ -233,6 +233,8 @@ fn sheet_parts(
 fn xlsx(result: &Ergebnis, ctx: &Kontext, w: &mut (dyn Write + Send)) -> Result<()> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format as XFormat, Workbook};
     let mut wb = Workbook::new();
+    // level 3 instead of 6: a tenth larger, a quarter faster to write (city 1.7 → 1.9 MB)
+    wb.set_zip_compression_level(3);
     let created = ExcelDateTime::from_ymd(ctx.stand.year as u16, ctx.stand.month, ctx.stand.day)?;
     wb.set_properties(
         &DocProperties::new()
