@@ -12,7 +12,7 @@ mod map;
 
 pub use bars::{Balken, StapelBalken, bars, stacked};
 pub use line::{Linie, line};
-pub use map::{Flaeche, Karte, Klassierung, geometry, map};
+pub use map::{Flaeche, Geometrie, Karte, Klassierung, geometry, map};
 
 use plotters::style::RGBColor;
 

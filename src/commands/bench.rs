@@ -202,7 +202,7 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
             None => None,
         };
         let pdf = PdfEinstellungen::aus(project.stand);
-        let ctx = Kontext::new(&project, ergebnis, flaechen.as_deref(), None, None, &pdf);
+        let ctx = Kontext::new(&project, ergebnis, flaechen.as_ref(), None, None, &pdf);
         // federal scale: one profile per Kreis; a module or a profile per Gemeinde is not
         // what anyone prints
         let mut jobs: Vec<(String, Job)> = if kreise.is_some() {

@@ -2,7 +2,7 @@
 //! engine once, render documents in parallel, write all PDFs as one atomic batch, print a
 //! summary or a JSON manifest.
 
-use crate::charts::Flaeche;
+use crate::charts::Geometrie;
 use crate::cli::{OutputFormat, PdfArgs};
 use crate::disclosure::Ergebnis;
 use crate::exit::ExitStatus;
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 pub(crate) struct Lauf {
     pub project: Project,
     pub ergebnis: Ergebnis,
-    pub flaechen: Option<Vec<Flaeche>>,
+    pub flaechen: Option<Geometrie>,
     pub engine: Engine,
     pub logo: Option<Vec<u8>>,
     pub pdf: PdfEinstellungen,
@@ -34,7 +34,7 @@ impl Lauf {
         Kontext::new(
             &self.project,
             &self.ergebnis,
-            self.flaechen.as_deref(),
+            self.flaechen.as_ref(),
             ziel,
             self.entwurf.clone(),
             &self.pdf,

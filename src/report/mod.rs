@@ -16,7 +16,7 @@ pub use modul::modul;
 pub use profil::{Profilgebiet, profil};
 
 use crate::catalogue::Einheit;
-use crate::charts::{Chart, Flaeche};
+use crate::charts::{Chart, Geometrie};
 use crate::disclosure::{Ergebnis, Veroeffentlicht};
 use crate::indicators::Ebene;
 use crate::project::Project;
@@ -31,7 +31,7 @@ pub struct Kontext<'a> {
     /// The published numbers.
     pub ergebnis: &'a Ergebnis,
     /// Polygons of the Stadtteile (maps are left out without them).
-    pub flaechen: Option<&'a [Flaeche]>,
+    pub flaechen: Option<&'a Geometrie>,
     /// `--period`: latest period at or before it (default: the latest of each indicator).
     pub ziel: Option<&'a str>,
     /// Build line for drafts ("Daten sha256:… · bildungsmonitor 0.1.0"); `None`: final.
@@ -47,7 +47,7 @@ impl<'a> Kontext<'a> {
     pub fn new(
         project: &'a Project,
         ergebnis: &'a Ergebnis,
-        flaechen: Option<&'a [Flaeche]>,
+        flaechen: Option<&'a Geometrie>,
         ziel: Option<&'a str>,
         entwurf: Option<String>,
         pdf: &'a PdfEinstellungen,
