@@ -176,6 +176,8 @@ fn bench_measures_stages_and_reuses_its_data() {
     let v = &j["einlesen_vergleich"];
     assert_eq!(v["datei"], "bevoelkerung.csv");
     assert!(v["zeilen"].as_u64().unwrap() > 0 && v["verhaeltnis"].as_f64().unwrap() > 0.0);
+    assert!(v["sekunden_alle_kerne"].as_f64().unwrap() > 0.0);
+    assert!(v["verhaeltnis_gleiche_kerne"].as_f64().unwrap() > 0.0);
     assert!(dir.join("data-samples/bevoelkerung.csv").exists());
 
     // same scale again: the data is reused, not generated
