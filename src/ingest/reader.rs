@@ -528,7 +528,7 @@ struct Rows {
 pub const PIECE_BYTES: usize = 32 << 20;
 
 /// Files at least this large (after the header) are read in parallel parts.
-const PARALLEL_MIN_BYTES: usize = 4 << 20;
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
 /// Rows with a wrong number of fields shown per file.
 const MAX_RAGGED: usize = 25;

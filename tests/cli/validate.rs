@@ -347,7 +347,7 @@ fn many_errors_are_capped_with_a_count() {
 
 #[test]
 fn large_file_read_in_parallel_parts_reports_like_one_part() {
-    // > 4 MB: read in parallel parts. The problems must carry the same lines and columns,
+    // > 1 MB: read in parallel parts. The problems must carry the same lines and columns,
     // in the same order and with the same cap, as when the file is read in one piece.
     let p = TestProject::from_fixture("mini");
     let mut text = String::from("zeit;gebiet;alter;geschlecht;einwohner;nichtdeutsch\n");
