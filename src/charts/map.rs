@@ -23,7 +23,7 @@ const HIGHLIGHT: RGBColor = RGBColor(213, 94, 0);
 const BORDER: RGBColor = RGBColor(90, 90, 90);
 
 /// One area of the GeoJSON: key and outer rings (lon, lat).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Flaeche {
     /// Value of the key property (Stadtteil nr).
     pub nr: String,

@@ -8,7 +8,7 @@ use crate::exit::ExitStatus;
 use crate::output::{atomic::OutputBatch, printer::Printer};
 use crate::render::{Engine, PdfEinstellungen, Vorlagen};
 use crate::report::{Dokument, Kontext, Profilgebiet};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -194,13 +194,7 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
     let mut render_wall = Duration::ZERO;
     if let Some(ergebnis) = ergebnis.as_ref().filter(|_| bis == BenchBis::Alles) {
         let engine = Engine::new(&Vorlagen::eingebaut(), &[])?;
-        let flaechen = match &project.gebiete.geojson {
-            Some(p) => Some(crate::charts::geometry(
-                &std::fs::read(p).with_context(|| p.display().to_string())?,
-                &project.gebiete.geojson_schluessel,
-            )?),
-            None => None,
-        };
+        let flaechen = super::geometrie(&project)?;
         let pdf = PdfEinstellungen::aus(project.stand);
         let ctx = Kontext::new(&project, ergebnis, flaechen.as_ref(), None, None, &pdf);
         // federal scale: one profile per Kreis; a module or a profile per Gemeinde is not

@@ -65,6 +65,21 @@ pub(crate) fn load_sources(
     }
 }
 
+/// The project's map geometry (`gebiete.geojson`), read once per run; `None` without one.
+pub(crate) fn geometrie(project: &Project) -> anyhow::Result<Option<crate::charts::Geometrie>> {
+    use anyhow::Context;
+    project
+        .gebiete
+        .geojson
+        .as_ref()
+        .map(|p| {
+            let bytes =
+                std::fs::read(p).with_context(|| format!("{} nicht lesbar", p.display()))?;
+            crate::charts::geometry(&bytes, &project.gebiete.geojson_schluessel)
+        })
+        .transpose()
+}
+
 /// Prints diagnostics in the chosen format (JSON on stdout, text on stderr).
 pub(crate) fn report_problems(printer: &Printer, diags: &Diagnostics) {
     if printer.format == crate::cli::OutputFormat::Json {

@@ -99,13 +99,7 @@ pub(crate) fn vorbereiten(
         );
     }
     let engine = Engine::new(&vorlagen, &schriften)?;
-    let flaechen = match &project.gebiete.geojson {
-        Some(p) => Some(crate::charts::geometry(
-            &std::fs::read(p).with_context(|| format!("{} nicht lesbar", p.display()))?,
-            &project.gebiete.geojson_schluessel,
-        )?),
-        None => None,
-    };
+    let flaechen = super::geometrie(&project)?;
     let logo = match &project.logo {
         Some(p) => {
             Some(std::fs::read(p).with_context(|| format!("Logo {} nicht lesbar", p.display()))?)
