@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 /// A set of files that are committed together or not at all.
 #[derive(Default)]
 pub struct OutputBatch {
-    pending: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    /// Closed temporary files: a batch of 11,000 profiles must not hold 11,000 descriptors
+    /// (the usual limit is 1,024).
+    pending: Vec<(tempfile::TempPath, PathBuf)>,
 }
 
 impl OutputBatch {
@@ -75,7 +77,7 @@ impl OutputBatch {
 
     /// Adds a file written through [`OutputBatch::create`] to the batch.
     pub fn keep(&mut self, f: Staged) {
-        self.pending.push((f.tmp, f.target));
+        self.pending.push((f.tmp.into_temp_path(), f.target));
     }
 
     /// Number of staged files.
@@ -95,13 +97,18 @@ impl OutputBatch {
         // visible part of writing hundreds of sheets).
         use rayon::prelude::*;
         self.pending.par_iter().try_for_each(|(tmp, target)| {
-            tmp.as_file()
-                .sync_all()
+            // fsync flushes the file, whichever descriptor asks; write access because
+            // some systems refuse it on a read-only one
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(tmp)
+                .and_then(|f| f.sync_all())
                 .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))
         })?;
         let mut written = Vec::with_capacity(self.pending.len());
         for (tmp, target) in self.pending {
             tmp.persist(&target)
+                .map_err(|e| e.error)
                 .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))?;
             written.push(target);
         }
@@ -159,6 +166,24 @@ mod tests {
         b.commit().unwrap();
         assert_eq!(std::fs::read(dir.path().join("a/b.txt")).unwrap(), b"1");
         assert_eq!(std::fs::read(dir.path().join("c.txt")).unwrap(), b"2");
+    }
+
+    /// Staged files are closed: a batch of thousands of profiles stays under the usual limit
+    /// of 1,024 open files.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn staged_files_hold_no_descriptor() {
+        let open = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = OutputBatch::new();
+        let before = open();
+        for i in 0..300 {
+            b.add(&dir.path().join(format!("{i}.txt")), b"x").unwrap();
+        }
+        // other tests run alongside and may hold a few files for a moment
+        assert!(open() < before + 100, "{before} -> {}", open());
+        assert_eq!(b.commit().unwrap().len(), 300);
+        assert_eq!(std::fs::read(dir.path().join("299.txt")).unwrap(), b"x");
     }
 
     #[test]
