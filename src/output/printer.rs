@@ -135,9 +135,11 @@ impl Printer {
 
     /// Writes a JSON value to stdout.
     pub fn json(&self, value: &serde_json::Value) {
-        let mut out = std::io::stdout().lock();
+        // buffered: stdout alone writes line by line, one system call per line of JSON
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         let _ = serde_json::to_writer_pretty(&mut out, value);
         let _ = writeln!(out);
+        let _ = out.flush();
     }
 
     /// Writes raw bytes to stdout (completions, man page).
