@@ -307,28 +307,18 @@ impl<'r> Component<'r> {
             // is published: not recorded.)
             let exposed_near = || {
                 let free = self.cells_in(&rels);
-                let hi = solve(
-                    values,
-                    &free,
-                    &rels,
-                    t,
-                    OptimizationDirection::Maximize,
-                    None,
-                );
-                let lo = solve(
-                    values,
-                    &free,
-                    &rels,
-                    t,
-                    OptimizationDirection::Minimize,
-                    None,
-                );
-                match (hi, lo) {
-                    (Optimum::Finite(hi), Optimum::Finite(lo)) if hi - lo + 1e-9 < protection => {
-                        Some(Spielraum::Schranken(lo.max(0.0), Some(hi)))
-                    }
+                let bound = |dir| match solve(values, &free, &rels, t, dir, None) {
+                    Optimum::Finite(x) => Some(x),
                     _ => None,
+                };
+                let hi = bound(OptimizationDirection::Maximize)?;
+                // the true value is a solution, so the minimum lies at or below it: with the
+                // maximum this far above, the cell is not shown exposed here
+                if hi - v >= protection {
+                    return None;
                 }
+                let lo = bound(OptimizationDirection::Minimize)?;
+                (hi - lo + 1e-9 < protection).then_some(Spielraum::Schranken(lo.max(0.0), Some(hi)))
             };
             // Next to the cell, most cells the shared solutions leave open are exposed
             // (city scale: 875 against 199 shown protected), so that proof comes first there;

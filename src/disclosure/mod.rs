@@ -205,16 +205,6 @@ pub fn protect(
     }
 
     let relations = relations(&cells, &index, katalog, rows, gebiete);
-    // the relations of each cell, in relation order (a partner search per cell would
-    // otherwise go through all relations: quadratic with hundreds of thousands of cells)
-    let mut relations_of: Vec<Vec<usize>> = vec![Vec::new(); cells.len()];
-    for (r, rel) in relations.iter().enumerate() {
-        for &(c, _) in &rel.terms {
-            if relations_of[c].last() != Some(&r) {
-                relations_of[c].push(r);
-            }
-        }
-    }
     let min = f64::from(settings.mindestfallzahl);
     let rounding = settings.verfahren == Verfahren::Rundung;
 
@@ -249,58 +239,30 @@ pub fn protect(
         }
     }
 
-    // 2. + 3. secondary suppression until the attacker check finds every cell protected
+    // 2. + 3. secondary suppression until the attacker check finds every cell protected, in
+    // blocks of cells no relation links to another block: a block's rounds depend only on
+    // its own cells and relations, so the blocks run in parallel with the same result
     let protection = (min - 1.0).max(1.0);
+    let mut slots: Vec<Option<Cell>> = cells.into_iter().map(Some).collect();
+    let units = Block::split(&mut slots, relations);
+    let solved: Vec<(Block, BTreeMap<usize, attack::Spielraum>)> = {
+        use rayon::prelude::*;
+        units
+            .into_par_iter()
+            .map(|mut b| {
+                let bounds = b.suppress(protection);
+                (b, bounds)
+            })
+            .collect()
+    };
     let mut bounds: BTreeMap<usize, attack::Spielraum> = BTreeMap::new();
-    let mut before: BTreeSet<usize> = BTreeSet::new();
-    // Every round that goes on suppresses at least one more count, so this ends; a fixed
-    // number of rounds could stop with exposed counts (federal scale needs 32).
-    loop {
-        complete_relations(&mut cells, &relations);
-        let suppressed: Vec<usize> = (0..cells.len())
-            .filter(|&i| cells[i].grund.is_some())
-            .collect();
-        let changed: BTreeSet<usize> = suppressed
-            .iter()
-            .copied()
-            .filter(|i| !before.contains(i))
-            .collect();
-        before = suppressed.iter().copied().collect();
-        // Only primary cells hold sensitive counts; secondary ones are checked through them.
-        // A cell found protected stays protected: more suppression only removes knowledge,
-        // so its bounds can only widen. Later rounds solve only for the unprotected ones
-        // (the audit keeps the bounds of the round that showed the protection).
-        let protected: BTreeSet<usize> = bounds
-            .iter()
-            .filter(|(_, s)| s.width() + 1e-9 >= protection)
-            .map(|(i, _)| *i)
-            .collect();
-        let primary = |i: usize| {
-            cells[i].grund.is_some_and(|g| g != Grund::Sekundaer) && !protected.contains(&i)
-        };
-        let values: Vec<f64> = cells.iter().map(|c| c.value).collect();
-        let fresh = attack::bounds_incremental(
-            &values,
-            &suppressed,
-            &primary,
-            &relations,
-            &changed,
-            &bounds,
-            protection,
-        );
-        bounds.extend(fresh);
-        let mut changed = false;
-        for (&i, s) in &bounds {
-            if s.width() + 1e-9 < protection
-                && suppress_partner(&mut cells, &relations, &relations_of[i])
-            {
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
+    for (b, local) in solved {
+        bounds.extend(local.into_iter().map(|(k, s)| (b.members[k], s)));
+        for (g, c) in b.members.into_iter().zip(b.cells) {
+            slots[g] = Some(c);
         }
     }
+    let cells: Vec<Cell> = slots.into_iter().flatten().collect();
 
     // 4. rows as published
     let suppressed = |c: Option<usize>| c.is_some_and(|i| cells[i].grund.is_some());
@@ -399,6 +361,179 @@ pub fn protect(
         audit,
         verfahren: *settings,
         hinweise,
+    }
+}
+
+/// Cells linked by relations, and the relations between them, with indices local to the
+/// block (ascending in the whole table's order, so every order the rounds depend on is the
+/// same as over the whole table).
+struct Block {
+    /// Index in the whole table of each local cell.
+    members: Vec<usize>,
+    cells: Vec<Cell>,
+    relations: Vec<Relation>,
+}
+
+/// A block holds at least this many cells: the small ones (a count in one Stadtteil and its
+/// totals) are grouped, so the per-round work is not paid per handful of cells.
+const BLOCK_MIN: usize = 256;
+
+/// Groups of cells closed under the relations (unions of connected components, each in
+/// ascending order, in the order of their first cell).
+fn blocks(n: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while p[r] != r {
+            r = p[r];
+        }
+        let mut y = x;
+        while p[y] != r {
+            let next = p[y];
+            p[y] = r;
+            y = next;
+        }
+        r
+    }
+    for rel in relations {
+        for w in rel.terms.windows(2) {
+            let (a, b) = (find(&mut parent, w[0].0), find(&mut parent, w[1].0));
+            // the smaller root stays, so a component is named by its first cell
+            if a < b {
+                parent[b] = a;
+            } else {
+                parent[a] = b;
+            }
+        }
+    }
+    let mut of_root: HashMap<usize, usize> = HashMap::new();
+    let mut components: Vec<Vec<usize>> = Vec::new();
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        let c = *of_root.entry(root).or_insert_with(|| {
+            components.push(Vec::new());
+            components.len() - 1
+        });
+        components[c].push(i);
+    }
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for c in components {
+        match out.last_mut() {
+            Some(last) if last.len() < BLOCK_MIN => last.extend(c),
+            _ => out.push(c),
+        }
+    }
+    for b in &mut out {
+        b.sort_unstable();
+    }
+    out
+}
+
+impl Block {
+    /// Moves the cells out of the table into blocks (see [`blocks`]) and hands each block
+    /// its relations, in their order.
+    fn split(slots: &mut [Option<Cell>], relations: Vec<Relation>) -> Vec<Block> {
+        // block and local index of every cell
+        let mut place: Vec<(usize, usize)> = vec![(0, 0); slots.len()];
+        let mut out: Vec<Block> = blocks(slots.len(), &relations)
+            .into_iter()
+            .enumerate()
+            .map(|(b, members)| {
+                let cells = members
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &g)| {
+                        place[g] = (b, k);
+                        slots[g].take().expect("each cell in one block")
+                    })
+                    .collect();
+                Block {
+                    members,
+                    cells,
+                    relations: Vec::new(),
+                }
+            })
+            .collect();
+        for mut rel in relations {
+            let Some(&(first, _)) = rel.terms.first() else {
+                continue;
+            };
+            for t in &mut rel.terms {
+                t.0 = place[t.0].1;
+            }
+            out[place[first].0].relations.push(rel);
+        }
+        out
+    }
+
+    /// Secondary suppression and attacker check in rounds until every suppressed cell is
+    /// protected; the attacker check's result per suppressed cell (local indices).
+    fn suppress(&mut self, protection: f64) -> BTreeMap<usize, attack::Spielraum> {
+        let (cells, relations) = (&mut self.cells, &self.relations);
+        // the relations of each cell, in relation order (a partner search per cell would
+        // otherwise go through all relations: quadratic with hundreds of thousands of cells)
+        let mut relations_of: Vec<Vec<usize>> = vec![Vec::new(); cells.len()];
+        for (r, rel) in relations.iter().enumerate() {
+            for &(c, _) in &rel.terms {
+                if relations_of[c].last() != Some(&r) {
+                    relations_of[c].push(r);
+                }
+            }
+        }
+        let mut bounds: BTreeMap<usize, attack::Spielraum> = BTreeMap::new();
+        let mut before: BTreeSet<usize> = BTreeSet::new();
+        // Every round that goes on suppresses at least one more count, so this ends; a fixed
+        // number of rounds could stop with exposed counts (federal scale needs 32).
+        loop {
+            complete_relations(cells, relations);
+            let suppressed: Vec<usize> = (0..cells.len())
+                .filter(|&i| cells[i].grund.is_some())
+                .collect();
+            if suppressed.is_empty() {
+                return bounds;
+            }
+            let changed: BTreeSet<usize> = suppressed
+                .iter()
+                .copied()
+                .filter(|i| !before.contains(i))
+                .collect();
+            before = suppressed.iter().copied().collect();
+            // Only primary cells hold sensitive counts; secondary ones are checked through
+            // them. A cell found protected stays protected: more suppression only removes
+            // knowledge, so its bounds can only widen. Later rounds solve only for the
+            // unprotected ones (the audit keeps the bounds of the round that showed the
+            // protection).
+            let protected: BTreeSet<usize> = bounds
+                .iter()
+                .filter(|(_, s)| s.width() + 1e-9 >= protection)
+                .map(|(i, _)| *i)
+                .collect();
+            let primary = |i: usize| {
+                cells[i].grund.is_some_and(|g| g != Grund::Sekundaer) && !protected.contains(&i)
+            };
+            let values: Vec<f64> = cells.iter().map(|c| c.value).collect();
+            let fresh = attack::bounds_incremental(
+                &values,
+                &suppressed,
+                &primary,
+                relations,
+                &changed,
+                &bounds,
+                protection,
+            );
+            bounds.extend(fresh);
+            let mut changed = false;
+            for (&i, s) in &bounds {
+                if s.width() + 1e-9 < protection
+                    && suppress_partner(cells, relations, &relations_of[i])
+                {
+                    changed = true;
+                }
+            }
+            if !changed {
+                return bounds;
+            }
+        }
     }
 }
 
