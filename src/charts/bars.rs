@@ -96,6 +96,47 @@ pub fn bars(b: &Balken) -> anyhow::Result<Chart> {
             ))
             .map_err(draw_err)?;
         }
+        // bars and names; the reference line goes over the bars (it is the comparison), the
+        // value labels over the line on a white ground, so that the dashes never cross digits
+        let mut labels: Vec<(String, (i32, i32))> = Vec::with_capacity(rows.len());
+        for (i, (name, value, highlight)) in rows.iter().enumerate() {
+            let y = head + ROW * i as i32;
+            let weight = if *highlight {
+                FontStyle::Bold
+            } else {
+                FontStyle::Normal
+            };
+            root.draw(&Text::new(
+                kuerzen(name, 30),
+                (x0 - 6, y + ROW / 2),
+                TextStyle::from((FONT, 12).into_font().style(weight))
+                    .color(&TEXT)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(draw_err)?;
+            match value {
+                Some(v) => {
+                    let color = if *highlight { PALETTE[5] } else { PALETTE[0] };
+                    root.draw(&Rectangle::new(
+                        [(x0, y + 2), (scale(*v).max(x0 + 1), y + ROW - 2)],
+                        color.filled(),
+                    ))
+                    .map_err(draw_err)?;
+                    labels.push((
+                        format_value(*v, b.einheit),
+                        (scale(*v).max(x0 + 1) + 4, y + ROW / 2),
+                    ));
+                }
+                None => {
+                    root.draw(&Rectangle::new(
+                        [(x0, y + 4), (x0 + 12, y + ROW - 4)],
+                        NO_VALUE.filled(),
+                    ))
+                    .map_err(draw_err)?;
+                    labels.push((".".to_string(), (x0 + 16, y + ROW / 2)));
+                }
+            }
+        }
         if let Some((label, v)) = &b.referenz {
             let x = scale(*v);
             let bottom = head + ROW * rows.len() as i32;
@@ -120,50 +161,20 @@ pub fn bars(b: &Balken) -> anyhow::Result<Chart> {
             ))
             .map_err(draw_err)?;
         }
-        for (i, (name, value, highlight)) in rows.iter().enumerate() {
-            let y = head + ROW * i as i32;
-            let weight = if *highlight {
-                FontStyle::Bold
-            } else {
-                FontStyle::Normal
-            };
-            root.draw(&Text::new(
-                kuerzen(name, 30),
-                (x0 - 6, y + ROW / 2),
-                TextStyle::from((FONT, 12).into_font().style(weight))
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
+        for (text, (x, y)) in labels {
+            let w = text_width(&text, 12.0);
+            root.draw(&Rectangle::new(
+                // the whole row: the line pauses there instead of peeking between labels
+                [(x - 2, y - ROW / 2), (x + w + 2, y - ROW / 2 + ROW)],
+                WHITE.filled(),
             ))
             .map_err(draw_err)?;
-            match value {
-                Some(v) => {
-                    let color = if *highlight { PALETTE[5] } else { PALETTE[0] };
-                    root.draw(&Rectangle::new(
-                        [(x0, y + 2), (scale(*v).max(x0 + 1), y + ROW - 2)],
-                        color.filled(),
-                    ))
-                    .map_err(draw_err)?;
-                    root.draw(&Text::new(
-                        format_value(*v, b.einheit),
-                        (scale(*v).max(x0 + 1) + 4, y + ROW / 2),
-                        small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-                    ))
-                    .map_err(draw_err)?;
-                }
-                None => {
-                    root.draw(&Rectangle::new(
-                        [(x0, y + 4), (x0 + 12, y + ROW - 4)],
-                        NO_VALUE.filled(),
-                    ))
-                    .map_err(draw_err)?;
-                    root.draw(&Text::new(
-                        ".",
-                        (x0 + 16, y + ROW / 2),
-                        small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-                    ))
-                    .map_err(draw_err)?;
-                }
-            }
+            root.draw(&Text::new(
+                text,
+                (x, y),
+                small.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(draw_err)?;
         }
         root.present().map_err(draw_err)?;
     }
@@ -408,6 +419,39 @@ mod tests {
             c.svg.find("Altstadt").unwrap(),
         );
         assert!(a < b, "highest first");
+    }
+
+    /// The city line is drawn over the bars, every value label over the line on a white
+    /// ground: a label next to the line stays readable.
+    #[test]
+    fn value_labels_lie_over_the_reference_line() {
+        let c = bars(&Balken {
+            titel: "Quote".into(),
+            periode: "2024".into(),
+            einheit: Einheit::Prozent,
+            eintraege: vec![
+                ("Altstadt".into(), Some(44.0), false),
+                ("Buckau".into(), Some(70.0), false),
+            ],
+            referenz: Some(("Stadt".into(), 45.0)),
+            breite: 480,
+        })
+        .unwrap();
+        let svg = &c.svg;
+        let last_dash = svg.rfind("stroke-width=\"2\"").unwrap();
+        let label = svg.find("44,0\u{a0}%").unwrap();
+        assert!(last_dash < label, "label before the line");
+        let ground = svg[..label].rfind("<rect").unwrap();
+        assert!(ground > last_dash, "no ground between line and label");
+        assert!(
+            svg[ground..label].contains("#FFFFFF"),
+            "{}",
+            &svg[ground..label]
+        );
+        // the bars lie under the line
+        let RGBColor(r, g, b) = PALETTE[0];
+        let bar = svg.find(&format!("#{r:02X}{g:02X}{b:02X}")).unwrap();
+        assert!(bar < last_dash);
     }
 
     #[test]
