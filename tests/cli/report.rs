@@ -585,6 +585,45 @@ fn failure_in_sheet_three_of_five_leaves_no_new_file() {
     assert_eq!(before, p.snapshot(), "a file was written or changed");
 }
 
+/// A batch holds its files until the end, but not their descriptors: 30 profiles with only
+/// 24 open files allowed (a Land's 2,000 Gemeinden against the usual limit of 1,024).
+#[cfg(unix)]
+#[test]
+fn batch_of_profiles_needs_few_open_files() {
+    let p = TestProject::empty();
+    p.run(&["sample", "--stadtteile", "30", "--jahre", "2"])
+        .exit(0);
+    std::fs::copy(
+        repo().join("bildungsmonitor.toml"),
+        p.path().join("bildungsmonitor.toml"),
+    )
+    .unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -n 24 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_bildungsmonitor"))
+        .args(["faktencheck", "--all-stadtteile", "-q"])
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdfs = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "pdf")
+        })
+        .count();
+    assert_eq!(pdfs, 30);
+}
+
 #[test]
 fn faktencheck_needs_a_selection_and_known_names() {
     let p = tiny();
