@@ -11,7 +11,7 @@
 //! them decides get the programs over the whole component. The decisions are the same as
 //! with whole-component programs throughout; the audit says which kind of result a cell has.
 
-use super::Relation;
+use super::{Relation, find};
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -60,19 +60,6 @@ pub fn bounds_incremental(
         .collect();
     // connected components of suppressed cells (union-find over relations)
     let mut parent: Vec<usize> = (0..suppressed.len()).collect();
-    fn find(p: &mut [usize], x: usize) -> usize {
-        let mut r = x;
-        while p[r] != r {
-            r = p[r];
-        }
-        let mut y = x;
-        while p[y] != r {
-            let n = p[y];
-            p[y] = r;
-            y = n;
-        }
-        r
-    }
     let relevant: Vec<&Relation> = relations
         .iter()
         .filter(|r| r.terms.iter().any(|(i, _)| hidden.contains_key(i)))

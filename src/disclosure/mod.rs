@@ -374,6 +374,21 @@ struct Block {
     relations: Vec<Relation>,
 }
 
+/// The root of `x` in a union-find forest (`p[i]` = parent), shortening the path on the way.
+fn find(p: &mut [usize], x: usize) -> usize {
+    let mut r = x;
+    while p[r] != r {
+        r = p[r];
+    }
+    let mut y = x;
+    while p[y] != r {
+        let next = p[y];
+        p[y] = r;
+        y = next;
+    }
+    r
+}
+
 /// A block holds at least this many cells: the small ones (a count in one Stadtteil and its
 /// totals) are grouped, so the per-round work is not paid per handful of cells.
 const BLOCK_MIN: usize = 256;
@@ -382,19 +397,6 @@ const BLOCK_MIN: usize = 256;
 /// ascending order, in the order of their first cell).
 fn blocks(n: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], x: usize) -> usize {
-        let mut r = x;
-        while p[r] != r {
-            r = p[r];
-        }
-        let mut y = x;
-        while p[y] != r {
-            let next = p[y];
-            p[y] = r;
-            y = next;
-        }
-        r
-    }
     for rel in relations {
         for w in rel.terms.windows(2) {
             let (a, b) = (find(&mut parent, w[0].0), find(&mut parent, w[1].0));
