@@ -386,21 +386,29 @@ pub fn stacked(s: &StapelBalken) -> anyhow::Result<Chart> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn bars_sort_and_describe() {
-        let c = bars(&Balken {
+    /// Bars of a share in 2024 with the city at 45 %.
+    fn quote(eintraege: &[(&str, Option<f64>, bool)]) -> Chart {
+        bars(&Balken {
             titel: "Quote".into(),
             periode: "2024".into(),
             einheit: Einheit::Prozent,
-            eintraege: vec![
-                ("Altstadt".into(), Some(30.0), false),
-                ("Buckau".into(), None, false),
-                ("Cracau".into(), Some(60.0), true),
-            ],
+            eintraege: eintraege
+                .iter()
+                .map(|&(name, v, hl)| (name.to_string(), v, hl))
+                .collect(),
             referenz: Some(("Stadt".into(), 45.0)),
             breite: 480,
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn bars_sort_and_describe() {
+        let c = quote(&[
+            ("Altstadt", Some(30.0), false),
+            ("Buckau", None, false),
+            ("Cracau", Some(60.0), true),
+        ]);
         assert!(
             c.alt.contains("Höchster Wert 60,0\u{a0}% in Cracau"),
             "{}",
@@ -425,18 +433,10 @@ mod tests {
     /// ground: a label next to the line stays readable.
     #[test]
     fn value_labels_lie_over_the_reference_line() {
-        let c = bars(&Balken {
-            titel: "Quote".into(),
-            periode: "2024".into(),
-            einheit: Einheit::Prozent,
-            eintraege: vec![
-                ("Altstadt".into(), Some(44.0), false),
-                ("Buckau".into(), Some(70.0), false),
-            ],
-            referenz: Some(("Stadt".into(), 45.0)),
-            breite: 480,
-        })
-        .unwrap();
+        let c = quote(&[
+            ("Altstadt", Some(44.0), false),
+            ("Buckau", Some(70.0), false),
+        ]);
         let svg = &c.svg;
         let last_dash = svg.rfind("stroke-width=\"2\"").unwrap();
         let label = svg.find("44,0\u{a0}%").unwrap();

@@ -243,11 +243,9 @@ pub fn protect(
     // blocks of cells no relation links to another block: a block's rounds depend only on
     // its own cells and relations, so the blocks run in parallel with the same result
     let protection = (min - 1.0).max(1.0);
-    let mut slots: Vec<Option<Cell>> = cells.into_iter().map(Some).collect();
-    let units = Block::split(&mut slots, relations);
     let solved: Vec<(Block, BTreeMap<usize, attack::Spielraum>)> = {
         use rayon::prelude::*;
-        units
+        Block::split(cells, relations)
             .into_par_iter()
             .map(|mut b| {
                 let bounds = b.suppress(protection);
@@ -255,14 +253,7 @@ pub fn protect(
             })
             .collect()
     };
-    let mut bounds: BTreeMap<usize, attack::Spielraum> = BTreeMap::new();
-    for (b, local) in solved {
-        bounds.extend(local.into_iter().map(|(k, s)| (b.members[k], s)));
-        for (g, c) in b.members.into_iter().zip(b.cells) {
-            slots[g] = Some(c);
-        }
-    }
-    let cells: Vec<Cell> = slots.into_iter().flatten().collect();
+    let (cells, bounds) = Block::join(solved);
 
     // 4. rows as published
     let suppressed = |c: Option<usize>| c.is_some_and(|i| cells[i].grund.is_some());
@@ -400,12 +391,7 @@ fn blocks(n: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
     for rel in relations {
         for w in rel.terms.windows(2) {
             let (a, b) = (find(&mut parent, w[0].0), find(&mut parent, w[1].0));
-            // the smaller root stays, so a component is named by its first cell
-            if a < b {
-                parent[b] = a;
-            } else {
-                parent[a] = b;
-            }
+            parent[a] = b;
         }
     }
     let mut of_root: HashMap<usize, usize> = HashMap::new();
@@ -434,7 +420,8 @@ fn blocks(n: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
 impl Block {
     /// Moves the cells out of the table into blocks (see [`blocks`]) and hands each block
     /// its relations, in their order.
-    fn split(slots: &mut [Option<Cell>], relations: Vec<Relation>) -> Vec<Block> {
+    fn split(cells: Vec<Cell>, relations: Vec<Relation>) -> Vec<Block> {
+        let mut slots: Vec<Option<Cell>> = cells.into_iter().map(Some).collect();
         // block and local index of every cell
         let mut place: Vec<(usize, usize)> = vec![(0, 0); slots.len()];
         let mut out: Vec<Block> = blocks(slots.len(), &relations)
@@ -466,6 +453,23 @@ impl Block {
             out[place[first].0].relations.push(rel);
         }
         out
+    }
+
+    /// The cells back in table order, with the attacker check's results under their table
+    /// indices.
+    fn join(
+        solved: Vec<(Block, BTreeMap<usize, attack::Spielraum>)>,
+    ) -> (Vec<Cell>, BTreeMap<usize, attack::Spielraum>) {
+        let n = solved.iter().map(|(b, _)| b.members.len()).sum();
+        let mut slots: Vec<Option<Cell>> = (0..n).map(|_| None).collect();
+        let mut bounds = BTreeMap::new();
+        for (b, local) in solved {
+            bounds.extend(local.into_iter().map(|(k, s)| (b.members[k], s)));
+            for (g, c) in b.members.into_iter().zip(b.cells) {
+                slots[g] = Some(c);
+            }
+        }
+        (slots.into_iter().flatten().collect(), bounds)
     }
 
     /// Secondary suppression and attacker check in rounds until every suppressed cell is

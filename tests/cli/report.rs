@@ -17,9 +17,20 @@ const BOESE1: &str = "#read(\"/etc/passwd\")";
 const BOESE2: &str = "*fett* $x$ ]";
 
 fn small_city() -> TestProject {
+    city(8, 3)
+}
+
+/// A generated city with the sample project's configuration.
+fn city(stadtteile: usize, jahre: usize) -> TestProject {
     let p = TestProject::empty();
-    p.run(&["sample", "--stadtteile", "8", "--jahre", "3"])
-        .exit(0);
+    p.run(&[
+        "sample",
+        "--stadtteile",
+        &stadtteile.to_string(),
+        "--jahre",
+        &jahre.to_string(),
+    ])
+    .exit(0);
     std::fs::copy(
         repo().join("bildungsmonitor.toml"),
         p.path().join("bildungsmonitor.toml"),
@@ -590,14 +601,7 @@ fn failure_in_sheet_three_of_five_leaves_no_new_file() {
 #[cfg(unix)]
 #[test]
 fn batch_of_profiles_needs_few_open_files() {
-    let p = TestProject::empty();
-    p.run(&["sample", "--stadtteile", "30", "--jahre", "2"])
-        .exit(0);
-    std::fs::copy(
-        repo().join("bildungsmonitor.toml"),
-        p.path().join("bildungsmonitor.toml"),
-    )
-    .unwrap();
+    let p = city(30, 2);
     let out = std::process::Command::new("sh")
         .args(["-c", "ulimit -n 24 && exec \"$0\" \"$@\""])
         .arg(env!("CARGO_BIN_EXE_bildungsmonitor"))
