@@ -173,6 +173,13 @@ fn bench_measures_stages_and_reuses_its_data() {
         "{einlesen}"
     );
     assert!(einlesen["spitze_mb"].as_f64().unwrap() > 0.0);
+    // CPU time of the stage (from /proc; reading 3 MB takes well over its 10 ms resolution)
+    if cfg!(target_os = "linux") {
+        assert!(
+            einlesen["cpu_sekunden"].as_f64().unwrap() > 0.0,
+            "{einlesen}"
+        );
+    }
     let v = &j["einlesen_vergleich"];
     assert_eq!(v["datei"], "bevoelkerung.csv");
     assert!(v["zeilen"].as_u64().unwrap() > 0 && v["verhaeltnis"].as_f64().unwrap() > 0.0);
