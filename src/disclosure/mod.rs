@@ -19,6 +19,7 @@
 //! computed from unrounded counts). `docs/disclosure.md` explains it for analysts.
 
 mod attack;
+mod simplex;
 
 use crate::catalogue::{Catalogue, Einheit, Teil};
 use crate::domain::Period;
