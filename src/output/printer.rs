@@ -133,8 +133,8 @@ impl Printer {
         }
     }
 
-    /// Writes a JSON value to stdout.
-    pub fn json(&self, value: &serde_json::Value) {
+    /// Writes a JSON value to stdout (anything serialisable: large tables can stream).
+    pub fn json<T: serde::Serialize + ?Sized>(&self, value: &T) {
         // buffered: stdout alone writes line by line, one system call per line of JSON
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         let _ = serde_json::to_writer_pretty(&mut out, value);

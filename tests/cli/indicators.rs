@@ -202,3 +202,38 @@ fn monthly_period_compares_with_the_same_month_a_year_earlier() {
         "{k}"
     );
 }
+
+/// The JSON text keeps its layout (keys in alphabetical order, `gesperrt` in every row): the
+/// rows are written one by one, not built as one value first.
+#[test]
+fn json_layout_is_stable() {
+    let p = TestProject::from_fixture("mini");
+    let r = p.run(&["indicators", "--format", "json", "--indicator", "FK01"]);
+    r.exit(0).no_panic();
+    let (h, k, v) = (
+        r.stdout.find("\n  \"hinweise\"").expect("hinweise"),
+        r.stdout.find("\n  \"kennzahlen\"").expect("kennzahlen"),
+        r.stdout.find("\n  \"version\": 1").expect("version"),
+    );
+    assert!(
+        r.stdout.starts_with("{\n") && h < k && k < v,
+        "{}",
+        r.stdout
+    );
+    // the keys of the first row, as written (parsing would sort them anyway)
+    let first = &r.stdout[k..];
+    let first = &first[..first.find("\n    }").expect("end of the first row")];
+    let keys: Vec<&str> = first
+        .lines()
+        .filter_map(|l| l.strip_prefix("      \"")?.split('"').next())
+        .collect();
+    assert!(
+        keys.contains(&"gesperrt") && keys.contains(&"wert"),
+        "{keys:?}"
+    );
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    let rows: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    for row in rows["kennzahlen"].as_array().unwrap() {
+        assert!(row["gesperrt"].is_boolean(), "{row}");
+    }
+}
