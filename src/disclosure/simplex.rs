@@ -58,7 +58,8 @@ pub fn solve(
             obj[j] -= t[i * w + j];
         }
     }
-    if !iterate(&mut t, &mut obj, &mut basis, &live, n, limit) {
+    // phase 1 is bounded below by 0: an unbounded column would be a numerical artefact
+    if iterate(&mut t, &mut obj, &mut basis, &live, n, limit) != Steps::Optimal {
         return Outcome::Unsure;
     }
     let infeasibility: f64 = (0..m)
@@ -89,31 +90,10 @@ pub fn solve(
             obj[j] -= c * t[i * w + j];
         }
     }
-    let mut unbounded = false;
-    let ok = {
-        let mut steps = 0;
-        loop {
-            let Some(j) = (0..n).find(|&j| obj[j] < -EPS) else {
-                break true;
-            };
-            match leaving(&t, &basis, &live, w, j) {
-                Some(i) => pivot(&mut t, &mut obj, &mut basis, w, i, j),
-                None => {
-                    unbounded = true;
-                    break true;
-                }
-            }
-            steps += 1;
-            if steps > limit {
-                break false;
-            }
-        }
-    };
-    if !ok {
-        return Outcome::Unsure;
-    }
-    if unbounded {
-        return Outcome::Unbounded;
+    match iterate(&mut t, &mut obj, &mut basis, &live, n, limit) {
+        Steps::Optimal => {}
+        Steps::Unbounded => return Outcome::Unbounded,
+        Steps::Limit => return Outcome::Unsure,
     }
     let mut x = vec![0.0; n];
     for i in 0..m {
@@ -136,7 +116,17 @@ pub fn solve(
     }
 }
 
-/// Phase 1 steps; false if the step limit is reached.
+/// How a phase ended.
+#[derive(Debug, PartialEq)]
+enum Steps {
+    Optimal,
+    /// A column that improves the objective has no positive entry.
+    Unbounded,
+    /// The step limit was reached.
+    Limit,
+}
+
+/// Simplex steps on the reduced costs in `obj` until none is negative.
 fn iterate(
     t: &mut [f64],
     obj: &mut [f64],
@@ -144,20 +134,18 @@ fn iterate(
     live: &[bool],
     n: usize,
     limit: usize,
-) -> bool {
+) -> Steps {
     let w = n + 1;
     for _ in 0..limit {
         let Some(j) = (0..n).find(|&j| obj[j] < -EPS) else {
-            return true;
+            return Steps::Optimal;
         };
-        // phase 1 is bounded below by 0: a column without a positive entry cannot improve
-        // it, so such a column would be a numerical artefact
         let Some(i) = leaving(t, basis, live, w, j) else {
-            return false;
+            return Steps::Unbounded;
         };
         pivot(t, obj, basis, w, i, j);
     }
-    false
+    Steps::Limit
 }
 
 /// The row that leaves when column `j` enters: smallest ratio, ties to the smallest basic
