@@ -33,6 +33,17 @@ pub fn solve(
     target: usize,
     maximize: bool,
 ) -> Outcome {
+    solve_within(n, rows, target, maximize, WORK_MAX)
+}
+
+/// [`solve`] with at most `work` multiply-adds of tableau arithmetic.
+fn solve_within(
+    n: usize,
+    rows: &[(Vec<(usize, f64)>, f64)],
+    target: usize,
+    maximize: bool,
+    work: u64,
+) -> Outcome {
     let m = rows.len();
     let w = n + 1; // variables, then the right-hand side
     // tableau rows with non-negative right-hand sides; the basis starts with one
@@ -49,7 +60,12 @@ pub fn solve(
     let mut basis: Vec<usize> = (n..n + m).collect();
     let mut live = vec![true; m];
     let scale = 1.0 + rows.iter().map(|(_, b)| b.abs()).fold(0.0, f64::max);
-    let limit = 50 * (n + m) + 100;
+    // steps and arithmetic: Bland's rule is slow on rare programs, and a dense tableau of a
+    // few thousand rows makes every step dear; past either limit microlp takes over
+    let mut budget = Budget {
+        steps: 50 * (n + m) + 100,
+        work,
+    };
 
     // phase 1: minimise the sum of the artificials; reduced costs = −(column sums)
     let mut obj = vec![0.0; w];
@@ -59,7 +75,7 @@ pub fn solve(
         }
     }
     // phase 1 is bounded below by 0: an unbounded column would be a numerical artefact
-    if iterate(&mut t, &mut obj, &mut basis, &live, n, limit) != Steps::Optimal {
+    if iterate(&mut t, &mut obj, &mut basis, &live, n, &mut budget) != Steps::Optimal {
         return Outcome::Unsure;
     }
     let infeasibility: f64 = (0..m)
@@ -76,7 +92,9 @@ pub fn solve(
             continue;
         }
         match (0..n).find(|&j| t[i * w + j].abs() > EPS) {
-            Some(j) => pivot(&mut t, &mut obj, &mut basis, w, i, j),
+            Some(j) => {
+                pivot(&mut t, &mut obj, &mut basis, w, i, j);
+            }
             None => live[i] = false,
         }
     }
@@ -90,7 +108,7 @@ pub fn solve(
             obj[j] -= c * t[i * w + j];
         }
     }
-    match iterate(&mut t, &mut obj, &mut basis, &live, n, limit) {
+    match iterate(&mut t, &mut obj, &mut basis, &live, n, &mut budget) {
         Steps::Optimal => {}
         Steps::Unbounded => return Outcome::Unbounded,
         Steps::Limit => return Outcome::Unsure,
@@ -122,7 +140,7 @@ enum Steps {
     Optimal,
     /// A column that improves the objective has no positive entry.
     Unbounded,
-    /// The step limit was reached.
+    /// The budget ran out.
     Limit,
 }
 
@@ -133,20 +151,33 @@ fn iterate(
     basis: &mut [usize],
     live: &[bool],
     n: usize,
-    limit: usize,
+    budget: &mut Budget,
 ) -> Steps {
     let w = n + 1;
-    for _ in 0..limit {
+    while budget.steps > 0 && budget.work > 0 {
         let Some(j) = (0..n).find(|&j| obj[j] < -EPS) else {
             return Steps::Optimal;
         };
         let Some(i) = leaving(t, basis, live, w, j) else {
             return Steps::Unbounded;
         };
-        pivot(t, obj, basis, w, i, j);
+        let rows = pivot(t, obj, basis, w, i, j);
+        budget.steps -= 1;
+        budget.work = budget.work.saturating_sub((rows * w) as u64);
     }
     Steps::Limit
 }
+
+/// What one program may cost the dense solver.
+struct Budget {
+    steps: usize,
+    /// Multiply-adds left (row updates × row length).
+    work: u64,
+}
+
+/// About two seconds of tableau arithmetic: never reached at 40 to 11,000 areas, a bound
+/// on the rare program that would need many steps over a large tableau.
+const WORK_MAX: u64 = 1 << 32;
 
 /// The row that leaves when column `j` enters: smallest ratio, ties to the smallest basic
 /// index (Bland); `None` if no entry of the column is positive.
@@ -169,7 +200,15 @@ fn leaving(t: &[f64], basis: &[usize], live: &[bool], w: usize, j: usize) -> Opt
     best.map(|(_, _, i)| i)
 }
 
-fn pivot(t: &mut [f64], obj: &mut [f64], basis: &mut [usize], w: usize, p: usize, j: usize) {
+/// Pivots on row `p`, column `j`; returns how many rows it changed.
+fn pivot(
+    t: &mut [f64],
+    obj: &mut [f64],
+    basis: &mut [usize],
+    w: usize,
+    p: usize,
+    j: usize,
+) -> usize {
     let inv = 1.0 / t[p * w + j];
     let (before, rest) = t.split_at_mut(p * w);
     let (row, after) = rest.split_at_mut(w);
@@ -177,17 +216,24 @@ fn pivot(t: &mut [f64], obj: &mut [f64], basis: &mut [usize], w: usize, p: usize
     row[j] = 1.0;
     let eliminate = |other: &mut [f64]| {
         let f = other[j];
-        if f != 0.0 {
-            for (o, r) in other.iter_mut().zip(row.iter()) {
-                *o -= f * r;
-            }
-            other[j] = 0.0;
+        if f == 0.0 {
+            return false;
         }
+        for (o, r) in other.iter_mut().zip(row.iter()) {
+            *o -= f * r;
+        }
+        other[j] = 0.0;
+        true
     };
-    before.chunks_exact_mut(w).for_each(eliminate);
-    after.chunks_exact_mut(w).for_each(eliminate);
+    let changed = before
+        .chunks_exact_mut(w)
+        .chain(after.chunks_exact_mut(w))
+        .map(eliminate)
+        .filter(|&c| c)
+        .count();
     eliminate(obj);
     basis[p] = j;
+    changed + 1
 }
 
 #[cfg(test)]
@@ -212,6 +258,16 @@ mod tests {
         let rows = vec![(vec![(0, 1.0), (1, -1.0)], 2.0)];
         assert_eq!(optimum(&rows, 2, 0, true), None);
         assert_eq!(optimum(&rows, 2, 0, false), Some(2.0));
+    }
+
+    #[test]
+    fn out_of_budget_is_unsure() {
+        let rows = vec![(vec![(0, 1.0), (1, 1.0), (2, 1.0)], 12.0)];
+        assert_eq!(solve_within(3, &rows, 0, true, 1), Outcome::Unsure);
+        assert!(matches!(
+            solve_within(3, &rows, 0, true, 100),
+            Outcome::Optimal(_)
+        ));
     }
 
     #[test]
