@@ -435,19 +435,35 @@ fn solve(
     };
     // the dense simplex answers the small programs; an unbounded or unsure answer is left
     // to microlp (unbounded means "protected": that needs the careful solver's word)
-    if vars.len() * rows.len() <= DENSE_MAX {
-        let maximize = dir == OptimizationDirection::Maximize;
-        if let simplex::Outcome::Optimal(x) = simplex::solve(vars.len(), &rows, t, maximize) {
-            if let Some(seen) = record {
-                for (k, &v) in vars.iter().enumerate() {
-                    seen.record(v, x[k]);
-                }
-            }
-            return Optimum::Finite(x[t]);
+    let maximize = dir == OptimizationDirection::Maximize;
+    let dense = (vars.len() * rows.len() <= DENSE_MAX)
+        .then(|| simplex::solve(vars.len(), &rows, t, maximize))
+        .and_then(|o| match o {
+            simplex::Outcome::Optimal(x) => Some(x),
+            _ => None,
+        });
+    let (optimum, x) = match dense {
+        Some(x) => (Optimum::Finite(x[t]), Some(x)),
+        None => by_microlp(vars.len(), rows, t, dir),
+    };
+    if let (Some(seen), Some(x)) = (record, x) {
+        for (k, &v) in vars.iter().enumerate() {
+            seen.record(v, x[k]);
         }
     }
+    optimum
+}
+
+/// Optimum of variable `t` over `n` variables ≥ 0 with the `rows` (Σ a·x = b), by microlp,
+/// and the solution where there is one.
+fn by_microlp(
+    n: usize,
+    rows: Vec<(Vec<(usize, f64)>, f64)>,
+    t: usize,
+    dir: OptimizationDirection,
+) -> (Optimum, Option<Vec<f64>>) {
     let mut p = Problem::new(dir);
-    let handles: Vec<microlp::Variable> = (0..vars.len())
+    let handles: Vec<microlp::Variable> = (0..n)
         .map(|k| p.add_var(if k == t { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)))
         .collect();
     for (terms, rhs) in rows {
@@ -461,16 +477,12 @@ fn solve(
         );
     }
     match p.solve().map(|o| o.into_solution()) {
-        Ok(Ok(sol)) => {
-            if let Some(seen) = record {
-                for (k, &v) in vars.iter().enumerate() {
-                    seen.record(v, sol[handles[k]]);
-                }
-            }
-            Optimum::Finite(sol.objective())
-        }
-        Err(microlp::Error::Unbounded) => Optimum::Unbounded,
-        _ => Optimum::Failed,
+        Ok(Ok(sol)) => (
+            Optimum::Finite(sol.objective()),
+            Some(handles.iter().map(|h| sol[*h]).collect()),
+        ),
+        Err(microlp::Error::Unbounded) => (Optimum::Unbounded, None),
+        _ => (Optimum::Failed, None),
     }
 }
 
@@ -721,5 +733,68 @@ mod tests {
             !narrow.is_empty(),
             "a pattern with a recomputable cell is detected: {b2:?}"
         );
+    }
+
+    /// The dense simplex finds the same optima as microlp on random tables with row and
+    /// column totals, and its solutions are non-negative.
+    #[test]
+    fn dense_simplex_agrees_with_microlp() {
+        let mut next = numbers(5);
+        let mut checked = 0;
+        for _ in 0..300 {
+            let (r, c) = (2 + next(4) as usize, 2 + next(4) as usize);
+            let inner: Vec<f64> = (0..r * c).map(|_| next(6) as f64).collect();
+            // cells: inner, row totals, column totals; hidden ones are variables
+            let mut v = inner.clone();
+            v.extend((0..r).map(|i| (0..c).map(|k| inner[i * c + k]).sum::<f64>()));
+            v.extend((0..c).map(|k| (0..r).map(|i| inner[i * c + k]).sum::<f64>()));
+            let mut rels: Vec<Vec<(usize, f64)>> = Vec::new();
+            for i in 0..r {
+                let mut t: Vec<(usize, f64)> = (0..c).map(|k| (i * c + k, 1.0)).collect();
+                t.push((r * c + i, -1.0));
+                rels.push(t);
+            }
+            for k in 0..c {
+                let mut t: Vec<(usize, f64)> = (0..r).map(|i| (i * c + k, 1.0)).collect();
+                t.push((r * c + r + k, -1.0));
+                rels.push(t);
+            }
+            let hidden: Vec<usize> = (0..v.len()).filter(|_| next(2) == 0).collect();
+            let col = |i: usize| hidden.iter().position(|&h| h == i);
+            let rows: Vec<(Vec<(usize, f64)>, f64)> = rels
+                .iter()
+                .map(|terms| {
+                    let mut b = 0.0;
+                    let mut t = Vec::new();
+                    for &(i, a) in terms {
+                        match col(i) {
+                            Some(j) => t.push((j, a)),
+                            None => b -= a * v[i],
+                        }
+                    }
+                    (t, b)
+                })
+                .filter(|(t, _)| !t.is_empty())
+                .collect();
+            for target in 0..hidden.len() {
+                for dir in [
+                    OptimizationDirection::Maximize,
+                    OptimizationDirection::Minimize,
+                ] {
+                    let maximize = dir == OptimizationDirection::Maximize;
+                    let ours = simplex::solve(hidden.len(), &rows, target, maximize);
+                    match (&ours, by_microlp(hidden.len(), rows.clone(), target, dir).0) {
+                        (simplex::Outcome::Optimal(x), Optimum::Finite(o)) => {
+                            assert!((x[target] - o).abs() < 1e-6, "{rows:?} {target} {dir:?}");
+                            assert!(x.iter().all(|&y| y >= 0.0));
+                            checked += 1;
+                        }
+                        (simplex::Outcome::Unbounded, Optimum::Unbounded) => {}
+                        other => panic!("{rows:?} {target} {dir:?}: {other:?}"),
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
     }
 }
