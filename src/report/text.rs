@@ -110,6 +110,28 @@ pub fn trend(a: &Auswahl, ebene: Ebene, nr: &str, gruppe: Option<&str>) -> Optio
     ))
 }
 
+/// Up to three areas with their values, then how many more: „A (1,0 %), B (2,0 %) und 4
+/// weitere Gebiete“; `dativ` after „in“: „… und 4 weiteren Gebieten“.
+fn liste(v: &[(&str, f64)], e: Einheit, dativ: bool) -> String {
+    let mut names: Vec<String> = v
+        .iter()
+        .take(3)
+        .map(|(n, w)| format!("{n} ({})", format::value(*w, e)))
+        .collect();
+    match v.len().saturating_sub(3) {
+        0 => {}
+        1 if dativ => names.push("einem weiteren Gebiet".into()),
+        1 => names.push("ein weiteres Gebiet".into()),
+        n if dativ => names.push(format!("{n} weiteren Gebieten")),
+        n => names.push(format!("{n} weitere Gebiete")),
+    }
+    match names.pop() {
+        None => String::new(),
+        Some(last) if names.is_empty() => last,
+        Some(last) => format!("{} und {last}", names.join(", ")),
+    }
+}
+
 /// Spread and outliers among the Stadtteile for the current period:
 /// "Zwischen den Stadtteilen reicht der Wert von 31,2 % (Neustädter See) bis 68,9 % (Altstadt).",
 /// "Deutlich über dem Stadtwert liegen …". Also the count of areas without a value.
@@ -170,40 +192,20 @@ pub fn streuung(
             .collect();
         ueber.sort_by(|x, y| y.1.total_cmp(&x.1));
         unter.sort_by(|x, y| x.1.total_cmp(&y.1));
-        let liste = |v: &[(&str, f64)]| {
-            let mut names: Vec<String> = v
-                .iter()
-                .take(3)
-                .map(|(n, w)| format!("{n} ({})", format::value(*w, e)))
-                .collect();
-            match v.len().saturating_sub(3) {
-                0 => {}
-                1 => names.push("ein weiteres Gebiet".into()),
-                n => names.push(format!("{n} weitere Gebiete")),
-            }
-            match names.len() {
-                0 => String::new(),
-                1 => names[0].clone(),
-                _ => {
-                    let last = names.pop().unwrap_or_default();
-                    format!("{} und {last}", names.join(", "))
-                }
-            }
-        };
         let stadtwert = format::value(stadt, e);
         if !ueber.is_empty() {
             out.push(format!(
                 "Deutlich über dem Stadtwert von {stadtwert} (um mehr als {}) {} {}.",
                 betrag(schwelle, e),
                 if ueber.len() == 1 { "liegt" } else { "liegen" },
-                liste(&ueber)
+                liste(&ueber, e, false)
             ));
         }
         if !unter.is_empty() {
             out.push(format!(
                 "Deutlich darunter {} {}.",
                 if unter.len() == 1 { "liegt" } else { "liegen" },
-                liste(&unter)
+                liste(&unter, e, false)
             ));
         }
         let spannweite = werte
@@ -218,9 +220,9 @@ pub fn streuung(
                     "{}: deutliche Unterschiede zwischen den {ebene1_plural} – {}{}.",
                     a.ind.def.titel,
                     if ueber.is_empty() {
-                        format!("am niedrigsten in {}", liste(&unter))
+                        format!("am niedrigsten in {}", liste(&unter, e, true))
                     } else {
-                        format!("am höchsten in {}", liste(&ueber))
+                        format!("am höchsten in {}", liste(&ueber, e, true))
                     },
                     if first.is_empty() {
                         String::new()
@@ -258,5 +260,29 @@ mod tests {
             " – eine günstige Entwicklung"
         );
         assert_eq!(bewertung(1.0, Richtung::Neutral), "");
+    }
+
+    #[test]
+    fn area_lists_after_in_take_the_dative() {
+        let v = [("A", 1.0), ("B", 2.0), ("C", 3.0), ("D", 4.0), ("E", 5.0)];
+        let e = Einheit::Anzahl;
+        assert_eq!(
+            liste(&v, e, false),
+            "A (1), B (2), C (3) und 2 weitere Gebiete"
+        );
+        assert_eq!(
+            liste(&v, e, true),
+            "A (1), B (2), C (3) und 2 weiteren Gebieten"
+        );
+        assert_eq!(
+            liste(&v[..4], e, true),
+            "A (1), B (2), C (3) und einem weiteren Gebiet"
+        );
+        assert_eq!(
+            liste(&v[..4], e, false),
+            "A (1), B (2), C (3) und ein weiteres Gebiet"
+        );
+        assert_eq!(liste(&v[..2], e, true), "A (1) und B (2)");
+        assert_eq!(liste(&v[..1], e, true), "A (1)");
     }
 }
