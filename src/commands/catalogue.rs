@@ -102,7 +102,7 @@ pub fn markdown(k: &Catalogue) -> String {
         }
         let formel = match (d.einheit, &d.nenner) {
             (_, _) if d.art == crate::catalogue::Art::Quotensumme => {
-                "Σ über die Altersjahre (Zähler je Alter / Nenner je Alter) × 100"
+                "Σ über die Altersjahre des Zählers (Zähler je Alter / Nenner je Alter) × 100; der Nenner zählt nur vom jüngsten bis zum ältesten Alter, das im Zähler vorkommt"
             }
             (Einheit::Prozent, _) => "Zähler / Nenner × 100",
             (Einheit::Verhaeltnis, _) => "1 : (Zähler / Nenner)",

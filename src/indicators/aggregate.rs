@@ -68,13 +68,15 @@ pub struct Key {
     pub alter: Option<i64>,
 }
 
-/// Sums of `teil` per period, Stadtteil, group (and age), sorted by key.
+/// Sums of `teil` per period, Stadtteil, group (and age), sorted by key. `ages` limits the
+/// rows to ages from..=to (the Quotensumme's denominator to the numerator's ages).
 pub fn sums(
     frames: &Frames,
     groups: &mut Groups,
     teil: &Teil,
     breakdown: Option<&Aufschluesselung>,
     by_age: bool,
+    ages: Option<(i64, i64)>,
 ) -> Result<Vec<(Key, Sums)>> {
     let mut out = Vec::new();
     let Some(df) = frames.tables.get(&teil.tabelle) else {
@@ -87,6 +89,13 @@ pub fn sums(
     for (field, values) in &teil.filter {
         let Some(f) = s.field(field) else { continue };
         lf = lf.filter(filter_expr(field, f.ty, values));
+    }
+    if let Some((from, to)) = ages {
+        lf = lf.filter(
+            col("alter")
+                .gt_eq(lit(from))
+                .and(col("alter").lt_eq(lit(to))),
+        );
     }
     // Total rows: a code field with `insgesamt` that the definition does not mention is read
     // from its `insgesamt` rows where the table has them, otherwise from the parts.

@@ -299,18 +299,31 @@ fn compute_one(
         &def.zaehler,
         def.aufschluesselung.as_ref(),
         quotensumme,
+        None,
     )?;
+    // The Quotensumme adds one share per age of the numerator; the denominator is read for
+    // those ages only (at federal scale the population by single age is 20 million rows, of
+    // which school leavers need a few ages). A numerator without ages has no shares.
+    let ages = if quotensumme {
+        let mut it = num.iter().filter_map(|(k, _)| k.alter);
+        it.next()
+            .map(|a| it.fold((a, a), |(lo, hi), x| (lo.min(x), hi.max(x))))
+    } else {
+        None
+    };
     let den_breakdown = def
         .aufschluesselung
         .as_ref()
         .filter(|a| a.nenner_aufgeschluesselt);
     let den = match &def.nenner {
+        Some(_) if quotensumme && ages.is_none() => None,
         Some(n) => Some(aggregate::sums(
             frames,
             &mut groups,
             n,
             den_breakdown,
             quotensumme,
+            ages,
         )?),
         None => None,
     };
@@ -427,11 +440,14 @@ struct Cell {
     num: Sums,
     den: Option<Sums>,
     by_age: BTreeMap<i64, (Sums, Sums)>,
+    /// Numerator rows without an age (no share of an age can include them).
+    ohne_alter: bool,
 }
 
 impl Cell {
     fn add(&mut self, age: Option<i64>, num: Sums, den: Option<Sums>) {
         self.num = self.num.plus(num);
+        self.ohne_alter |= age.is_none();
         if let Some(d) = den {
             match age {
                 Some(a) => {
@@ -450,6 +466,9 @@ impl Cell {
         quotensumme: bool,
     ) -> (Option<f64>, Option<f64>, Option<f64>, Option<Luecke>) {
         if quotensumme {
+            if self.ohne_alter {
+                return (None, None, None, Some(Luecke::KeineDaten));
+            }
             let mut total = 0.0;
             for (n, d) in self.by_age.values() {
                 match (n.total(), d.total()) {

@@ -146,3 +146,83 @@ fn every_catalogue_indicator_matches_hand_computation() {
     let missing: Vec<&str> = catalogue.ids().filter(|id| !covered.contains(id)).collect();
     assert!(missing.is_empty(), "no golden value for {missing:?}");
 }
+
+/// The Quotensumme adds the shares of the numerator's ages (16 and 17 here): a secret
+/// population count at age 70 makes the share of foreigners in Nord unknown, but not the
+/// school leavers' Quotensumme.
+#[test]
+fn quotensumme_reads_only_the_numerators_ages() {
+    let p = TestProject::from_fixture("golden");
+    let bev = p.read("bevoelkerung.csv");
+    assert!(bev.contains("31.12.2024;01;70;800;40;80"));
+    p.write(
+        "bevoelkerung.csv",
+        bev.replace("31.12.2024;01;70;800;40;80", "31.12.2024;01;70;.;40;80"),
+    );
+    let r = p.run(&["indicators", "--format", "json"]);
+    r.exit(0).no_panic();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let row = |ind: &str| {
+        v["kennzahlen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["indikator"] == ind && k["gebiet"] == "01" && k["zeit"] == "2024/25")
+            .or_else(|| {
+                v["kennzahlen"].as_array().unwrap().iter().find(|k| {
+                    k["indikator"] == ind && k["gebiet"] == "01" && k["zeit"] == "2024-12-31"
+                })
+            })
+            .unwrap_or_else(|| panic!("no row {ind} for Nord"))
+            .clone()
+    };
+    let as11 = row("AS11");
+    assert!(
+        (as11["wert"].as_f64().unwrap() - 4.1).abs() < 1e-9,
+        "{as11}"
+    );
+    let kx04 = row("KX04");
+    assert!(kx04["wert"].is_null(), "{kx04}");
+    assert_eq!(kx04["luecke"], "unvollstaendig", "{kx04}");
+}
+
+/// Leavers without ages (the sample's and many offices' tables) give no Quotensumme: the
+/// rows say „keine Daten“ instead of publishing 0 %.
+#[test]
+fn quotensumme_without_ages_has_no_value() {
+    let p = TestProject::from_fixture("golden");
+    // the same leavers, summed over their ages
+    let mut summed: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    for l in p.read("abgaenger.csv").lines().skip(1) {
+        let f: Vec<&str> = l.split(';').collect();
+        let key = (f[0].to_string(), f[1].to_string(), f[2].to_string());
+        *summed.entry(key).or_default() += f[4].parse::<u64>().expect("count");
+    }
+    let mut without_age = String::from("zeit;gebiet;abschlussart;anzahl\n");
+    for ((zeit, gebiet, art), n) in &summed {
+        without_age.push_str(&format!("{zeit};{gebiet};{art};{n}\n"));
+    }
+    p.write("abgaenger.csv", without_age);
+    let r = p.run(&["indicators", "--format", "json"]);
+    r.exit(0).no_panic();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let as11: Vec<&serde_json::Value> = v["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["indikator"] == "AS11")
+        .collect();
+    assert_eq!(as11.len(), 5, "Nord, Süd, S1, S2, Stadt: {as11:?}");
+    for k in as11 {
+        assert!(k["wert"].is_null(), "{k}");
+        assert_eq!(k["luecke"], "keine_daten", "{k}");
+    }
+    // the other leaver indicators do not need ages
+    let as10 = v["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["indikator"] == "AS10" && k["gebiet"] == "01")
+        .expect("AS10 Nord");
+    assert_eq!(as10["wert"].as_f64(), Some(6.25));
+}
