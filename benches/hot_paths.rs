@@ -92,7 +92,7 @@ fn one_profile_sheet(bencher: divan::Bencher) {
     let table = bildungsmonitor::indicators::compute(&project, &data.unwrap(), &Default::default())
         .unwrap();
     let ergebnis = bildungsmonitor::disclosure::protect(
-        &table,
+        table,
         &project.katalog,
         &project.geheimhaltung,
         &project.gebiete,

@@ -192,26 +192,23 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
         .transpose()?;
     drop(data);
     // 3. disclosure
-    let ergebnis = (bis >= BenchBis::Geheimhaltung)
-        .then(|| {
-            table.as_ref().map(|table| {
-                m.stufe("Geheimhaltung", "Werte", || {
-                    let e = crate::disclosure::protect(
-                        table,
-                        &project.katalog,
-                        &project.geheimhaltung,
-                        &project.gebiete,
-                    );
-                    let n = e.zeilen.len() as f64;
-                    Ok((e, n))
-                })
+    // documents and exports need only the published table: the computed rows become it
+    let ergebnis = table
+        .filter(|_| bis >= BenchBis::Geheimhaltung)
+        .map(|table| {
+            m.stufe("Geheimhaltung", "Werte", || {
+                let e = crate::disclosure::protect(
+                    table,
+                    &project.katalog,
+                    &project.geheimhaltung,
+                    &project.gebiete,
+                );
+                let n = e.zeilen.len() as f64;
+                Ok((e, n))
             })
         })
-        .flatten()
         .transpose()?;
     let t_daten = t_pipeline.elapsed();
-    // documents and exports need only the published table
-    drop(table);
     let mut seiten = 0;
     let mut render_wall = Duration::ZERO;
     if let Some(ergebnis) = ergebnis.as_ref().filter(|_| bis == BenchBis::Alles) {

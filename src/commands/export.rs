@@ -46,12 +46,11 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
     )?;
     drop(data);
     let result = crate::disclosure::protect(
-        &table,
+        table,
         &project.katalog,
         &project.geheimhaltung,
         &project.gebiete,
     );
-    drop(table);
     let ctx = Kontext {
         kommune: &project.kommune,
         stand: project.stand,

@@ -49,7 +49,7 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
     let table = indicators::compute(&project, &data, &auswahl)?;
     drop(data);
     let published = crate::disclosure::protect(
-        &table,
+        table,
         &project.katalog,
         &project.geheimhaltung,
         &project.gebiete,
@@ -62,22 +62,16 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
         }))?;
         crate::output::atomic::write(path, &json)?;
     }
+    // the published rows, moved (at federal scale 7 million), and which are suppressed
+    let mut gesperrt: Vec<bool> = Vec::with_capacity(published.zeilen.len());
     let mut table = indicators::Tabelle {
-        zeilen: published
-            .zeilen
-            .iter()
-            .map(|v| v.kennzahl.clone())
-            .collect(),
-        hinweise: published.hinweise.clone(),
+        zeilen: Vec::with_capacity(published.zeilen.len()),
+        hinweise: published.hinweise,
     };
-    let gesperrt: std::collections::BTreeSet<usize> = published
-        .zeilen
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.gesperrt.is_some())
-        .map(|(i, _)| i)
-        .collect();
-    let mut keep_idx = Vec::new();
+    for v in published.zeilen {
+        gesperrt.push(v.gesperrt.is_some());
+        table.zeilen.push(v.kennzahl);
+    }
     let srs: Vec<String> = args
         .stadtteil
         .iter()
@@ -89,8 +83,8 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
         .map(|k| {
             let area_ok = args.stadtteil.is_empty()
                 || match k.ebene {
-                    Ebene::Stadtteil => args.stadtteil.contains(&k.gebiet),
-                    Ebene::Sozialraum => srs.contains(&k.gebiet),
+                    Ebene::Stadtteil => args.stadtteil.iter().any(|s| **s == *k.gebiet),
+                    Ebene::Sozialraum => srs.iter().any(|s| **s == *k.gebiet),
                     Ebene::Stadt => true,
                 };
             let level_ok = args.ebene.is_none_or(|e| {
@@ -113,11 +107,11 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
         i += 1;
         keep[i - 1]
     });
-    for (j, k) in keep.iter().enumerate() {
-        if *k {
-            keep_idx.push(gesperrt.contains(&j));
-        }
-    }
+    let keep_idx: Vec<bool> = gesperrt
+        .into_iter()
+        .zip(&keep)
+        .filter_map(|(g, &k)| k.then_some(g))
+        .collect();
     if let Some(p) = &args.period
         && table.zeilen.is_empty()
     {
@@ -233,7 +227,7 @@ fn human(
             (None, false) => k.luecke.map_or("", |l| l.symbol()).to_string(),
         };
         table.push([
-            k.indikator.clone(),
+            k.indikator.to_string(),
             k.zeit.to_string(),
             match k.ebene {
                 Ebene::Stadtteil => gebiete.ebene1.clone(),
@@ -241,11 +235,11 @@ fn human(
                 Ebene::Stadt => "Gesamt".to_string(),
             },
             if k.ebene == Ebene::Stadt {
-                k.name.clone()
+                k.name.to_string()
             } else {
                 format!("{} {}", k.gebiet, k.name)
             },
-            k.gruppe.clone().unwrap_or_default(),
+            k.gruppe.as_deref().unwrap_or_default().to_string(),
             wert,
             fmt_change(k, u),
             count(k.zaehler),

@@ -52,7 +52,7 @@ pub(crate) fn veroeffentlichen(
     // the read tables are not needed any more: at federal scale they are 4 GB
     drop(data);
     Ok(crate::disclosure::protect(
-        &table,
+        table,
         &project.katalog,
         &project.geheimhaltung,
         &project.gebiete,

@@ -28,6 +28,7 @@ use crate::project::{Gebietsgliederung, Geheimhaltung, Verfahren};
 use crate::schema::{self, FieldType};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Identity of a published count.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -39,7 +40,7 @@ pub struct CellId {
     /// Level.
     pub ebene: Ebene,
     /// Area key.
-    pub gebiet: String,
+    pub gebiet: Arc<str>,
 }
 
 /// Why a count is not published.
@@ -135,14 +136,17 @@ pub struct Ergebnis {
 /// The legend used under every table.
 pub const LEGENDE: &str = ". = Zahlenwert unbekannt oder geheimzuhalten (Geheimhaltung)";
 
-/// Applies disclosure control to a computed table.
+/// Applies disclosure control to a computed table (its rows become the published rows).
 pub fn protect(
-    table: &Tabelle,
+    table: Tabelle,
     katalog: &Catalogue,
     settings: &Geheimhaltung,
     gebiete: &Gebietsgliederung,
 ) -> Ergebnis {
-    let rows = &table.zeilen;
+    let Tabelle {
+        zeilen: rows,
+        hinweise: table_hinweise,
+    } = table;
     let mut cells: Vec<Cell> = Vec::new();
     let mut index: BTreeMap<CellId, usize> = BTreeMap::new();
     // (numerator cell, denominator cell) per row
@@ -205,7 +209,7 @@ pub fn protect(
         row_cells.push((num, den));
     }
 
-    let relations = relations(&cells, &index, katalog, rows, gebiete);
+    let relations = relations(&cells, &index, katalog, &rows, gebiete);
     let min = f64::from(settings.mindestfallzahl);
     let rounding = settings.verfahren == Verfahren::Rundung;
 
@@ -256,14 +260,39 @@ pub fn protect(
     };
     let (cells, bounds) = Block::join(solved);
 
+    let mut audit: Vec<AuditEintrag> = cells
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let grund = c.grund?;
+            let (schranke_unten, schranke_oben, moegliche_werte) = match bounds.get(&i) {
+                Some(attack::Spielraum::Schranken(lo, hi)) => (Some(*lo), *hi, None),
+                Some(attack::Spielraum::Werte(a, b)) => (None, None, Some([*a, *b])),
+                None => (None, None, None),
+            };
+            let indikatoren: BTreeSet<String> = c
+                .rows
+                .iter()
+                .map(|(ri, _)| rows[*ri].indikator.to_string())
+                .collect();
+            Some(AuditEintrag {
+                zelle: c.id.clone(),
+                grund,
+                schranke_unten,
+                schranke_oben,
+                moegliche_werte,
+                indikatoren: indikatoren.into_iter().collect(),
+            })
+        })
+        .collect();
+    audit.sort_by(|a, b| a.zelle.cmp(&b.zelle));
+
     // 4. rows as published
     let suppressed = |c: Option<usize>| c.is_some_and(|i| cells[i].grund.is_some());
     let mut out: Vec<Veroeffentlicht> = Vec::with_capacity(rows.len());
     let r_to = f64::from(settings.rundung_auf);
-    for (ri, r) in rows.iter().enumerate() {
-        let (n, d) = row_cells[ri];
-        let mut k = r.clone();
-        let unit = katalog.get(&r.indikator).map(|i| i.def.einheit);
+    for (mut k, (n, d)) in rows.into_iter().zip(row_cells) {
+        let unit = katalog.get(&k.indikator).map(|i| i.def.einheit);
         let value_hidden = suppressed(n) || (suppressed(d) && unit != Some(Einheit::Anzahl));
         let grund = n
             .and_then(|i| cells[i].grund)
@@ -308,32 +337,6 @@ pub fn protect(
     }
     hide_derived(&mut out);
 
-    let mut audit: Vec<AuditEintrag> = cells
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| {
-            let grund = c.grund?;
-            let (schranke_unten, schranke_oben, moegliche_werte) = match bounds.get(&i) {
-                Some(attack::Spielraum::Schranken(lo, hi)) => (Some(*lo), *hi, None),
-                Some(attack::Spielraum::Werte(a, b)) => (None, None, Some([*a, *b])),
-                None => (None, None, None),
-            };
-            let indikatoren: BTreeSet<String> = c
-                .rows
-                .iter()
-                .map(|(ri, _)| rows[*ri].indikator.clone())
-                .collect();
-            Some(AuditEintrag {
-                zelle: c.id.clone(),
-                grund,
-                schranke_unten,
-                schranke_oben,
-                moegliche_werte,
-                indikatoren: indikatoren.into_iter().collect(),
-            })
-        })
-        .collect();
-    audit.sort_by(|a, b| a.zelle.cmp(&b.zelle));
     let mut hinweise = vec![LEGENDE.to_string()];
     if rounding {
         hinweise.push(format!(
@@ -347,7 +350,7 @@ pub fn protect(
         ));
     }
     // the table's own footnotes (rounded sources) travel with the published numbers
-    hinweise.extend(table.hinweise.iter().cloned());
+    hinweise.extend(table_hinweise);
     Ergebnis {
         zeilen: out,
         audit,
@@ -604,7 +607,7 @@ fn relations(
                     merkmal: merkmal.to_string(),
                     zeit: *zeit,
                     ebene,
-                    gebiet: gebiet.to_string(),
+                    gebiet: gebiet.into(),
                 })
                 .copied()
         };
@@ -674,19 +677,19 @@ fn relations(
                         merkmal: prefix.clone(),
                         zeit: Period::Kalenderjahr(i32::MIN),
                         ebene: Ebene::Stadtteil,
-                        gebiet: String::new(),
+                        gebiet: "".into(),
                     }..,
                 )
                 .take_while(|(id, _)| id.merkmal.starts_with(&prefix))
             {
-                m.entry((id.zeit, id.ebene, id.gebiet.as_str()))
+                m.entry((id.zeit, id.ebene, &*id.gebiet))
                     .or_default()
                     .push(i);
             }
             m
         });
         let parts = groups
-            .get(&(r.zeit, r.ebene, r.gebiet.as_str()))
+            .get(&(r.zeit, r.ebene, &*r.gebiet))
             .map_or(&[][..], Vec::as_slice);
         add(total, parts);
     }
@@ -761,7 +764,9 @@ fn suppress_partner(cells: &mut [Cell], relations: &[Relation], of_i: &[usize]) 
 
 /// Changes and deviations that would reveal a suppressed value are removed too.
 fn hide_derived(rows: &mut [Veroeffentlicht]) {
-    let hidden: BTreeSet<(String, Period, Ebene, String, Option<String>)> = rows
+    type Key = (Arc<str>, Period, Ebene, Arc<str>, Option<Arc<str>>);
+    let stadt: Arc<str> = "stadt".into();
+    let hidden: BTreeSet<Key> = rows
         .iter()
         .filter(|r| r.gesperrt.is_some())
         .map(|r| {
@@ -793,7 +798,7 @@ fn hide_derived(rows: &mut [Veroeffentlicht]) {
             k.indikator.clone(),
             k.zeit,
             Ebene::Stadt,
-            "stadt".into(),
+            stadt.clone(),
             k.gruppe.clone(),
         )) {
             k.abweichung_stadt = None;

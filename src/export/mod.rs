@@ -309,7 +309,7 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext, w: &mut (dyn Write + Send)) -> Result<
                     .katalog
                     .get(&k.indikator)
                     .map_or("", |x| x.def.titel.as_str());
-                ws.write_string(row, 0, &k.indikator)?;
+                ws.write_string(row, 0, &*k.indikator)?;
                 ws.write_string(row, 1, safe_text(titel))?;
                 ws.write_string(row, 2, u.label())?;
                 ws.write_string(row, 3, k.zeit.to_string())?;

@@ -14,6 +14,7 @@ use crate::project::{Project, Stadtteil};
 use aggregate::Sums;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Level of the spatial hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -54,17 +55,17 @@ impl Luecke {
 #[derive(Debug, Clone, Serialize)]
 pub struct Kennzahl {
     /// Indicator id.
-    pub indikator: String,
+    pub indikator: Arc<str>,
     /// Period.
     pub zeit: Period,
     /// Level.
     pub ebene: Ebene,
     /// Area key: Stadtteil nr, Sozialraum id or "stadt".
-    pub gebiet: String,
+    pub gebiet: Arc<str>,
     /// Area name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Breakdown value (Schulform, Altersgruppe …), if the indicator has one.
-    pub gruppe: Option<String>,
+    pub gruppe: Option<Arc<str>>,
     /// The value in the indicator's unit.
     pub wert: Option<f64>,
     /// Summed numerator (after weights and factors).
@@ -168,10 +169,11 @@ pub fn align(p: Period, z: Zeitbezug) -> Period {
 pub(crate) struct Areas<'p> {
     rank: HashMap<&'p str, u32>,
     /// Stadtteile by id: number, name, Sozialraum id.
-    stadtteile: Vec<(&'p str, &'p str, Option<u32>)>,
+    stadtteile: Vec<(Arc<str>, Arc<str>, Option<u32>)>,
     /// Sozialräume by id: key, name.
-    sozialraeume: Vec<(&'p str, &'p str)>,
-    kommune: &'p str,
+    sozialraeume: Vec<(Arc<str>, Arc<str>)>,
+    /// "stadt" and the city's name.
+    stadt: (Arc<str>, Arc<str>),
 }
 
 impl<'p> Areas<'p> {
@@ -189,21 +191,33 @@ impl<'p> Areas<'p> {
         sr_keys.dedup();
         let sozialraeume = sr_keys
             .iter()
-            .map(|&k| (k, g.sozialraum(k).map_or("", |s| s.name.as_str())))
+            .map(|&k| {
+                (
+                    k.into(),
+                    g.sozialraum(k).map_or("", |s| s.name.as_str()).into(),
+                )
+            })
             .collect();
         let sr_id = |k: &str| sr_keys.binary_search(&k).ok().map(|i| i as u32);
+        let rank: HashMap<&str, u32> = nrs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.nr.as_str(), i as u32))
+            .collect();
         Areas {
-            rank: nrs
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.nr.as_str(), i as u32))
-                .collect(),
+            rank,
             stadtteile: nrs
                 .iter()
-                .map(|s| (s.nr.as_str(), s.name.as_str(), sr_id(&s.sozialraum)))
+                .map(|s| {
+                    (
+                        s.nr.as_str().into(),
+                        s.name.as_str().into(),
+                        sr_id(&s.sozialraum),
+                    )
+                })
                 .collect(),
             sozialraeume,
-            kommune: &project.kommune,
+            stadt: ("stadt".into(), project.kommune.as_str().into()),
         }
     }
 
@@ -229,16 +243,20 @@ impl<'p> Areas<'p> {
         .flatten()
     }
 
-    /// Key and name of an area.
-    fn key_name(&self, ebene: Ebene, id: u32) -> (&'p str, &'p str) {
-        match ebene {
+    /// Key and name of an area (shared: a row holds them without a copy of the text).
+    fn key_name(&self, ebene: Ebene, id: u32) -> (&Arc<str>, &Arc<str>) {
+        let (key, name) = match ebene {
             Ebene::Stadtteil => {
-                let (nr, name, _) = self.stadtteile[id as usize];
+                let (nr, name, _) = &self.stadtteile[id as usize];
                 (nr, name)
             }
-            Ebene::Sozialraum => self.sozialraeume[id as usize],
-            Ebene::Stadt => ("stadt", self.kommune),
-        }
+            Ebene::Sozialraum => {
+                let (k, name) = &self.sozialraeume[id as usize];
+                (k, name)
+            }
+            Ebene::Stadt => (&self.stadt.0, &self.stadt.1),
+        };
+        (key, name)
     }
 }
 
@@ -270,7 +288,7 @@ impl LevelSums {
 #[derive(Default)]
 pub(crate) struct Groups {
     ids: HashMap<String, u32>,
-    labels: Vec<String>,
+    labels: Vec<Arc<str>>,
 }
 
 impl Groups {
@@ -280,7 +298,7 @@ impl Groups {
         }
         let i = self.labels.len() as u32;
         self.ids.insert(label.to_string(), i);
-        self.labels.push(label.to_string());
+        self.labels.push(label.into());
         i
     }
 }
@@ -404,17 +422,18 @@ fn compute_one(
     }
 
     cells.extend(extra);
+    let indikator: Arc<str> = ind.id.as_str().into();
     let mut rows: Vec<Kennzahl> = cells
         .into_iter()
         .map(|((zeit, ebene, area, gruppe), c)| {
             let (wert, zaehler, nenner, luecke) = c.value(def.einheit, quotensumme);
             let (gebiet, name) = areas.key_name(ebene, area);
             Kennzahl {
-                indikator: ind.id.clone(),
+                indikator: indikator.clone(),
                 zeit,
                 ebene,
-                gebiet: gebiet.to_string(),
-                name: name.to_string(),
+                gebiet: gebiet.clone(),
+                name: name.clone(),
                 gruppe: gruppe.map(|g| groups.labels[g as usize].clone()),
                 wert,
                 zaehler,
@@ -515,12 +534,7 @@ fn to_index(rows: &mut [Kennzahl]) {
     let index: Vec<Option<Option<f64>>> = rows
         .iter()
         .map(|r| {
-            let k = (
-                r.ebene,
-                r.gebiet.as_str(),
-                r.gruppe.as_deref(),
-                r.zeit.kind(),
-            );
+            let k = (r.ebene, &*r.gebiet, r.gruppe.as_deref(), r.zeit.kind());
             r.wert.map(|v| {
                 let b = *base.entry(k).or_insert(v);
                 (b > 0.0).then(|| 100.0 * v / b)
@@ -538,7 +552,7 @@ fn to_index(rows: &mut [Kennzahl]) {
 type RowKey<'r> = (Period, Ebene, &'r str, Option<&'r str>);
 
 fn row_key(r: &Kennzahl) -> RowKey<'_> {
-    (r.zeit, r.ebene, r.gebiet.as_str(), r.gruppe.as_deref())
+    (r.zeit, r.ebene, &*r.gebiet, r.gruppe.as_deref())
 }
 
 /// Change to a year earlier, deviation from the city, rank among Stadtteile.
@@ -557,7 +571,7 @@ fn derive(rows: &mut [Kennzahl], unit: Einheit) {
                 return (None, None);
             }
             let prev = previous_year(r.zeit)
-                .and_then(|p| value((p, r.ebene, r.gebiet.as_str(), r.gruppe.as_deref())));
+                .and_then(|p| value((p, r.ebene, &*r.gebiet, r.gruppe.as_deref())));
             let city = value((r.zeit, Ebene::Stadt, "stadt", r.gruppe.as_deref()));
             (prev, city)
         })
@@ -635,7 +649,7 @@ mod tests {
             zeit,
             ebene: Ebene::Stadtteil,
             gebiet: gebiet.into(),
-            name: String::new(),
+            name: "".into(),
             gruppe: None,
             wert,
             zaehler: None,
@@ -655,8 +669,7 @@ mod tests {
             row("06", Some(3.0)),
         ];
         derive(&mut rows, Einheit::Prozent);
-        let ranks: Vec<(&str, Option<u32>)> =
-            rows.iter().map(|r| (r.gebiet.as_str(), r.rang)).collect();
+        let ranks: Vec<(&str, Option<u32>)> = rows.iter().map(|r| (&*r.gebiet, r.rang)).collect();
         assert_eq!(
             ranks,
             [

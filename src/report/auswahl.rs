@@ -37,10 +37,7 @@ impl<'a> Zeilen<'a> {
                 .iter()
                 .map(|r| {
                     let k = &r.kennzahl;
-                    (
-                        (k.zeit, k.ebene, k.gebiet.as_str(), k.gruppe.as_deref()),
-                        *r,
-                    )
+                    ((k.zeit, k.ebene, &*k.gebiet, k.gruppe.as_deref()), *r)
                 })
                 .collect();
             // stable, so that of two rows with one key the later is kept (as a map would)
@@ -71,7 +68,7 @@ impl<'a> Index<'a> {
         let mut by_ind: BTreeMap<&str, Zeilen> = BTreeMap::new();
         for v in &e.zeilen {
             by_ind
-                .entry(v.kennzahl.indikator.as_str())
+                .entry(&*v.kennzahl.indikator)
                 .or_insert_with(|| Zeilen {
                     rows: Vec::new(),
                     sorted: OnceLock::new(),

@@ -289,8 +289,8 @@ proptest! {
         }
         rows.push(kennzahl(Ebene::Stadt, "stadt", f64::from(leaves.iter().flatten().sum::<u32>())));
         let settings = Geheimhaltung { verfahren: Verfahren::Sperrung, mindestfallzahl: 3, mindestbasis: 10, rundung_auf: 3 };
-        let out = protect(&Tabelle { zeilen: rows, hinweise: vec![] }, &Catalogue::builtin(), &settings, &g);
-        let value = |e: Ebene, gebiet: &str| out.zeilen.iter().find(|r| r.kennzahl.ebene == e && r.kennzahl.gebiet == gebiet).and_then(|r| r.kennzahl.wert).map(|v| v as u32);
+        let out = protect(Tabelle { zeilen: rows, hinweise: vec![] }, &Catalogue::builtin(), &settings, &g);
+        let value = |e: Ebene, gebiet: &str| out.zeilen.iter().find(|r| r.kennzahl.ebene == e && *r.kennzahl.gebiet == *gebiet).and_then(|r| r.kennzahl.wert).map(|v| v as u32);
         let shown = |e: Ebene, s: usize, t: usize| match e {
             Ebene::Stadtteil => value(e, &format!("{s}{t}")),
             Ebene::Sozialraum => value(e, &format!("S{s}")),
@@ -326,7 +326,7 @@ fn protect_grid(rows: Vec<Kennzahl>, g: &Gebietsgliederung) -> Vec<(Ebene, Strin
         rundung_auf: 3,
     };
     protect(
-        &Tabelle {
+        Tabelle {
             zeilen: rows,
             hinweise: vec![],
         },
@@ -336,7 +336,13 @@ fn protect_grid(rows: Vec<Kennzahl>, g: &Gebietsgliederung) -> Vec<(Ebene, Strin
     )
     .zeilen
     .into_iter()
-    .map(|r| (r.kennzahl.ebene, r.kennzahl.gebiet, r.kennzahl.wert))
+    .map(|r| {
+        (
+            r.kennzahl.ebene,
+            r.kennzahl.gebiet.to_string(),
+            r.kennzahl.wert,
+        )
+    })
     .collect()
 }
 

@@ -42,9 +42,14 @@ fn totals_are_sums_shares_are_shares_and_order_does_not_matter() {
     let mut sums: BTreeMap<(String, String, Option<String>, String), f64> = BTreeMap::new();
     for k in t.zeilen.iter().filter(|k| k.ebene == Ebene::Stadtteil) {
         let Some(z) = k.zaehler else { continue };
-        for level in ["stadt".to_string(), sr_of[k.gebiet.as_str()].to_string()] {
+        for level in ["stadt".to_string(), sr_of[&*k.gebiet].to_string()] {
             *sums
-                .entry((k.indikator.clone(), k.zeit.key(), k.gruppe.clone(), level))
+                .entry((
+                    k.indikator.to_string(),
+                    k.zeit.key(),
+                    k.gruppe.as_deref().map(str::to_string),
+                    level,
+                ))
                 .or_default() += z;
         }
     }
@@ -55,10 +60,10 @@ fn totals_are_sums_shares_are_shares_and_order_does_not_matter() {
         .filter(|k| k.ebene != Ebene::Stadtteil && k.luecke.is_none())
     {
         let key = (
-            k.indikator.clone(),
+            k.indikator.to_string(),
             k.zeit.key(),
-            k.gruppe.clone(),
-            k.gebiet.clone(),
+            k.gruppe.as_deref().map(str::to_string),
+            k.gebiet.to_string(),
         );
         if let (Some(z), Some(s)) = (k.zaehler, sums.get(&key)) {
             assert!((z - s).abs() < 1e-6, "{key:?}: {z} vs Σ {s}");
