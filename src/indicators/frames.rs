@@ -1,7 +1,8 @@
-//! The canonical frames prepared once per run for the aggregations: area and period as
-//! small integer columns instead of text. Grouping 20 million population rows by three text
-//! columns (period, period kind, area) once per indicator cost most of the indicator time
-//! at federal scale; integers group in a fraction of it and need no copy of the text.
+//! The canonical frames prepared once per run for the aggregations. Ingest delivers period
+//! and area as integers already (grouping 20 million population rows by text keys once per
+//! indicator cost most of the indicator time at federal scale, and the text 1.4 GB); here
+//! the area's index into the Gebietsgliederung becomes the [`Areas`] id, numbered in the
+//! order of the Stadtteil numbers.
 
 use super::Areas;
 use crate::domain::Period;
@@ -9,7 +10,7 @@ use crate::ingest::Dataset;
 use crate::schema::{self, FieldType, TableKind};
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// Integer area column: id of the Stadtteil (see [`Areas`]).
 pub const GEBIET_ID: &str = "_gebiet_id";
@@ -18,8 +19,8 @@ pub const ZEIT_ID: &str = "_zeit_id";
 
 /// Frames keyed by integers, and what the aggregations ask of the whole table.
 pub struct Frames {
-    /// Per table: the canonical frame without its text keys, with [`GEBIET_ID`] and
-    /// [`ZEIT_ID`].
+    /// Per table: the canonical frame with [`GEBIET_ID`] and [`ZEIT_ID`] for its `gebiet`
+    /// and `zeit`.
     pub tables: BTreeMap<TableKind, DataFrame>,
     /// Periods by [`ZEIT_ID`].
     pub periods: Vec<Period>,
@@ -36,38 +37,18 @@ impl Frames {
             areas.len() < 1 << 24,
             "Kennzahlen: mehr als 16 Mio. Gebiete"
         );
-        // periods of all tables, numbered in order
-        let mut keys: Vec<(String, String)> = Vec::new();
-        for df in data.tables.values() {
-            let (zeit, art) = (df.column("zeit")?.str()?, df.column("zeitart")?.str()?);
-            let distinct: HashSet<(&str, &str)> = zeit
-                .iter()
-                .zip(art.iter())
-                .filter_map(|(z, a)| Some((z?, a?)))
-                .collect();
-            keys.extend(distinct.into_iter().map(|(z, a)| (z.into(), a.into())));
-        }
-        keys.sort_unstable();
-        keys.dedup();
-        let mut periods = Vec::new();
-        let mut period_id: HashMap<(&str, &str), u32> = HashMap::new();
-        for (z, a) in &keys {
-            if let Some(p) = data.period(a, z) {
-                period_id.insert((z.as_str(), a.as_str()), periods.len() as u32);
-                periods.push(p);
-            }
-        }
         let prepared: Vec<(TableKind, DataFrame, Vec<&'static str>)> = data
             .tables
             .par_iter()
             .map(|(&kind, df)| {
-                let (df, totals) = prepare(kind, df, areas, &period_id)?;
+                let (df, totals) = prepare(kind, df, areas)?;
                 Ok((kind, df, totals))
             })
             .collect::<Result<_>>()?;
         let mut frames = Frames {
             tables: BTreeMap::new(),
-            periods,
+            // the frames' period column indexes the data set's periods already
+            periods: data.zeiten.clone(),
             totals: HashSet::new(),
         };
         for (kind, df, totals) in prepared {
@@ -83,54 +64,25 @@ impl Frames {
     }
 }
 
-/// One table: integer keys in, text keys out; the fields with total rows.
+/// One table with the area as [`Areas`] id; the fields with total rows.
 fn prepare(
     kind: TableKind,
     df: &DataFrame,
     areas: &Areas,
-    period_id: &HashMap<(&str, &str), u32>,
 ) -> Result<(DataFrame, Vec<&'static str>)> {
-    let gebiet = df.column("gebiet")?.str()?;
-    let mut last: Option<(&str, u32)> = None;
-    let mut ids: Vec<Option<u32>> = Vec::with_capacity(gebiet.len());
-    for g in gebiet.iter() {
-        ids.push(match g {
-            None => None,
-            // rows come in runs of one area: look up once per run
-            Some(g) => Some(match last {
-                Some((l, id)) if l == g => id,
-                _ => {
-                    // reading admits only Stadtteile of the Gebietsgliederung
-                    let id = areas.id(g).with_context(|| {
-                        format!("Kennzahlen: Gebiet „{g}“ fehlt in der Gebietsgliederung")
-                    })?;
-                    last = Some((g, id));
-                    id
-                }
-            }),
-        });
-    }
-    let (zeit, art) = (df.column("zeit")?.str()?, df.column("zeitart")?.str()?);
-    let mut last: Option<(&str, &str, Option<u32>)> = None;
-    let zeit_ids: Vec<Option<u32>> = zeit
-        .iter()
-        .zip(art.iter())
-        .map(|(z, a)| {
-            let (z, a) = (z?, a?);
-            match last {
-                Some((lz, la, id)) if lz == z && la == a => id,
-                _ => {
-                    let id = period_id.get(&(z, a)).copied();
-                    last = Some((z, a, id));
-                    id
-                }
-            }
+    // reading admits only Stadtteile of the Gebietsgliederung (indices into it)
+    let gebiet = df.column("gebiet")?.u32()?;
+    let ids: Vec<u32> = gebiet
+        .into_no_null_iter()
+        .map(|g| {
+            areas.of_gliederung(g).with_context(|| {
+                format!("Kennzahlen: Gebiet Nr. {g} fehlt in der Gebietsgliederung")
+            })
         })
-        .collect();
-    let mut out = df.drop_many(["gebiet", "zeit", "zeitart"]);
+        .collect::<Result<_>>()?;
+    let mut out = df.drop("gebiet")?;
     out.with_column(Column::new(GEBIET_ID.into(), ids))?;
-    out.with_column(Column::new(ZEIT_ID.into(), zeit_ids))?;
-    out.rechunk_mut();
+    out.rename("zeit", ZEIT_ID.into())?;
     let mut totals = Vec::new();
     for f in schema::schema(kind).fields {
         let FieldType::Code(codes) = f.ty else {

@@ -166,18 +166,20 @@ pub fn align(p: Period, z: Zeitbezug) -> Period {
 /// Stadtteile and Sozialräume as small integer ids, numbered in the order of their keys, so
 /// that sums over areas run in the same order as over the text keys (same floating-point
 /// results) while maps compare integers instead of strings.
-pub(crate) struct Areas<'p> {
-    rank: HashMap<&'p str, u32>,
+pub(crate) struct Areas {
     /// Stadtteile by id: number, name, Sozialraum id.
     stadtteile: Vec<(Arc<str>, Arc<str>, Option<u32>)>,
     /// Sozialräume by id: key, name.
     sozialraeume: Vec<(Arc<str>, Arc<str>)>,
     /// "stadt" and the city's name.
     stadt: (Arc<str>, Arc<str>),
+    /// Id per Stadtteil of the Gebietsgliederung (by its index there; several entries of one
+    /// number – validity periods – share an id).
+    gliederung: Vec<Option<u32>>,
 }
 
-impl<'p> Areas<'p> {
-    fn new(project: &'p Project) -> Self {
+impl Areas {
+    fn new(project: &Project) -> Self {
         let g = &project.gebiete;
         // one entry per number; of several (validity periods) the last, as `by_nr` has it
         let mut nrs: Vec<&Stadtteil> = Vec::with_capacity(g.stadtteile.len());
@@ -205,7 +207,6 @@ impl<'p> Areas<'p> {
             .map(|(i, s)| (s.nr.as_str(), i as u32))
             .collect();
         Areas {
-            rank,
             stadtteile: nrs
                 .iter()
                 .map(|s| {
@@ -218,6 +219,11 @@ impl<'p> Areas<'p> {
                 .collect(),
             sozialraeume,
             stadt: ("stadt".into(), project.kommune.as_str().into()),
+            gliederung: g
+                .stadtteile
+                .iter()
+                .map(|s| rank.get(s.nr.as_str()).copied())
+                .collect(),
         }
     }
 
@@ -226,9 +232,9 @@ impl<'p> Areas<'p> {
         self.stadtteile.len()
     }
 
-    /// Id of a Stadtteil number.
-    pub(crate) fn id(&self, nr: &str) -> Option<u32> {
-        self.rank.get(nr).copied()
+    /// Id of the Stadtteil at `index` of the Gebietsgliederung.
+    pub(crate) fn of_gliederung(&self, index: u32) -> Option<u32> {
+        self.gliederung.get(index as usize).copied().flatten()
     }
 
     /// The levels a Stadtteil counts on: itself, its Sozialraum, the city.

@@ -29,15 +29,10 @@ pub use decode::MAX_TEXT_BYTES;
 pub struct Dataset {
     /// One frame per table that has at least one source.
     pub tables: BTreeMap<TableKind, DataFrame>,
+    /// Every period of the tables, ascending: a frame's `zeit` column indexes it.
+    pub zeiten: Vec<Period>,
     /// What was read from each source.
     pub sources: Vec<SourceSummary>,
-}
-
-impl Dataset {
-    /// The period of a frame row, from its `zeitart` and `zeit` columns.
-    pub fn period(&self, kind: &str, key: &str) -> Option<Period> {
-        Period::from_key(kind, key)
-    }
 }
 
 /// What one source contributed.
@@ -178,22 +173,16 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
     if diags.has_errors() {
         return (None, diags);
     }
-    let nr: Vec<String> = project
-        .gebiete
-        .stadtteile
-        .iter()
-        .map(|s| s.nr.clone())
+    let mut zeiten: Vec<Period> = builders
+        .values()
+        .flat_map(TableBuilder::distinct_periods)
         .collect();
-    let sr: Vec<String> = project
-        .gebiete
-        .stadtteile
-        .iter()
-        .map(|s| s.sozialraum.clone())
-        .collect();
+    zeiten.sort_unstable();
+    zeiten.dedup();
     let names: Vec<String> = project.quellen.iter().map(|q| q.name.clone()).collect();
     let mut tables = BTreeMap::new();
     for (kind, b) in builders {
-        match b.into_frame(&nr, &sr, &names) {
+        match b.into_frame(&zeiten, &names) {
             Ok(df) => {
                 tables.insert(kind, df);
             }
@@ -210,6 +199,7 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
     (
         Some(Dataset {
             tables,
+            zeiten,
             sources: summaries,
         }),
         diags,

@@ -203,20 +203,31 @@ impl TableBuilder {
             .map(|i| &self.cols[i])
     }
 
-    /// Builds the polars frame: see `docs/data-format.md` for its columns.
-    pub fn into_frame(
-        self,
-        area_nr: &[String],
-        area_sr: &[String],
-        source_names: &[String],
-    ) -> PolarsResult<DataFrame> {
+    /// The distinct periods of the rows, ascending.
+    pub fn distinct_periods(&self) -> Vec<Period> {
+        let mut distinct: Vec<Period> = Vec::new();
+        // rows come in runs of one period: a handful of distinct values
+        for x in self.periods() {
+            if distinct.last() != Some(x) && !distinct.contains(x) {
+                distinct.push(*x);
+            }
+        }
+        distinct.sort_unstable();
+        distinct
+    }
+
+    /// Builds the polars frame: see `docs/data-format.md` for its columns. Period and area
+    /// are integers: `zeit` indexes `zeiten` (ascending, holding every period of the rows),
+    /// `gebiet` the Gebietsgliederung's Stadtteile; at federal scale their text would cost
+    /// 1.4 GB.
+    pub fn into_frame(self, zeiten: &[Period], source_names: &[String]) -> PolarsResult<DataFrame> {
         let n = self.len();
         use rayon::prelude::*;
         // the columns are independent: build them side by side
         let fields: Vec<(&'static Field, Col)> = self.schema.fields.iter().zip(self.cols).collect();
         let mut columns: Vec<Column> = fields
             .into_par_iter()
-            .map(|(field, col)| field_columns(field, col, area_nr, area_sr))
+            .map(|(field, col)| field_column(field, col, zeiten))
             .collect::<PolarsResult<Vec<Vec<Column>>>>()?
             .into_iter()
             .flatten()
@@ -233,62 +244,28 @@ impl TableBuilder {
     }
 }
 
-/// The frame columns of one schema field (a period or area field yields several).
-fn field_columns(
-    field: &Field,
-    col: Col,
-    area_nr: &[String],
-    area_sr: &[String],
-) -> PolarsResult<Vec<Column>> {
+/// The frame columns of one schema field (a count or amount yields two).
+fn field_column(field: &Field, col: Col, zeiten: &[Period]) -> PolarsResult<Vec<Column>> {
     let mut columns = Vec::new();
     let name = field.name;
     match col {
         Col::Period(p) => {
-            // a handful of distinct periods, in runs: number them once, format each once
-            let mut distinct: Vec<Period> = Vec::new();
-            for x in &p {
-                if distinct.last() != Some(x) && !distinct.contains(x) {
-                    distinct.push(*x);
-                }
-            }
-            distinct.sort_unstable();
-            let keys: Vec<String> = distinct.iter().map(|x| x.key()).collect();
             let mut last = 0;
-            let idx: Vec<IdxSize> = p
+            let idx: Vec<u32> = p
                 .iter()
                 .map(|x| {
-                    if distinct[last] != *x {
-                        last = distinct.binary_search(x).unwrap_or(0);
+                    if zeiten.get(last) != Some(x) {
+                        last = zeiten.binary_search(x).map_err(|_| {
+                            polars_err!(ComputeError: "Zeitpunkt {} fehlt in der Liste der Zeitpunkte", x.key())
+                        })?;
                     }
-                    last as IdxSize
+                    Ok(last as u32)
                 })
-                .collect();
-            columns.push(gathered("zeit", &keys, &idx)?);
-            columns.push(text_column(
-                "zeitart",
-                p.iter().map(|x| Some(x.kind().label())),
-                p.len(),
-            ));
-            columns.push(Column::new(
-                "jahr".into(),
-                p.iter().map(|x| x.year()).collect::<Vec<_>>(),
-            ));
-            columns.push(int_column::<Int32Type>(
-                "monat",
-                p.iter()
-                    .map(|x| match x {
-                        Period::Monat { month, .. } => Some(i32::from(*month)),
-                        Period::Stichtag(d) => Some(i32::from(d.month)),
-                        _ => None,
-                    })
-                    .collect(),
-            ));
+                .collect::<PolarsResult<_>>()?;
+            columns.push(Column::new(name.into(), idx));
         }
-        // area numbers are indices into the Gebietsgliederung already (u32 = IdxSize)
-        Col::Area(a) => {
-            columns.push(gathered("gebiet", area_nr, &a)?);
-            columns.push(gathered("sozialraum", area_sr, &a)?);
-        }
+        // area numbers are indices into the Gebietsgliederung already
+        Col::Area(a) => columns.push(Column::new(name.into(), a)),
         Col::Int(v) => columns.push(int_column::<Int64Type>(name, v)),
         Col::Code(v) => {
             let FieldType::Code(codes) = field.ty else {
@@ -308,13 +285,6 @@ fn field_columns(
         }
     }
     Ok(columns)
-}
-
-/// A text column of few distinct values: the rows' views are gathered from the values
-/// (`idx` points into `values`; an index outside them is an error, never a panic),
-/// instead of building every row's text anew.
-fn gathered<S: AsRef<str>>(name: &str, values: &[S], idx: &[IdxSize]) -> PolarsResult<Column> {
-    Ok(dictionary(name, values).take(idx)?.into_column())
 }
 
 /// The distinct values of a text column.
