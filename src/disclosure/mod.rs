@@ -34,7 +34,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct CellId {
     /// What is counted: table, measure, filter, group.
-    pub merkmal: String,
+    pub merkmal: Arc<str>,
     /// The period of the data (the denominator's own Stichtag).
     pub zeit: Period,
     /// Level.
@@ -149,6 +149,7 @@ pub fn protect(
     } = table;
     let mut cells: Vec<Cell> = Vec::new();
     let mut index: BTreeMap<CellId, usize> = BTreeMap::new();
+    let mut merkmale = Merkmale::default();
     // (numerator cell, denominator cell) per row
     let mut row_cells: Vec<(Option<usize>, Option<usize>)> = Vec::with_capacity(rows.len());
     for (ri, r) in rows.iter().enumerate() {
@@ -163,13 +164,13 @@ pub fn protect(
             .is_some_and(|a| a.nenner_aufgeschluesselt);
         let mut add = |teil: &Teil,
                        zeit: Period,
-                       group: Option<&str>,
+                       group: Option<&Arc<str>>,
                        value: Option<f64>,
                        is_num: bool|
          -> Option<usize> {
             let v = value?;
             let id = CellId {
-                merkmal: merkmal(
+                merkmal: merkmale.get(
                     teil,
                     group,
                     def.aufschluesselung.as_ref().map(|a| a.feld.as_str()),
@@ -191,16 +192,12 @@ pub fn protect(
             cells[i].rows.push((ri, is_num));
             Some(i)
         };
-        let num = add(&def.zaehler, r.zeit, r.gruppe.as_deref(), r.zaehler, true);
+        let num = add(&def.zaehler, r.zeit, r.gruppe.as_ref(), r.zaehler, true);
         let den = match &def.nenner {
             Some(n) if def.art != crate::catalogue::Art::Quotensumme => add(
                 n,
                 align(r.zeit, n.zeitbezug),
-                if grouped_den {
-                    r.gruppe.as_deref()
-                } else {
-                    None
-                },
+                if grouped_den { r.gruppe.as_ref() } else { None },
                 r.nenner,
                 false,
             ),
@@ -209,7 +206,7 @@ pub fn protect(
         row_cells.push((num, den));
     }
 
-    let relations = relations(&cells, &index, katalog, &rows, gebiete);
+    let relations = relations(&cells, &index, katalog, &rows, gebiete, &mut merkmale);
     let min = f64::from(settings.mindestfallzahl);
     let rounding = settings.verfahren == Verfahren::Rundung;
 
@@ -547,6 +544,21 @@ impl Block {
     }
 }
 
+/// The [`merkmal`] of each part and group, made once: millions of rows share a few hundred.
+#[derive(Default)]
+struct Merkmale(HashMap<(usize, Option<Arc<str>>), Arc<str>>);
+
+impl Merkmale {
+    /// `teil` is one of the catalogue's (its address is the key: the catalogue outlives the
+    /// run, and a part belongs to one definition, so `field` follows from it).
+    fn get(&mut self, teil: &Teil, group: Option<&Arc<str>>, field: Option<&str>) -> Arc<str> {
+        self.0
+            .entry((std::ptr::from_ref(teil) as usize, group.cloned()))
+            .or_insert_with(|| merkmal(teil, group.map(|g| &**g), field).into())
+            .clone()
+    }
+}
+
 /// Describes what a count counts, independent of the indicator it appears in.
 fn merkmal(teil: &Teil, group: Option<&str>, field: Option<&str>) -> String {
     let mut s = format!("{}.{}", teil.tabelle.id(), teil.wert);
@@ -581,6 +593,7 @@ fn relations(
     katalog: &Catalogue,
     rows: &[Kennzahl],
     gebiete: &Gebietsgliederung,
+    merkmale: &mut Merkmale,
 ) -> Vec<Relation> {
     let mut out = Vec::new();
     let mut add = |parent: usize, children: &[usize]| {
@@ -593,26 +606,32 @@ fn relations(
         out.push(Relation { terms, rhs });
     };
     // hierarchy: Stadtteile → Sozialraum → Stadt
-    let mut by_key: BTreeMap<(&str, Period), Vec<usize>> = BTreeMap::new();
+    let mut by_key: BTreeMap<(&Arc<str>, Period), Vec<usize>> = BTreeMap::new();
     for (i, c) in cells.iter().enumerate() {
         by_key
-            .entry((c.id.merkmal.as_str(), c.id.zeit))
+            .entry((&c.id.merkmal, c.id.zeit))
             .or_default()
             .push(i);
     }
+    let stadt: Arc<str> = "stadt".into();
+    let sr_keys: Vec<Arc<str>> = gebiete
+        .sozialraeume
+        .iter()
+        .map(|sr| sr.nr.as_str().into())
+        .collect();
     for ((merkmal, zeit), members) in &by_key {
-        let find = |ebene: Ebene, gebiet: &str| {
+        let find = |ebene: Ebene, gebiet: &Arc<str>| {
             index
                 .get(&CellId {
-                    merkmal: merkmal.to_string(),
+                    merkmal: Arc::clone(merkmal),
                     zeit: *zeit,
                     ebene,
-                    gebiet: gebiet.into(),
+                    gebiet: gebiet.clone(),
                 })
                 .copied()
         };
         // Sozialraum sums hold even where the city total is not published (a gap elsewhere)
-        let city = find(Ebene::Stadt, "stadt");
+        let city = find(Ebene::Stadt, &stadt);
         // Stadtteile per Sozialraum in one pass (400 Kreise × 11,000 Gemeinden otherwise)
         let mut by_sr: HashMap<&str, Vec<usize>> = HashMap::new();
         for &m in members {
@@ -623,8 +642,8 @@ fn relations(
             }
         }
         let mut srs = Vec::new();
-        for sr in &gebiete.sozialraeume {
-            let Some(sr_cell) = find(Ebene::Sozialraum, &sr.nr) else {
+        for (sr, key) in gebiete.sozialraeume.iter().zip(&sr_keys) {
+            let Some(sr_cell) = find(Ebene::Sozialraum, key) else {
                 continue;
             };
             srs.push(sr_cell);
@@ -651,7 +670,7 @@ fn relations(
         };
         let z = &ind.def.zaehler;
         let key = (
-            merkmal(z, None, None),
+            merkmale.get(z, None, None),
             r.zeit,
             r.ebene,
             r.gebiet.clone(),
@@ -674,7 +693,7 @@ fn relations(
             for (id, &i) in index
                 .range(
                     CellId {
-                        merkmal: prefix.clone(),
+                        merkmal: prefix.as_str().into(),
                         zeit: Period::Kalenderjahr(i32::MIN),
                         ebene: Ebene::Stadtteil,
                         gebiet: "".into(),
