@@ -257,6 +257,7 @@ pub fn protect(
     };
     let (cells, bounds) = Block::join(solved);
 
+    // the audit names the rows' indicators: made before the rows move into the published table
     let mut audit: Vec<AuditEintrag> = cells
         .iter()
         .enumerate()
