@@ -62,56 +62,42 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
         }))?;
         crate::output::atomic::write(path, &json)?;
     }
-    // the published rows, moved (at federal scale 7 million), and which are suppressed
-    let mut gesperrt: Vec<bool> = Vec::with_capacity(published.zeilen.len());
-    let mut table = indicators::Tabelle {
-        zeilen: Vec::with_capacity(published.zeilen.len()),
-        hinweise: published.hinweise,
-    };
-    for v in published.zeilen {
-        gesperrt.push(v.gesperrt.is_some());
-        table.zeilen.push(v.kennzahl);
-    }
     let srs: Vec<String> = args
         .stadtteil
         .iter()
         .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.sozialraum.clone()))
         .collect();
-    let keep: Vec<bool> = table
-        .zeilen
-        .iter()
-        .map(|k| {
-            let area_ok = args.stadtteil.is_empty()
-                || match k.ebene {
-                    Ebene::Stadtteil => args.stadtteil.iter().any(|s| **s == *k.gebiet),
-                    Ebene::Sozialraum => srs.iter().any(|s| **s == *k.gebiet),
-                    Ebene::Stadt => true,
-                };
-            let level_ok = args.ebene.is_none_or(|e| {
-                matches!(
-                    (e, k.ebene),
-                    (EbeneArg::Stadtteil, Ebene::Stadtteil)
-                        | (EbeneArg::Sozialraum, Ebene::Sozialraum)
-                        | (EbeneArg::Stadt, Ebene::Stadt)
-                )
-            });
-            let period_ok = args
-                .period
-                .as_deref()
-                .is_none_or(|p| period_matches(k.zeit, p));
-            area_ok && level_ok && period_ok
-        })
-        .collect();
-    let mut i = 0;
-    table.zeilen.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
-    let keep_idx: Vec<bool> = gesperrt
-        .into_iter()
-        .zip(&keep)
-        .filter_map(|(g, &k)| k.then_some(g))
-        .collect();
+    let keep = |k: &Kennzahl| {
+        let area_ok = args.stadtteil.is_empty()
+            || match k.ebene {
+                Ebene::Stadtteil => args.stadtteil.iter().any(|s| **s == *k.gebiet),
+                Ebene::Sozialraum => srs.iter().any(|s| **s == *k.gebiet),
+                Ebene::Stadt => true,
+            };
+        let level_ok = args.ebene.is_none_or(|e| {
+            matches!(
+                (e, k.ebene),
+                (EbeneArg::Stadtteil, Ebene::Stadtteil)
+                    | (EbeneArg::Sozialraum, Ebene::Sozialraum)
+                    | (EbeneArg::Stadt, Ebene::Stadt)
+            )
+        });
+        let period_ok = args
+            .period
+            .as_deref()
+            .is_none_or(|p| period_matches(k.zeit, p));
+        area_ok && level_ok && period_ok
+    };
+    // the selected published rows, moved (at federal scale 7 million), and which are suppressed
+    let mut gesperrt: Vec<bool> = Vec::new();
+    let mut table = indicators::Tabelle {
+        zeilen: Vec::new(),
+        hinweise: published.hinweise,
+    };
+    for v in published.zeilen.into_iter().filter(|v| keep(&v.kennzahl)) {
+        gesperrt.push(v.gesperrt.is_some());
+        table.zeilen.push(v.kennzahl);
+    }
     if let Some(p) = &args.period
         && table.zeilen.is_empty()
     {
@@ -128,13 +114,13 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
     match printer.format {
         OutputFormat::Json => printer.json(&JsonAusgabe {
             hinweise: &table.hinweise,
-            kennzahlen: Zeilen(&table.zeilen, &keep_idx),
+            kennzahlen: Zeilen(&table.zeilen, &gesperrt),
             version: 1,
         }),
-        OutputFormat::Csv => printer.raw_stdout(csv(&table.zeilen, &keep_idx, unit).as_bytes())?,
+        OutputFormat::Csv => printer.raw_stdout(csv(&table.zeilen, &gesperrt, unit).as_bytes())?,
         _ => {
             printer
-                .raw_stdout(human(&table.zeilen, &keep_idx, unit, &project.gebiete).as_bytes())?;
+                .raw_stdout(human(&table.zeilen, &gesperrt, unit, &project.gebiete).as_bytes())?;
             for h in &table.hinweise {
                 printer.info(&format!("Hinweis: {h}"));
             }
