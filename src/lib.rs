@@ -11,6 +11,7 @@ pub mod domain;
 pub mod exit;
 pub mod export;
 pub mod format;
+pub(crate) mod fxhash;
 pub mod indicators;
 pub mod ingest;
 pub mod labels;

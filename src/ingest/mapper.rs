@@ -6,10 +6,11 @@ use super::table::{TableBuilder, Val};
 use super::values::{NumberError, PeriodError, parse_number, parse_period, plain_digits, symbol};
 use crate::diag::{Diagnostic, Diagnostics, Location};
 use crate::domain::{Date, MissingReason, Period, PeriodKind};
+use crate::fxhash::FxHashMap;
 use crate::project::{AreaKey, ColumnRef, Gebietsgliederung, Quelle, Unbekannte};
 use crate::schema::{FieldType, Role, TableSchema};
 use crate::suggest::did_you_mean;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Diagnostics of one code beyond this many per source are only counted.
 const MAX_PER_CODE: usize = 25;
@@ -17,9 +18,10 @@ const MAX_PER_CODE: usize = 25;
 /// Lookup of area keys.
 pub struct AreaIndex<'a> {
     gebiete: &'a Gebietsgliederung,
-    by_nr: HashMap<&'a str, u32>,
-    by_name: HashMap<&'a str, u32>,
-    by_ags: HashMap<&'a str, u32>,
+    // looked up once per row: FxHash instead of SipHash
+    by_nr: FxHashMap<&'a str, u32>,
+    by_name: FxHashMap<&'a str, u32>,
+    by_ags: FxHashMap<&'a str, u32>,
 }
 
 impl<'a> AreaIndex<'a> {
@@ -27,9 +29,9 @@ impl<'a> AreaIndex<'a> {
     pub fn new(gebiete: &'a Gebietsgliederung) -> Self {
         let mut idx = AreaIndex {
             gebiete,
-            by_nr: HashMap::new(),
-            by_name: HashMap::new(),
-            by_ags: HashMap::new(),
+            by_nr: FxHashMap::default(),
+            by_name: FxHashMap::default(),
+            by_ags: FxHashMap::default(),
         };
         for (i, s) in gebiete.stadtteile.iter().enumerate() {
             idx.by_nr.insert(s.nr.as_str(), i as u32);

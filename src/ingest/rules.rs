@@ -5,6 +5,7 @@ use super::mapper::SourceStats;
 use super::table::{Col, TableBuilder};
 use crate::diag::{Diagnostic, Diagnostics, Location};
 use crate::domain::{Bezug, Period, PeriodKind};
+use crate::fxhash::{FxBuild, FxHashMap, FxHasher};
 use crate::project::{Gebietsgliederung, Quelle};
 use crate::schema::{FieldType, Role, TableKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -48,47 +49,6 @@ fn key_fields(t: &TableBuilder) -> Vec<usize> {
         .map(|(i, _)| i)
         .collect()
 }
-
-/// A fast, deterministic 64-bit hasher (FxHash): keys are only grouped, collisions are
-/// resolved by comparing the values, so cryptographic strength is not needed.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u16(&mut self, i: u16) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.write_u64(i as u64);
-    }
-    fn write_i32(&mut self, i: i32) {
-        self.write_u64(i as u64);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-}
-
-type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// (year, area, age) of a population count.
 type PopKey = (i32, u32, i64);
@@ -416,35 +376,11 @@ pub fn kita_above_population(
         .iter()
         .position(|c| *c == "insgesamt")
         .map(|i| i as u16);
-    // (year, area, age) → (sum of sexes, insgesamt row)
-    let mut population: HashMap<PopKey, (i64, Option<i64>), FxBuild> = HashMap::default();
-    for r in 0..pop.len() {
-        let Period::Stichtag(d) = pop.periods()[r] else {
-            continue;
-        };
-        if d.month != 12 || d.day != 31 {
-            continue;
-        }
-        let (Some(age), Some(n)) = (p_age[r], p_n[r]) else {
-            continue;
-        };
-        let e = population
-            .entry((d.year, pop.areas()[r], age))
-            .or_insert((0, None));
-        if p_sex.is_some_and(|s| s[r].is_some() && s[r] == total_code) {
-            e.1 = Some(n);
-        } else {
-            e.0 += n;
-        }
-    }
-    if population.is_empty() {
-        return;
-    }
     let (Some(Col::Int(k_age)), Some(Col::Count(k_n, _))) = (kita.col("alter"), kita.col("kinder"))
     else {
         return;
     };
-    let mut children: BTreeMap<(Period, u32, i64), (i64, usize)> = BTreeMap::new();
+    let mut children: HashMap<(Period, u32, i64), (i64, usize), FxBuild> = HashMap::default();
     for r in 0..kita.len() {
         if sources[kita.source[r] as usize].quelle.bezug != Bezug::Wohnort {
             continue;
@@ -457,6 +393,43 @@ pub fn kita_above_population(
             .or_insert((0, r));
         e.0 += n;
     }
+    if children.is_empty() {
+        return;
+    }
+    // only the ages children are counted at (a few of the population's 90 and more)
+    let (min_age, max_age) = children.keys().fold((i64::MAX, i64::MIN), |(lo, hi), k| {
+        (lo.min(k.2), hi.max(k.2))
+    });
+    // (year, area, age) → (sum of sexes, insgesamt row)
+    let mut population: HashMap<PopKey, (i64, Option<i64>), FxBuild> = HashMap::default();
+    for r in 0..pop.len() {
+        let Period::Stichtag(d) = pop.periods()[r] else {
+            continue;
+        };
+        if d.month != 12 || d.day != 31 {
+            continue;
+        }
+        let (Some(age), Some(n)) = (p_age[r], p_n[r]) else {
+            continue;
+        };
+        if age < min_age || age > max_age {
+            continue;
+        }
+        let e = population
+            .entry((d.year, pop.areas()[r], age))
+            .or_insert((0, None));
+        if p_sex.is_some_and(|s| s[r].is_some() && s[r] == total_code) {
+            e.1 = Some(n);
+        } else {
+            e.0 += n;
+        }
+    }
+    if population.is_empty() {
+        return;
+    }
+    // in the order of the kita rows' keys (the messages' order)
+    let mut children: Vec<_> = children.into_iter().collect();
+    children.sort_unstable_by_key(|(k, _)| *k);
     let mut shown = 0;
     let mut total = 0;
     for ((period, area, age), (n, row)) in children {
@@ -513,7 +486,8 @@ pub fn school_attributes(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Di
         return;
     };
     let areas = t.areas();
-    let mut seen: HashMap<(Period, &str), (Option<u16>, u32, usize)> = HashMap::new();
+    // (Schulform, area, first row) of each school and year
+    let mut seen: FxHashMap<(Period, &str), (Option<u16>, u32, usize)> = FxHashMap::default();
     let mut shown = 0;
     for r in 0..t.len() {
         let Some(s) = school[r].as_deref() else {
