@@ -21,8 +21,9 @@
 mod attack;
 mod simplex;
 
-use crate::catalogue::{Catalogue, Einheit, Teil};
+use crate::catalogue::{Catalogue, Einheit, Indicator, Teil};
 use crate::domain::Period;
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::indicators::{Ebene, Kennzahl, Tabelle, align, previous_year};
 use crate::project::{Gebietsgliederung, Geheimhaltung, Verfahren};
 use crate::schema::{self, FieldType};
@@ -69,15 +70,65 @@ impl Grund {
     }
 }
 
-/// A count with its value and status.
+/// A count with its value and status: a [`CellId`] with the merkmal as a number (millions
+/// of cells share a few hundred merkmale).
 #[derive(Debug, Clone)]
 struct Cell {
-    id: CellId,
+    /// While the cells are collected the merkmal's id in [`Merkmale`], from then on its rank in
+    /// text order: cells compare as their `CellId`s do.
+    merkmal: u32,
+    zeit: Period,
+    ebene: Ebene,
+    gebiet: Arc<str>,
     value: f64,
     sensitive: bool,
     grund: Option<Grund>,
-    /// Rows (index, as numerator?) that publish this count.
-    rows: Vec<(usize, bool)>,
+}
+
+impl Cell {
+    /// The order of the published `CellId` (once `merkmal` is the rank).
+    fn key(&self) -> (u32, Period, Ebene, &str) {
+        (self.merkmal, self.zeit, self.ebene, &self.gebiet)
+    }
+}
+
+/// Where each count is among the cells: merkmal id, period, level, area (see [`GebietNummern`]).
+type CellIndex = FxHashMap<(u32, Period, Ebene, u32), u32>;
+
+/// The area keys of the rows numbered, so that the cell index holds no text.
+#[derive(Default)]
+struct GebietNummern(FxHashMap<Arc<str>, u32>);
+
+impl GebietNummern {
+    fn id(&mut self, key: &Arc<str>) -> u32 {
+        if let Some(&id) = self.0.get(key) {
+            return id;
+        }
+        let id = self.0.len() as u32;
+        self.0.insert(key.clone(), id);
+        id
+    }
+
+    /// The number of a key seen before.
+    fn get(&self, key: &str) -> Option<u32> {
+        self.0.get(key).copied()
+    }
+}
+
+/// The catalogue entry of each row: rows come in runs of one indicator, so the catalogue is
+/// searched once per run.
+fn definitions<'k>(rows: &[Kennzahl], katalog: &'k Catalogue) -> Vec<Option<&'k Indicator>> {
+    let mut last: Option<(&str, Option<&Indicator>)> = None;
+    rows.iter()
+        .map(|r| match last {
+            Some((id, ind)) if id == &*r.indikator => ind,
+            _ => {
+                let ind = katalog.get(&r.indikator);
+                last = Some((&r.indikator, ind));
+                ind
+            }
+        })
+        .collect()
 }
 
 /// An additive relation Σ coef·x = rhs between counts.
@@ -133,6 +184,9 @@ pub struct Ergebnis {
     pub hinweise: Vec<String>,
 }
 
+/// Rows after which the computed table's unused memory is given back while it is emptied.
+const GIVE_BACK: usize = 1 << 20;
+
 /// The legend used under every table.
 pub const LEGENDE: &str = ". = Zahlenwert unbekannt oder geheimzuhalten (Geheimhaltung)";
 
@@ -148,15 +202,18 @@ pub fn protect(
         hinweise: table_hinweise,
     } = table;
     let mut cells: Vec<Cell> = Vec::new();
-    let mut index: BTreeMap<CellId, usize> = BTreeMap::new();
+    let mut index = CellIndex::default();
     let mut merkmale = Merkmale::default();
+    let mut gebiet_ids = GebietNummern::default();
+    let defs = definitions(&rows, katalog);
     // (numerator cell, denominator cell) per row
-    let mut row_cells: Vec<(Option<usize>, Option<usize>)> = Vec::with_capacity(rows.len());
-    for (ri, r) in rows.iter().enumerate() {
-        let Some(ind) = katalog.get(&r.indikator) else {
+    let mut row_cells: Vec<(Option<u32>, Option<u32>)> = Vec::with_capacity(rows.len());
+    for (r, ind) in rows.iter().zip(&defs) {
+        let Some(ind) = ind else {
             row_cells.push((None, None));
             continue;
         };
+        let gebiet = gebiet_ids.id(&r.gebiet);
         let def = &ind.def;
         let grouped_den = def
             .aufschluesselung
@@ -165,48 +222,64 @@ pub fn protect(
         let mut add = |teil: &Teil,
                        zeit: Period,
                        group: Option<&Arc<str>>,
-                       value: Option<f64>,
-                       is_num: bool|
-         -> Option<usize> {
+                       value: Option<f64>|
+         -> Option<u32> {
             let v = value?;
-            let id = CellId {
-                merkmal: merkmale.get(
-                    teil,
-                    group,
-                    def.aufschluesselung.as_ref().map(|a| a.feld.as_str()),
-                ),
-                zeit,
-                ebene: r.ebene,
-                gebiet: r.gebiet.clone(),
-            };
-            let i = *index.entry(id.clone()).or_insert_with(|| {
-                cells.push(Cell {
-                    id,
-                    value: v,
-                    sensitive: is_person_count(teil),
-                    grund: None,
-                    rows: Vec::new(),
+            let merkmal = merkmale.get(
+                teil,
+                group,
+                def.aufschluesselung.as_ref().map(|a| a.feld.as_str()),
+            );
+            let i = *index
+                .entry((merkmal, zeit, r.ebene, gebiet))
+                .or_insert_with(|| {
+                    cells.push(Cell {
+                        merkmal,
+                        zeit,
+                        ebene: r.ebene,
+                        gebiet: r.gebiet.clone(),
+                        value: v,
+                        sensitive: is_person_count(teil),
+                        grund: None,
+                    });
+                    (cells.len() - 1) as u32
                 });
-                cells.len() - 1
-            });
-            cells[i].rows.push((ri, is_num));
             Some(i)
         };
-        let num = add(&def.zaehler, r.zeit, r.gruppe.as_ref(), r.zaehler, true);
+        let num = add(&def.zaehler, r.zeit, r.gruppe.as_ref(), r.zaehler);
         let den = match &def.nenner {
             Some(n) if def.art != crate::catalogue::Art::Quotensumme => add(
                 n,
                 align(r.zeit, n.zeitbezug),
                 if grouped_den { r.gruppe.as_ref() } else { None },
                 r.nenner,
-                false,
             ),
             _ => None,
         };
         row_cells.push((num, den));
     }
 
-    let relations = relations(&cells, &index, katalog, &rows, gebiete, &mut merkmale);
+    let relations = relations(
+        &cells,
+        &index,
+        &gebiet_ids,
+        &defs,
+        &rows,
+        gebiete,
+        &mut merkmale,
+    );
+    drop((index, gebiet_ids));
+    // from here on cells compare in the order of their published `CellId`s
+    let (ranks, names) = merkmale.in_text_order();
+    for c in &mut cells {
+        c.merkmal = ranks[c.merkmal as usize];
+    }
+    let cell_id = |c: &Cell| CellId {
+        merkmal: names[c.merkmal as usize].clone(),
+        zeit: c.zeit,
+        ebene: c.ebene,
+        gebiet: c.gebiet.clone(),
+    };
     let min = f64::from(settings.mindestfallzahl);
     let rounding = settings.verfahren == Verfahren::Rundung;
 
@@ -216,13 +289,11 @@ pub fn protect(
             c.grund = Some(Grund::Fallzahl);
         }
     }
-    for (ri, r) in rows.iter().enumerate() {
-        let (Some(n), Some(d)) = row_cells[ri] else {
+    for (&(n, d), ind) in row_cells.iter().zip(&defs) {
+        let (Some(n), Some(d), Some(ind)) = (n, d, ind) else {
             continue;
         };
-        let Some(ind) = katalog.get(&r.indikator) else {
-            continue;
-        };
+        let (n, d) = (n as usize, d as usize);
         if ind.def.einheit != Einheit::Prozent {
             continue;
         }
@@ -258,7 +329,15 @@ pub fn protect(
     let (cells, bounds) = Block::join(solved);
 
     // the audit names the rows' indicators: made before the rows move into the published table
-    let mut audit: Vec<AuditEintrag> = cells
+    let mut indikatoren: FxHashMap<u32, BTreeSet<&str>> = FxHashMap::default();
+    for (r, cs) in rows.iter().zip(&row_cells) {
+        for i in [cs.0, cs.1].into_iter().flatten() {
+            if cells[i as usize].grund.is_some() {
+                indikatoren.entry(i).or_default().insert(&r.indikator);
+            }
+        }
+    }
+    let mut audit: Vec<(usize, AuditEintrag)> = cells
         .iter()
         .enumerate()
         .filter_map(|(i, c)| {
@@ -268,33 +347,44 @@ pub fn protect(
                 Some(attack::Spielraum::Werte(a, b)) => (None, None, Some([*a, *b])),
                 None => (None, None, None),
             };
-            let indikatoren: BTreeSet<String> = c
-                .rows
-                .iter()
-                .map(|(ri, _)| rows[*ri].indikator.to_string())
+            let indikatoren = indikatoren
+                .remove(&(i as u32))
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_string)
                 .collect();
-            Some(AuditEintrag {
-                zelle: c.id.clone(),
-                grund,
-                schranke_unten,
-                schranke_oben,
-                moegliche_werte,
-                indikatoren: indikatoren.into_iter().collect(),
-            })
+            Some((
+                i,
+                AuditEintrag {
+                    zelle: cell_id(c),
+                    grund,
+                    schranke_unten,
+                    schranke_oben,
+                    moegliche_werte,
+                    indikatoren,
+                },
+            ))
         })
         .collect();
-    audit.sort_by(|a, b| a.zelle.cmp(&b.zelle));
+    audit.sort_by(|a, b| cells[a.0].key().cmp(&cells[b.0].key()));
+    let audit: Vec<AuditEintrag> = audit.into_iter().map(|(_, e)| e).collect();
 
-    // 4. rows as published
-    let suppressed = |c: Option<usize>| c.is_some_and(|i| cells[i].grund.is_some());
+    // 4. rows as published. Taken from the end, the computed table gives its memory back
+    // while the published one fills: both whole at once are gigabytes at federal scale.
+    let suppressed = |c: Option<u32>| c.is_some_and(|i| cells[i as usize].grund.is_some());
+    let mut rows = rows;
     let mut out: Vec<Veroeffentlicht> = Vec::with_capacity(rows.len());
     let r_to = f64::from(settings.rundung_auf);
-    for (mut k, (n, d)) in rows.into_iter().zip(row_cells) {
-        let unit = katalog.get(&k.indikator).map(|i| i.def.einheit);
+    while let Some(mut k) = rows.pop() {
+        let (n, d) = row_cells[rows.len()];
+        let unit = defs[rows.len()].map(|i| i.def.einheit);
+        if rows.len() % GIVE_BACK == 0 {
+            rows.shrink_to_fit();
+        }
         let value_hidden = suppressed(n) || (suppressed(d) && unit != Some(Einheit::Anzahl));
         let grund = n
-            .and_then(|i| cells[i].grund)
-            .or_else(|| d.and_then(|i| cells[i].grund));
+            .and_then(|i| cells[i as usize].grund)
+            .or_else(|| d.and_then(|i| cells[i as usize].grund));
         if suppressed(n) {
             k.zaehler = None;
         }
@@ -304,7 +394,7 @@ pub fn protect(
         let mut gerundet = false;
         if rounding {
             let round = |v: f64| (v / r_to).round() * r_to;
-            if n.is_some_and(|i| cells[i].sensitive) {
+            if n.is_some_and(|i| cells[i as usize].sensitive) {
                 k.zaehler = k.zaehler.map(round);
                 gerundet = true;
                 if unit == Some(Einheit::Anzahl) {
@@ -315,7 +405,7 @@ pub fn protect(
                     k.abweichung_stadt = None;
                 }
             }
-            if d.is_some_and(|i| cells[i].sensitive) {
+            if d.is_some_and(|i| cells[i as usize].sensitive) {
                 k.nenner = k.nenner.map(round);
                 gerundet = true;
             }
@@ -333,6 +423,7 @@ pub fn protect(
             gerundet,
         });
     }
+    out.reverse();
     hide_derived(&mut out);
 
     let mut hinweise = vec![LEGENDE.to_string()];
@@ -545,18 +636,53 @@ impl Block {
     }
 }
 
-/// The [`merkmal`] of each part and group, made once: millions of rows share a few hundred.
+/// The [`merkmal`] of each part and group, made once and numbered: millions of rows share
+/// a few hundred. Parts of different indicators that count the same get the same number.
 #[derive(Default)]
-struct Merkmale(HashMap<(usize, Option<Arc<str>>), Arc<str>>);
+struct Merkmale {
+    of_part: FxHashMap<(usize, Option<Arc<str>>), u32>,
+    of_name: FxHashMap<Arc<str>, u32>,
+    names: Vec<Arc<str>>,
+}
 
 impl Merkmale {
     /// `teil` is one of the catalogue's (its address is the key: the catalogue outlives the
     /// run, and a part belongs to one definition, so `field` follows from it).
-    fn get(&mut self, teil: &Teil, group: Option<&Arc<str>>, field: Option<&str>) -> Arc<str> {
-        self.0
-            .entry((std::ptr::from_ref(teil) as usize, group.cloned()))
-            .or_insert_with(|| merkmal(teil, group.map(|g| &**g), field).into())
-            .clone()
+    fn get(&mut self, teil: &Teil, group: Option<&Arc<str>>, field: Option<&str>) -> u32 {
+        let key = (std::ptr::from_ref(teil) as usize, group.cloned());
+        if let Some(&id) = self.of_part.get(&key) {
+            return id;
+        }
+        let name: Arc<str> = merkmal(teil, group.map(|g| &**g), field).into();
+        let names = &mut self.names;
+        let id = *self.of_name.entry(name.clone()).or_insert_with(|| {
+            names.push(name);
+            (names.len() - 1) as u32
+        });
+        self.of_part.insert(key, id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &Arc<str> {
+        &self.names[id as usize]
+    }
+
+    /// The ids in text order of their names.
+    fn sorted(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_by(|&a, &b| self.name(a).cmp(self.name(b)));
+        order
+    }
+
+    /// The rank of each id in text order, and the names by rank.
+    fn in_text_order(&self) -> (Vec<u32>, Vec<Arc<str>>) {
+        let order = self.sorted();
+        let mut ranks = vec![0; order.len()];
+        for (rank, &id) in order.iter().enumerate() {
+            ranks[id as usize] = rank as u32;
+        }
+        let names = order.iter().map(|&id| self.name(id).clone()).collect();
+        (ranks, names)
     }
 }
 
@@ -590,54 +716,60 @@ fn is_person_count(teil: &Teil) -> bool {
 /// The additive relations an outsider knows: hierarchy and group totals.
 fn relations(
     cells: &[Cell],
-    index: &BTreeMap<CellId, usize>,
-    katalog: &Catalogue,
+    index: &CellIndex,
+    gebiet_ids: &GebietNummern,
+    defs: &[Option<&Indicator>],
     rows: &[Kennzahl],
     gebiete: &Gebietsgliederung,
     merkmale: &mut Merkmale,
 ) -> Vec<Relation> {
     let mut out = Vec::new();
-    let mut add = |parent: usize, children: &[usize]| {
+    let mut add = |parent: u32, children: &[u32]| {
         if children.is_empty() {
             return;
         }
-        let mut terms: Vec<(usize, f64)> = children.iter().map(|&c| (c, 1.0)).collect();
-        terms.push((parent, -1.0));
-        let rhs = children.iter().map(|&c| cells[c].value).sum::<f64>() - cells[parent].value;
+        let mut terms: Vec<(usize, f64)> = children.iter().map(|&c| (c as usize, 1.0)).collect();
+        terms.push((parent as usize, -1.0));
+        let rhs = children
+            .iter()
+            .map(|&c| cells[c as usize].value)
+            .sum::<f64>()
+            - cells[parent as usize].value;
         out.push(Relation { terms, rhs });
     };
-    // hierarchy: Stadtteile → Sozialraum → Stadt
-    let mut by_key: BTreeMap<(&Arc<str>, Period), Vec<usize>> = BTreeMap::new();
+    // the cells of each merkmal and period (the relations come in the text order of the
+    // merkmale, then the periods: the order the secondary suppression sees them in)
+    let mut by_key: FxHashMap<(u32, Period), Vec<u32>> = FxHashMap::default();
     for (i, c) in cells.iter().enumerate() {
         by_key
-            .entry((&c.id.merkmal, c.id.zeit))
+            .entry((c.merkmal, c.zeit))
             .or_default()
-            .push(i);
+            .push(i as u32);
     }
+    let (rank, _) = merkmale.in_text_order();
+    let mut keys: Vec<(u32, Period)> = by_key.keys().copied().collect();
+    keys.sort_unstable_by_key(|&(m, z)| (rank[m as usize], z));
+    // hierarchy: Stadtteile → Sozialraum → Stadt
     let stadt: Arc<str> = "stadt".into();
     let sr_keys: Vec<Arc<str>> = gebiete
         .sozialraeume
         .iter()
         .map(|sr| sr.nr.as_str().into())
         .collect();
-    for ((merkmal, zeit), members) in &by_key {
-        let find = |ebene: Ebene, gebiet: &Arc<str>| {
-            index
-                .get(&CellId {
-                    merkmal: Arc::clone(merkmal),
-                    zeit: *zeit,
-                    ebene,
-                    gebiet: gebiet.clone(),
-                })
-                .copied()
+    for key @ (merkmal, zeit) in keys {
+        let members = &by_key[&key];
+        let find = |ebene: Ebene, gebiet: &str| {
+            let gebiet = gebiet_ids.get(gebiet)?;
+            index.get(&(merkmal, zeit, ebene, gebiet)).copied()
         };
         // Sozialraum sums hold even where the city total is not published (a gap elsewhere)
         let city = find(Ebene::Stadt, &stadt);
         // Stadtteile per Sozialraum in one pass (400 Kreise × 11,000 Gemeinden otherwise)
-        let mut by_sr: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_sr: HashMap<&str, Vec<u32>> = HashMap::new();
         for &m in members {
-            if cells[m].id.ebene == Ebene::Stadtteil
-                && let Some(s) = gebiete.by_nr(&cells[m].id.gebiet)
+            let c = &cells[m as usize];
+            if c.ebene == Ebene::Stadtteil
+                && let Some(s) = gebiete.by_nr(&c.gebiet)
             {
                 by_sr.entry(s.sozialraum.as_str()).or_default().push(m);
             }
@@ -658,56 +790,46 @@ fn relations(
         }
     }
     // groups → total, where the total is published somewhere (UE01: Schulformen → all; KX01 bands → population)
-    let mut seen = BTreeSet::new();
-    // group cells by (period, level, area), per group prefix, in one scan of the index each
-    type PartsByArea<'c> = HashMap<(Period, Ebene, &'c str), Vec<usize>>;
-    let mut parts_of: HashMap<String, PartsByArea> = HashMap::new();
-    for r in rows {
-        let Some(ind) = katalog.get(&r.indikator) else {
+    let mut seen: FxHashSet<(u32, Period, Ebene, &str, &str)> = FxHashSet::default();
+    // the group cells of a total's merkmal by (period, level, area), in the text order of
+    // their merkmale
+    type PartsByArea<'c> = FxHashMap<(Period, Ebene, &'c str), Vec<u32>>;
+    let mut parts_of: FxHashMap<(u32, &str), PartsByArea> = FxHashMap::default();
+    for (r, ind) in rows.iter().zip(defs) {
+        let Some(ind) = ind else {
             continue;
         };
         let Some(a) = &ind.def.aufschluesselung else {
             continue;
         };
-        let z = &ind.def.zaehler;
-        let key = (
-            merkmale.get(z, None, None),
-            r.zeit,
-            r.ebene,
-            r.gebiet.clone(),
-            r.indikator.clone(),
-        );
-        if !seen.insert(key.clone()) {
+        let total_merkmal = merkmale.get(&ind.def.zaehler, None, None);
+        if !seen.insert((total_merkmal, r.zeit, r.ebene, &r.gebiet, &r.indikator)) {
             continue;
         }
-        let Some(&total) = index.get(&CellId {
-            merkmal: key.0.clone(),
-            zeit: r.zeit,
-            ebene: r.ebene,
-            gebiet: r.gebiet.clone(),
-        }) else {
+        let Some(&total) = gebiet_ids
+            .get(&r.gebiet)
+            .and_then(|g| index.get(&(total_merkmal, r.zeit, r.ebene, g)))
+        else {
             continue;
         };
-        let prefix = format!("{}|{}:", key.0, a.feld);
-        let groups = parts_of.entry(prefix.clone()).or_insert_with(|| {
-            let mut m: PartsByArea = HashMap::new();
-            for (id, &i) in index
-                .range(
-                    CellId {
-                        merkmal: prefix.as_str().into(),
-                        zeit: Period::Kalenderjahr(i32::MIN),
-                        ebene: Ebene::Stadtteil,
-                        gebiet: "".into(),
-                    }..,
-                )
-                .take_while(|(id, _)| id.merkmal.starts_with(&prefix))
-            {
-                m.entry((id.zeit, id.ebene, &*id.gebiet))
-                    .or_default()
-                    .push(i);
-            }
-            m
-        });
+        let groups = parts_of
+            .entry((total_merkmal, a.feld.as_str()))
+            .or_insert_with(|| {
+                let prefix = format!("{}|{}:", merkmale.name(total_merkmal), a.feld);
+                let mut m: PartsByArea = FxHashMap::default();
+                for id in merkmale.sorted() {
+                    if !merkmale.name(id).starts_with(&prefix) {
+                        continue;
+                    }
+                    for (&(_, zeit), members) in by_key.iter().filter(|(k, _)| k.0 == id) {
+                        for &i in members {
+                            let c = &cells[i as usize];
+                            m.entry((zeit, c.ebene, &*c.gebiet)).or_default().push(i);
+                        }
+                    }
+                }
+                m
+            });
         let parts = groups
             .get(&(r.zeit, r.ebene, &*r.gebiet))
             .map_or(&[][..], Vec::as_slice);
@@ -750,11 +872,11 @@ fn pick_partner(rel: &Relation, cells: &[Cell]) -> Option<usize> {
         .map(|(i, _)| *i)
         .filter(|&i| cells[i].grund.is_none())
         .min_by(|&a, &b| {
-            let key = |i: usize| (cells[i].value == 0.0, cells[i].id.ebene, cells[i].value);
+            let key = |i: usize| (cells[i].value == 0.0, cells[i].ebene, cells[i].value);
             key(a)
                 .partial_cmp(&key(b))
                 .unwrap_or(std::cmp::Ordering::Equal)
-                .then(cells[a].id.cmp(&cells[b].id))
+                .then(cells[a].key().cmp(&cells[b].key()))
         })
 }
 
@@ -784,43 +906,45 @@ fn suppress_partner(cells: &mut [Cell], relations: &[Relation], of_i: &[usize]) 
 
 /// Changes and deviations that would reveal a suppressed value are removed too.
 fn hide_derived(rows: &mut [Veroeffentlicht]) {
-    type Key = (Arc<str>, Period, Ebene, Arc<str>, Option<Arc<str>>);
-    let stadt: Arc<str> = "stadt".into();
-    let hidden: BTreeSet<Key> = rows
-        .iter()
-        .filter(|r| r.gesperrt.is_some())
-        .map(|r| {
-            (
-                r.kennzahl.indikator.clone(),
-                r.kennzahl.zeit,
-                r.kennzahl.ebene,
-                r.kennzahl.gebiet.clone(),
-                r.kennzahl.gruppe.clone(),
-            )
-        })
-        .collect();
-    for r in rows.iter_mut() {
-        let k = &mut r.kennzahl;
-        let prev_hidden = previous_year(k.zeit).is_some_and(|p| {
-            hidden.contains(&(
-                k.indikator.clone(),
-                p,
-                k.ebene,
-                k.gebiet.clone(),
-                k.gruppe.clone(),
-            ))
-        });
-        if prev_hidden {
+    type Key<'k> = (&'k str, Period, Ebene, &'k str, Option<&'k str>);
+    // (row, change hidden, deviation hidden): found with the rows borrowed, applied after
+    let changes: Vec<(usize, bool, bool)> = {
+        let hidden: FxHashSet<Key> = rows
+            .iter()
+            .filter(|r| r.gesperrt.is_some())
+            .map(|r| {
+                let k = &r.kennzahl;
+                (
+                    &*k.indikator,
+                    k.zeit,
+                    k.ebene,
+                    &*k.gebiet,
+                    k.gruppe.as_deref(),
+                )
+            })
+            .collect();
+        if hidden.is_empty() {
+            return;
+        }
+        rows.iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let k = &r.kennzahl;
+                let (ind, gruppe) = (&*k.indikator, k.gruppe.as_deref());
+                let prev = previous_year(k.zeit)
+                    .is_some_and(|p| hidden.contains(&(ind, p, k.ebene, &*k.gebiet, gruppe)));
+                let city = hidden.contains(&(ind, k.zeit, Ebene::Stadt, "stadt", gruppe));
+                (prev || city).then_some((i, prev, city))
+            })
+            .collect()
+    };
+    for (i, prev, city) in changes {
+        let k = &mut rows[i].kennzahl;
+        if prev {
             k.veraenderung = None;
             k.veraenderung_prozent = None;
         }
-        if hidden.contains(&(
-            k.indikator.clone(),
-            k.zeit,
-            Ebene::Stadt,
-            stadt.clone(),
-            k.gruppe.clone(),
-        )) {
+        if city {
             k.abweichung_stadt = None;
         }
     }
