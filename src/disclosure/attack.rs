@@ -41,59 +41,72 @@ impl Spielraum {
     }
 }
 
-/// Spielraum (see there) of the `targets` among the suppressed cells; components without a
-/// cell from `changed` keep their `previous` results: a component that gained no suppressed
-/// cell is the same linear program as before.
+/// Spielraum (see there) of the `targets` among the suppressed cells in components with a
+/// cell `changed` (by cell index) since the caller's last call: a component that gained no
+/// suppressed cell is the same linear program as before, and the caller keeps its results.
 pub fn bounds_incremental(
     values: &[f64],
     suppressed: &[usize],
     targets: &(dyn Fn(usize) -> bool + Sync),
     relations: &[Relation],
-    changed: &std::collections::BTreeSet<usize>,
-    previous: &BTreeMap<usize, Spielraum>,
+    changed: &[bool],
     protection: f64,
 ) -> BTreeMap<usize, Spielraum> {
-    let hidden: BTreeMap<usize, usize> = suppressed
-        .iter()
-        .enumerate()
-        .map(|(k, &i)| (i, k))
-        .collect();
+    // Runs every round of the secondary suppression, over every suppressed cell of a block
+    // (tens of thousands at federal scale, most of them in components that did not
+    // change): positions and components in arrays, not maps.
+    const NONE: usize = usize::MAX;
+    let mut hidden: Vec<usize> = vec![NONE; values.len()];
+    for (k, &i) in suppressed.iter().enumerate() {
+        hidden[i] = k;
+    }
+    let pos = |i: usize| Some(hidden[i]).filter(|&k| k != NONE);
     // connected components of suppressed cells (union-find over relations)
     let mut parent: Vec<usize> = (0..suppressed.len()).collect();
     let relevant: Vec<&Relation> = relations
         .iter()
-        .filter(|r| r.terms.iter().any(|(i, _)| hidden.contains_key(i)))
+        .filter(|r| r.terms.iter().any(|(i, _)| pos(*i).is_some()))
         .collect();
     for rel in &relevant {
-        let ks: Vec<usize> = rel
-            .terms
-            .iter()
-            .filter_map(|(i, _)| hidden.get(i).copied())
-            .collect();
-        for w in ks.windows(2) {
-            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
-            parent[a] = b;
+        let mut prev: Option<usize> = None;
+        for k in rel.terms.iter().filter_map(|(i, _)| pos(*i)) {
+            if let Some(p) = prev {
+                let (a, b) = (find(&mut parent, p), find(&mut parent, k));
+                parent[a] = b;
+            }
+            prev = Some(k);
         }
     }
-    let mut components: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for k in 0..suppressed.len() {
+    // members of each component, numbered in the order of their first member
+    let mut of_root: Vec<usize> = vec![NONE; suppressed.len()];
+    let mut roots: Vec<usize> = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (k, &cell) in suppressed.iter().enumerate() {
         let root = find(&mut parent, k);
-        components.entry(root).or_default().push(k);
+        if of_root[root] == NONE {
+            of_root[root] = members.len();
+            roots.push(root);
+            members.push(Vec::new());
+        }
+        members[of_root[root]].push(cell);
     }
     // relations of each component (through their first hidden term)
-    let mut rels_of: BTreeMap<usize, Vec<&Relation>> = BTreeMap::new();
+    let mut rels_of: Vec<Vec<&Relation>> = vec![Vec::new(); members.len()];
     for rel in &relevant {
-        if let Some(k) = rel.terms.iter().find_map(|(i, _)| hidden.get(i)) {
-            let root = find(&mut parent, *k);
-            rels_of.entry(root).or_default().push(rel);
+        if let Some(k) = rel.terms.iter().find_map(|(i, _)| pos(*i)) {
+            let root = find(&mut parent, k);
+            rels_of[of_root[root]].push(rel);
         }
     }
-    let work: Vec<(Vec<usize>, Vec<&Relation>)> = components
-        .iter()
-        .map(|(root, members)| {
+    // in the order of their roots
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_unstable_by_key(|&c| roots[c]);
+    let work: Vec<(Vec<usize>, Vec<&Relation>)> = order
+        .into_iter()
+        .map(|c| {
             (
-                members.iter().map(|&k| suppressed[k]).collect(),
-                rels_of.remove(root).unwrap_or_default(),
+                std::mem::take(&mut members[c]),
+                std::mem::take(&mut rels_of[c]),
             )
         })
         .collect();
@@ -102,9 +115,10 @@ pub fn bounds_incremental(
     let mut tasks: Vec<(usize, usize)> = Vec::new();
     for (vars, rels) in &work {
         let goals = vars.iter().copied().filter(|&v| targets(v));
-        if !vars.iter().any(|v| changed.contains(v)) {
-            out.extend(goals.filter_map(|v| previous.get(&v).map(|b| (v, *b))));
-        } else if let [rel] = rels.as_slice() {
+        if !vars.iter().any(|&v| changed[v]) {
+            continue;
+        }
+        if let [rel] = rels.as_slice() {
             out.extend(goals.map(|t| (t, single_relation(values, rel, t, vars))));
         } else {
             let c = components.len();
@@ -496,23 +510,15 @@ mod tests {
         targets: &(dyn Fn(usize) -> bool + Sync),
         relations: &[Relation],
     ) -> BTreeMap<usize, (f64, Option<f64>)> {
-        let all = suppressed.iter().copied().collect();
+        let all = vec![true; values.len()];
         // an infinite protection: no cell is ever protected, so every one gets both bounds
-        bounds_incremental(
-            values,
-            suppressed,
-            targets,
-            relations,
-            &all,
-            &BTreeMap::new(),
-            f64::INFINITY,
-        )
-        .into_iter()
-        .map(|(i, s)| match s {
-            Spielraum::Schranken(lo, hi) => (i, (lo, hi)),
-            Spielraum::Werte(..) => panic!("exact bounds expected: {s:?}"),
-        })
-        .collect()
+        bounds_incremental(values, suppressed, targets, relations, &all, f64::INFINITY)
+            .into_iter()
+            .map(|(i, s)| match s {
+                Spielraum::Schranken(lo, hi) => (i, (lo, hi)),
+                Spielraum::Werte(..) => panic!("exact bounds expected: {s:?}"),
+            })
+            .collect()
     }
 
     fn rel(terms: &[(usize, f64)], values: &[f64]) -> Relation {

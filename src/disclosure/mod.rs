@@ -580,7 +580,12 @@ impl Block {
             }
         }
         let mut bounds: BTreeMap<usize, attack::Spielraum> = BTreeMap::new();
-        let mut before: BTreeSet<usize> = BTreeSet::new();
+        // per cell: suppressed in the round before; suppressed in this round only; shown
+        // protected
+        let mut before = vec![false; cells.len()];
+        let mut newly = vec![false; cells.len()];
+        let mut protected = vec![false; cells.len()];
+        let values: Vec<f64> = cells.iter().map(|c| c.value).collect();
         // Every round that goes on suppresses at least one more count, so this ends; a fixed
         // number of rounds could stop with exposed counts (federal scale needs 32).
         loop {
@@ -591,33 +596,27 @@ impl Block {
             if suppressed.is_empty() {
                 return bounds;
             }
-            let changed: BTreeSet<usize> = suppressed
-                .iter()
-                .copied()
-                .filter(|i| !before.contains(i))
-                .collect();
-            before = suppressed.iter().copied().collect();
+            newly.fill(false);
+            for &i in &suppressed {
+                newly[i] = !before[i];
+                before[i] = true;
+            }
             // Only primary cells hold sensitive counts; secondary ones are checked through
             // them. A cell found protected stays protected: more suppression only removes
             // knowledge, so its bounds can only widen. Later rounds solve only for the
             // unprotected ones (the audit keeps the bounds of the round that showed the
             // protection).
-            let protected: BTreeSet<usize> = bounds
-                .iter()
-                .filter(|(_, s)| s.width() + 1e-9 >= protection)
-                .map(|(i, _)| *i)
-                .collect();
-            let primary = |i: usize| {
-                cells[i].grund.is_some_and(|g| g != Grund::Sekundaer) && !protected.contains(&i)
-            };
-            let values: Vec<f64> = cells.iter().map(|c| c.value).collect();
+            for (&i, s) in &bounds {
+                protected[i] = s.width() + 1e-9 >= protection;
+            }
+            let primary =
+                |i: usize| cells[i].grund.is_some_and(|g| g != Grund::Sekundaer) && !protected[i];
             let fresh = attack::bounds_incremental(
                 &values,
                 &suppressed,
                 &primary,
                 relations,
-                &changed,
-                &bounds,
+                &newly,
                 protection,
             );
             bounds.extend(fresh);
