@@ -4,7 +4,7 @@
 
 use super::Groups;
 use super::Luecke;
-use super::frames::{Frames, GEBIET_ID, ZEIT_ID};
+use super::frames::{Frames, ORT_ZEIT};
 use crate::catalogue::{Aufschluesselung, FilterValue, Teil, parse_filter_value};
 use crate::domain::Period;
 use crate::schema::{self, FieldType};
@@ -109,11 +109,11 @@ pub fn sums(
         {
             continue;
         }
-        lf = if frames.has_totals(teil.tabelle, f.name) {
-            lf.filter(col(f.name).eq(lit("insgesamt")))
-        } else {
-            lf.filter(col(f.name).neq(lit("insgesamt")).or(col(f.name).is_null()))
-        };
+        // without `insgesamt` rows every row is a part: no filter (at federal scale it
+        // copied the 20 M population rows for each aggregation only to keep all of them)
+        if frames.has_totals(teil.tabelle, f.name) {
+            lf = lf.filter(col(f.name).eq(lit("insgesamt")));
+        }
     }
     // A breakdown by a field with totals shows the parts only.
     if let Some(b) = breakdown
@@ -155,49 +155,65 @@ pub fn sums(
             }
         }
     };
-    let age = if by_age {
+    // period and area are packed once per run (see [`ORT_ZEIT`]); band and age only where
+    // there are any (each term is a pass over every row)
+    let mut packed = col(ORT_ZEIT);
+    if !band_labels.is_empty() {
+        packed = packed + band.cast(DataType::UInt64) * lit(1u64 << 8);
+    }
+    if by_age {
         anyhow::ensure!(
             matches!(s.field("alter").map(|f| f.ty), Some(FieldType::Int { min, max }) if min >= 0 && max < 255),
             "Kennzahlen: Quotensumme über eine Tabelle ohne Alter 0–254"
         );
-        (col("alter").cast(DataType::UInt64) + lit(1u64)).fill_null(lit(0u64))
-    } else {
-        lit(0u64)
-    };
-    let packed = (col(ZEIT_ID).cast(DataType::UInt64) * lit(1u64 << 40)
-        + col(GEBIET_ID).cast(DataType::UInt64) * lit(1u64 << 16)
-        + band.cast(DataType::UInt64) * lit(1u64 << 8)
-        + age)
-        .alias("schluessel");
-    // Weights per age (Konstanz: age 6 counts half).
-    let mut weight = lit(1.0);
-    for (age, w) in teil.gewichte.iter().rev() {
-        if let Ok(a) = age.parse::<i64>() {
-            weight = when(col("alter").eq(lit(a)))
-                .then(lit(*w))
-                .otherwise(weight);
+        packed = packed + (col("alter").cast(DataType::UInt64) + lit(1u64)).fill_null(lit(0u64));
+    }
+    let packed = packed.alias("schluessel");
+    // Weights per age (Konstanz: age 6 counts half); a factor of 1 is left out (exact either
+    // way, but each product is a pass over every row).
+    let mut value = col(&teil.wert).cast(DataType::Float64);
+    if !teil.gewichte.is_empty() {
+        let mut weight = lit(1.0);
+        for (age, w) in teil.gewichte.iter().rev() {
+            if let Ok(a) = age.parse::<i64>() {
+                weight = when(col("alter").eq(lit(a)))
+                    .then(lit(*w))
+                    .otherwise(weight);
+            }
         }
+        value = value * weight;
+    }
+    if teil.faktor != 1.0 {
+        value = value * lit(teil.faktor);
     }
     let grund = format!("{}_grund", teil.wert);
-    let value = col(&teil.wert).cast(DataType::Float64) * weight * lit(teil.faktor);
     let mut keys = vec![packed];
     keys.extend(raw_group.clone());
-    let agg = lf.group_by(keys).agg([
+    let mut aggs = vec![
         value.sum().alias("summe"),
-        col(&teil.wert)
-            .is_null()
-            .and(col(&grund).is_not_null())
-            .cast(DataType::UInt64)
-            .sum()
-            .alias("fehlend"),
-        col(&teil.wert)
-            .is_null()
-            .and(col(&grund).is_null())
-            .cast(DataType::UInt64)
-            .sum()
-            .alias("ohne"),
         len().cast(DataType::UInt64).alias("zeilen"),
-    ]);
+    ];
+    // missing values are counted only where the column has any
+    let has_missing = df.column(&teil.wert).is_ok_and(|c| c.null_count() > 0);
+    if has_missing {
+        aggs.push(
+            col(&teil.wert)
+                .is_null()
+                .and(col(&grund).is_not_null())
+                .cast(DataType::UInt64)
+                .sum()
+                .alias("fehlend"),
+        );
+        aggs.push(
+            col(&teil.wert)
+                .is_null()
+                .and(col(&grund).is_null())
+                .cast(DataType::UInt64)
+                .sum()
+                .alias("ohne"),
+        );
+    }
+    let agg = lf.group_by(keys).agg(aggs);
     let res = anyhow::Context::context(agg.collect(), "Kennzahlen: polars-Auswertung")?;
     let schluessel = res.column("schluessel")?.u64()?.clone();
     let gruppe = match raw_group {
@@ -205,8 +221,14 @@ pub fn sums(
         None => None,
     };
     let summe = res.column("summe")?.f64()?.clone();
-    let fehlend = res.column("fehlend")?.u64()?.clone();
-    let ohne = res.column("ohne")?.u64()?.clone();
+    let count = |name: &str| -> Result<Option<UInt64Chunked>> {
+        Ok(if has_missing {
+            Some(res.column(name)?.u64()?.clone())
+        } else {
+            None
+        })
+    };
+    let (fehlend, ohne) = (count("fehlend")?, count("ohne")?);
     let zeilen = res.column("zeilen")?.u64()?.clone();
     for i in 0..res.height() {
         // null: a row without period or area
@@ -229,9 +251,9 @@ pub fn sums(
             },
             Sums {
                 sum: summe.get(i).unwrap_or(0.0),
-                missing: fehlend.get(i).unwrap_or(0),
+                missing: fehlend.as_ref().and_then(|c| c.get(i)).unwrap_or(0),
                 rows: zeilen.get(i).unwrap_or(0),
-                absent: ohne.get(i).unwrap_or(0),
+                absent: ohne.as_ref().and_then(|c| c.get(i)).unwrap_or(0),
             },
         ));
     }

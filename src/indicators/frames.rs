@@ -12,17 +12,15 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
-/// Integer area column: id of the Stadtteil (see [`Areas`]).
-pub const GEBIET_ID: &str = "_gebiet_id";
-/// Integer period column: index into [`Frames::periods`].
-pub const ZEIT_ID: &str = "_zeit_id";
+/// Period and area of a row in one integer, the upper part of the aggregations' group key:
+/// index into [`Frames::periods`] << 40 | [`Areas`] id << 16 (null without a period).
+pub const ORT_ZEIT: &str = "_ort_zeit";
 
 /// Frames keyed by integers, and what the aggregations ask of the whole table.
 pub struct Frames {
-    /// Per table: the canonical frame with [`GEBIET_ID`] and [`ZEIT_ID`] for its `gebiet`
-    /// and `zeit`.
+    /// Per table: the canonical frame with [`ORT_ZEIT`] for its `zeit` and `gebiet`.
     pub tables: BTreeMap<TableKind, DataFrame>,
-    /// Periods by [`ZEIT_ID`].
+    /// Periods by their index in [`ORT_ZEIT`].
     pub periods: Vec<Period>,
     /// Code fields that have `insgesamt` rows, per table.
     totals: HashSet<(TableKind, &'static str)>,
@@ -80,9 +78,15 @@ fn prepare(
             })
         })
         .collect::<Result<_>>()?;
-    let mut out = df.drop("gebiet")?;
-    out.with_column(Column::new(GEBIET_ID.into(), ids))?;
-    out.rename("zeit", ZEIT_ID.into())?;
+    let zeit = df.column("zeit")?.u32()?;
+    let ort_zeit = UInt64Chunked::from_iter_options(
+        ORT_ZEIT.into(),
+        zeit.iter()
+            .zip(&ids)
+            .map(|(z, &g)| z.map(|z| u64::from(z) << 40 | u64::from(g) << 16)),
+    );
+    let mut out = df.drop_many(["gebiet", "zeit"]);
+    out.with_column(ort_zeit.into_column())?;
     let mut totals = Vec::new();
     for f in schema::schema(kind).fields {
         let FieldType::Code(codes) = f.ty else {
