@@ -60,10 +60,10 @@ fn hash_fields(t: &TableBuilder, row: usize, fields: &[usize], seed: u8) -> u64 
         match &t.cols[fi] {
             Col::Period(v) => v[row].hash(&mut h),
             Col::Area(v) => v[row].hash(&mut h),
-            Col::Int(v) => v[row].hash(&mut h),
+            Col::Int(v) => v.get(row).hash(&mut h),
             Col::Code(v) => v[row].hash(&mut h),
             Col::Str(v) => v[row].hash(&mut h),
-            Col::Count(v, _) => v[row].hash(&mut h),
+            Col::Count(v, _) => v.get(row).hash(&mut h),
             Col::Amount(v, _) => v[row].map(f64::to_bits).hash(&mut h),
         }
     }
@@ -74,10 +74,10 @@ fn same_fields(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> bool {
     fields.iter().all(|&fi| match &t.cols[fi] {
         Col::Period(v) => v[a] == v[b],
         Col::Area(v) => v[a] == v[b],
-        Col::Int(v) => v[a] == v[b],
+        Col::Int(v) => v.get(a) == v.get(b),
         Col::Code(v) => v[a] == v[b],
         Col::Str(v) => v[a] == v[b],
-        Col::Count(v, _) => v[a] == v[b],
+        Col::Count(v, _) => v.get(a) == v.get(b),
         Col::Amount(v, _) => v[a] == v[b],
     })
 }
@@ -89,10 +89,10 @@ fn key_order(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> Option<s
         let order = match &t.cols[fi] {
             Col::Period(v) => v[a].cmp(&v[b]),
             Col::Area(v) => v[a].cmp(&v[b]),
-            Col::Int(v) => v[a].cmp(&v[b]),
+            Col::Int(v) => v.get(a).cmp(&v.get(b)),
             Col::Code(v) => v[a].cmp(&v[b]),
             Col::Str(v) => v[a].cmp(&v[b]),
-            Col::Count(v, _) => v[a].cmp(&v[b]),
+            Col::Count(v, _) => v.get(a).cmp(&v.get(b)),
             Col::Amount(..) => return None,
         };
         if order.is_ne() {
@@ -114,7 +114,7 @@ fn describe_key(t: &TableBuilder, row: usize, fields: &[usize], g: &Gebietsglied
                     .get(v[row] as usize)
                     .map(|s| s.nr.clone())
                     .unwrap_or_default(),
-                Col::Int(v) => v[row]?.to_string(),
+                Col::Int(v) => v.get(row)?.to_string(),
                 Col::Code(v) => match f.ty {
                     FieldType::Code(codes) => codes[v[row]? as usize].to_string(),
                     _ => return None,
@@ -307,14 +307,14 @@ pub fn part_rows(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Diagnostic
             };
             // group → (total row, total value, sum of parts, number of parts)
             let mut groups: HashMap<(u64, u64), PartGroup, FxBuild> = HashMap::default();
-            for r in 0..t.len() {
-                let Some(v) = m[r] else { continue };
+            for (r, code) in vals.iter().enumerate() {
+                let Some(v) = m.get(r) else { continue };
                 let e = groups
                     .entry((hash_fields(t, r, &others, 0), hash_fields(t, r, &others, 1)))
                     .or_insert((None, 0, 0));
-                if vals[r] == Some(total_code as u16) {
+                if *code == Some(total_code as u16) {
                     e.0 = Some((r, v));
-                } else if vals[r].is_some() {
+                } else if code.is_some() {
                     e.1 += v;
                     e.2 += 1;
                 }
@@ -385,7 +385,7 @@ pub fn kita_above_population(
         if sources[kita.source[r] as usize].quelle.bezug != Bezug::Wohnort {
             continue;
         }
-        let (Some(age), Some(n)) = (k_age[r], k_n[r]) else {
+        let (Some(age), Some(n)) = (k_age.get(r), k_n.get(r)) else {
             continue;
         };
         let e = children
@@ -409,7 +409,7 @@ pub fn kita_above_population(
         if d.month != 12 || d.day != 31 {
             continue;
         }
-        let (Some(age), Some(n)) = (p_age[r], p_n[r]) else {
+        let (Some(age), Some(n)) = (p_age.get(r), p_n.get(r)) else {
             continue;
         };
         if age < min_age || age > max_age {

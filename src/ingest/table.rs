@@ -26,15 +26,46 @@ pub enum Val {
     Amount(Option<f64>, Option<MissingReason>),
 }
 
+/// Whole numbers of a column under construction, and which of them are given: 9 bytes a
+/// value instead of 16 for `Option<i64>` (at federal scale four such columns of 20 million
+/// population rows, all of it fresh memory while reading).
+#[derive(Debug, Default)]
+pub struct Ints {
+    values: Vec<i64>,
+    given: Vec<bool>,
+}
+
+impl Ints {
+    fn push(&mut self, v: Option<i64>) {
+        self.values.push(v.unwrap_or(0));
+        self.given.push(v.is_some());
+    }
+
+    fn reserve(&mut self, n: usize) {
+        self.values.reserve(n);
+        self.given.reserve(n);
+    }
+
+    fn extend(&mut self, o: Ints) {
+        self.values.extend(o.values);
+        self.given.extend(o.given);
+    }
+
+    /// The value of row `i`, if given.
+    pub fn get(&self, i: usize) -> Option<i64> {
+        self.given[i].then(|| self.values[i])
+    }
+}
+
 /// A column under construction.
 #[derive(Debug)]
 pub enum Col {
     Period(Vec<Period>),
     Area(Vec<u32>),
-    Int(Vec<Option<i64>>),
+    Int(Ints),
     Code(Vec<Option<u16>>),
     Str(Vec<Option<String>>),
-    Count(Vec<Option<i64>>, Vec<Option<MissingReason>>),
+    Count(Ints, Vec<Option<MissingReason>>),
     Amount(Vec<Option<f64>>, Vec<Option<MissingReason>>),
 }
 
@@ -60,10 +91,10 @@ impl TableBuilder {
             .map(|f| match f.ty {
                 FieldType::Period => Col::Period(Vec::new()),
                 FieldType::Area => Col::Area(Vec::new()),
-                FieldType::Int { .. } => Col::Int(Vec::new()),
+                FieldType::Int { .. } => Col::Int(Ints::default()),
                 FieldType::Code(_) => Col::Code(Vec::new()),
                 FieldType::Id | FieldType::Text => Col::Str(Vec::new()),
-                FieldType::Count => Col::Count(Vec::new(), Vec::new()),
+                FieldType::Count => Col::Count(Ints::default(), Vec::new()),
                 FieldType::Amount => Col::Amount(Vec::new(), Vec::new()),
             })
             .collect();
@@ -296,32 +327,34 @@ fn dictionary<S: AsRef<str>>(name: &str, values: &[S]) -> StringChunked {
 /// Whole numbers as 32-bit integers where they fit (ages, Klassenstufen and counts of
 /// persons always do in practice: half the memory of the 20 million population rows of
 /// every Gemeinde), else as 64-bit ones. Aggregations cast to their own types.
-fn whole_numbers(name: &str, v: Vec<Option<i64>>) -> Column {
-    let fits = |x: &Option<i64>| x.is_none_or(|x| i32::try_from(x).is_ok());
-    if v.iter().all(fits) {
-        let narrow: Vec<Option<i32>> = v.into_iter().map(|x| x.map(|x| x as i32)).collect();
-        int_column::<Int32Type>(name, narrow)
+fn whole_numbers(name: &str, v: Ints) -> Column {
+    let Ints { values, given } = v;
+    // a value not given is stored as 0, which fits
+    if values.iter().all(|&x| i32::try_from(x).is_ok()) {
+        let narrow: Vec<i32> = values.into_iter().map(|x| x as i32).collect();
+        number_column::<Int32Type>(name, narrow, &given)
     } else {
-        int_column::<Int64Type>(name, v)
+        number_column::<Int64Type>(name, values, &given)
     }
 }
 
-/// A number column; without a missing value it is built from plain numbers, without any
-/// value as a column of nulls (both cost far less than a value and a flag per row).
-fn int_column<T: PolarsNumericType>(name: &str, v: Vec<Option<T::Native>>) -> Column
+/// A number column from values and which of them are given; with every value given it is
+/// built from plain numbers, with none as a column of nulls (both cost far less than a value
+/// and a flag per row).
+fn number_column<T: PolarsNumericType>(name: &str, values: Vec<T::Native>, given: &[bool]) -> Column
 where
     ChunkedArray<T>: IntoColumn,
 {
-    if v.iter().all(Option::is_some) {
-        ChunkedArray::<T>::from_vec(
+    if given.iter().all(|&g| g) {
+        ChunkedArray::<T>::from_vec(name.into(), values).into_column()
+    } else if !given.contains(&true) {
+        Column::full_null(name.into(), values.len(), &T::get_static_dtype())
+    } else {
+        ChunkedArray::<T>::from_iter_options(
             name.into(),
-            v.into_iter().map(Option::unwrap_or_default).collect(),
+            values.into_iter().zip(given).map(|(v, &g)| g.then_some(v)),
         )
         .into_column()
-    } else if v.iter().all(Option::is_none) {
-        Column::full_null(name.into(), v.len(), &T::get_static_dtype())
-    } else {
-        ChunkedArray::<T>::from_iter_options(name.into(), v.into_iter()).into_column()
     }
 }
 
