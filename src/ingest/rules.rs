@@ -58,7 +58,7 @@ fn hash_fields(t: &TableBuilder, row: usize, fields: &[usize], seed: u8) -> u64 
     seed.hash(&mut h);
     for &fi in fields {
         match &t.cols[fi] {
-            Col::Period(v) => v[row].hash(&mut h),
+            Col::Period(v) => v.get(row).hash(&mut h),
             Col::Area(v) => v[row].hash(&mut h),
             Col::Int(v) => v.get(row).hash(&mut h),
             Col::Code(v) => v[row].hash(&mut h),
@@ -72,7 +72,7 @@ fn hash_fields(t: &TableBuilder, row: usize, fields: &[usize], seed: u8) -> u64 
 
 fn same_fields(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> bool {
     fields.iter().all(|&fi| match &t.cols[fi] {
-        Col::Period(v) => v[a] == v[b],
+        Col::Period(v) => v.get(a) == v.get(b),
         Col::Area(v) => v[a] == v[b],
         Col::Int(v) => v.get(a) == v.get(b),
         Col::Code(v) => v[a] == v[b],
@@ -87,7 +87,7 @@ fn same_fields(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> bool {
 fn key_order(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> Option<std::cmp::Ordering> {
     for &fi in fields {
         let order = match &t.cols[fi] {
-            Col::Period(v) => v[a].cmp(&v[b]),
+            Col::Period(v) => v.get(a).cmp(&v.get(b)),
             Col::Area(v) => v[a].cmp(&v[b]),
             Col::Int(v) => v.get(a).cmp(&v.get(b)),
             Col::Code(v) => v[a].cmp(&v[b]),
@@ -108,7 +108,7 @@ fn describe_key(t: &TableBuilder, row: usize, fields: &[usize], g: &Gebietsglied
         .filter_map(|&fi| {
             let f = &t.schema.fields[fi];
             let v = match &t.cols[fi] {
-                Col::Period(v) => v[row].to_string(),
+                Col::Period(v) => v.get(row).to_string(),
                 Col::Area(v) => g
                     .stadtteile
                     .get(v[row] as usize)
@@ -389,7 +389,7 @@ pub fn kita_above_population(
             continue;
         };
         let e = children
-            .entry((kita.periods()[r], kita.areas()[r], age))
+            .entry((kita.periods().get(r), kita.areas()[r], age))
             .or_insert((0, r));
         e.0 += n;
     }
@@ -403,7 +403,7 @@ pub fn kita_above_population(
     // (year, area, age) → (sum of sexes, insgesamt row)
     let mut population: HashMap<PopKey, (i64, Option<i64>), FxBuild> = HashMap::default();
     for r in 0..pop.len() {
-        let Period::Stichtag(d) = pop.periods()[r] else {
+        let Period::Stichtag(d) = pop.periods().get(r) else {
             continue;
         };
         if d.month != 12 || d.day != 31 {
@@ -494,7 +494,7 @@ pub fn school_attributes(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Di
             continue;
         };
         let e = seen
-            .entry((t.periods()[r], s))
+            .entry((t.periods().get(r), s))
             .or_insert((form[r], areas[r], r));
         if (e.0 != form[r] || e.1 != areas[r]) && shown < MAX_SHOWN {
             shown += 1;

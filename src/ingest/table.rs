@@ -57,10 +57,56 @@ impl Ints {
     }
 }
 
+/// The periods of a column under construction as indices into its distinct periods: a
+/// delivery has a handful, and a `Period` is 12 bytes a row.
+#[derive(Debug, Default)]
+pub struct Periods {
+    distinct: Vec<Period>,
+    index: Vec<u32>,
+}
+
+impl Periods {
+    /// The index of `p` among the distinct periods (rows come in runs of one period).
+    fn id(&mut self, p: Period) -> u32 {
+        if let Some(&last) = self.index.last()
+            && self.distinct[last as usize] == p
+        {
+            return last;
+        }
+        match self.distinct.iter().position(|d| *d == p) {
+            Some(i) => i as u32,
+            None => {
+                self.distinct.push(p);
+                (self.distinct.len() - 1) as u32
+            }
+        }
+    }
+
+    fn push(&mut self, p: Period) {
+        let i = self.id(p);
+        self.index.push(i);
+    }
+
+    fn extend(&mut self, o: Periods) {
+        let map: Vec<u32> = o.distinct.iter().map(|&p| self.id(p)).collect();
+        self.index.extend(o.index.iter().map(|&i| map[i as usize]));
+    }
+
+    /// The period of row `r`.
+    pub fn get(&self, r: usize) -> Period {
+        self.distinct[self.index[r] as usize]
+    }
+
+    /// The distinct periods, in the order they first appear.
+    pub fn distinct(&self) -> &[Period] {
+        &self.distinct
+    }
+}
+
 /// A column under construction.
 #[derive(Debug)]
 pub enum Col {
-    Period(Vec<Period>),
+    Period(Periods),
     Area(Vec<u32>),
     Int(Ints),
     Code(Vec<Option<u16>>),
@@ -89,7 +135,7 @@ impl TableBuilder {
             .fields
             .iter()
             .map(|f| match f.ty {
-                FieldType::Period => Col::Period(Vec::new()),
+                FieldType::Period => Col::Period(Periods::default()),
                 FieldType::Area => Col::Area(Vec::new()),
                 FieldType::Int { .. } => Col::Int(Ints::default()),
                 FieldType::Code(_) => Col::Code(Vec::new()),
@@ -139,7 +185,7 @@ impl TableBuilder {
     pub fn reserve(&mut self, rows: usize) {
         for c in &mut self.cols {
             match c {
-                Col::Period(v) => v.reserve(rows),
+                Col::Period(v) => v.index.reserve(rows),
                 Col::Area(v) => v.reserve(rows),
                 Col::Int(v) => v.reserve(rows),
                 Col::Code(v) => v.reserve(rows),
@@ -207,10 +253,14 @@ impl TableBuilder {
     }
 
     /// The period column.
-    pub fn periods(&self) -> &[Period] {
+    pub fn periods(&self) -> &Periods {
+        static NONE: Periods = Periods {
+            distinct: Vec::new(),
+            index: Vec::new(),
+        };
         match &self.cols[0] {
             Col::Period(p) => p,
-            _ => &[],
+            _ => &NONE,
         }
     }
 
@@ -236,13 +286,7 @@ impl TableBuilder {
 
     /// The distinct periods of the rows, ascending.
     pub fn distinct_periods(&self) -> Vec<Period> {
-        let mut distinct: Vec<Period> = Vec::new();
-        // rows come in runs of one period: a handful of distinct values
-        for x in self.periods() {
-            if distinct.last() != Some(x) && !distinct.contains(x) {
-                distinct.push(*x);
-            }
-        }
+        let mut distinct = self.periods().distinct().to_vec();
         distinct.sort_unstable();
         distinct
     }
@@ -281,18 +325,17 @@ fn field_column(field: &Field, col: Col, zeiten: &[Period]) -> PolarsResult<Vec<
     let name = field.name;
     match col {
         Col::Period(p) => {
-            let mut last = 0;
-            let idx: Vec<u32> = p
+            // each distinct period's place in `zeiten`, then every row by its index
+            let place: Vec<u32> = p
+                .distinct
                 .iter()
                 .map(|x| {
-                    if zeiten.get(last) != Some(x) {
-                        last = zeiten.binary_search(x).map_err(|_| {
-                            polars_err!(ComputeError: "Zeitpunkt {} fehlt in der Liste der Zeitpunkte", x.key())
-                        })?;
-                    }
-                    Ok(last as u32)
+                    zeiten.binary_search(x).map(|i| i as u32).map_err(|_| {
+                        polars_err!(ComputeError: "Zeitpunkt {} fehlt in der Liste der Zeitpunkte", x.key())
+                    })
                 })
                 .collect::<PolarsResult<_>>()?;
+            let idx: Vec<u32> = p.index.iter().map(|&i| place[i as usize]).collect();
             columns.push(Column::new(name.into(), idx));
         }
         // area numbers are indices into the Gebietsgliederung already
