@@ -196,22 +196,16 @@ pub fn sums(
     // missing values are counted only where the column has any
     let has_missing = df.column(&teil.wert).is_ok_and(|c| c.null_count() > 0);
     if has_missing {
-        aggs.push(
+        // missing values with a reason (`fehlend`) and without one (`ohne`)
+        let missing = |reason: Expr| {
             col(&teil.wert)
                 .is_null()
-                .and(col(&grund).is_not_null())
+                .and(reason)
                 .cast(DataType::UInt64)
                 .sum()
-                .alias("fehlend"),
-        );
-        aggs.push(
-            col(&teil.wert)
-                .is_null()
-                .and(col(&grund).is_null())
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("ohne"),
-        );
+        };
+        aggs.push(missing(col(&grund).is_not_null()).alias("fehlend"));
+        aggs.push(missing(col(&grund).is_null()).alias("ohne"));
     }
     let agg = lf.group_by(keys).agg(aggs);
     let res = anyhow::Context::context(agg.collect(), "Kennzahlen: polars-Auswertung")?;
