@@ -520,8 +520,9 @@ impl Split for Mapper<'_> {
         }
     }
 
-    fn join(&mut self, parts: Vec<Self>) {
-        self.out.reserve(parts.iter().map(|p| p.out.len()).sum());
+    fn join(&mut self, parts: &mut [Self]) {
+        let mut outs: Vec<&mut TableBuilder> = parts.iter_mut().map(|p| &mut p.out).collect();
+        self.out.append_all(&mut outs);
         for part in parts {
             self.join_one(part);
         }
@@ -529,8 +530,9 @@ impl Split for Mapper<'_> {
 }
 
 impl Mapper<'_> {
-    fn join_one(&mut self, part: Self) {
-        self.out.append(part.out);
+    /// Takes over one fork's problems and statistics (its rows were taken over before); the
+    /// fork keeps its memos of the last period and area, which stay right.
+    fn join_one(&mut self, part: &mut Self) {
         // what the part showed, as long as its code has room left (file order is kept);
         // shown = min(count, MAX_PER_CODE) holds on both sides
         let mut shown: BTreeMap<&'static str, usize> = self
@@ -538,23 +540,25 @@ impl Mapper<'_> {
             .iter()
             .map(|(c, n)| (*c, (*n).min(MAX_PER_CODE)))
             .collect();
-        for d in part.diags {
+        for d in part.diags.drain(..) {
             let s = shown.entry(d.code).or_insert(0);
             if *s < MAX_PER_CODE {
                 *s += 1;
                 self.diags.push(d);
             }
         }
-        for (code, n) in part.counts {
+        for (code, n) in std::mem::take(&mut part.counts) {
             *self.counts.entry(code).or_insert(0) += n;
         }
-        for (area, n) in part.unknown_areas {
+        for (area, n) in std::mem::take(&mut part.unknown_areas) {
             *self.unknown_areas.entry(area).or_insert(0) += n;
         }
-        self.stats.rows += part.stats.rows;
-        self.stats.skipped += part.stats.skipped;
-        self.stats.periods.extend(part.stats.periods);
-        for (area, periods) in part.stats.area_periods {
+        let stats = std::mem::take(&mut part.stats);
+        part.last_seen = None;
+        self.stats.rows += stats.rows;
+        self.stats.skipped += stats.skipped;
+        self.stats.periods.extend(stats.periods);
+        for (area, periods) in stats.area_periods {
             self.stats
                 .area_periods
                 .entry(area)

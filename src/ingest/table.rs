@@ -46,9 +46,11 @@ impl Ints {
         self.given.reserve(n);
     }
 
-    fn extend(&mut self, o: Ints) {
-        self.values.extend(o.values);
-        self.given.extend(o.given);
+    fn extend(&mut self, o: &mut Ints) {
+        self.values.extend_from_slice(&o.values);
+        self.given.extend_from_slice(&o.given);
+        o.values.clear();
+        o.given.clear();
     }
 
     /// The value of row `i`, if given.
@@ -87,9 +89,11 @@ impl Periods {
         self.index.push(i);
     }
 
-    fn extend(&mut self, o: Periods) {
+    /// Takes over the rows of `o` (which keeps its distinct periods: its indices stay valid).
+    fn extend(&mut self, o: &mut Periods) {
         let map: Vec<u32> = o.distinct.iter().map(|&p| self.id(p)).collect();
         self.index.extend(o.index.iter().map(|&i| map[i as usize]));
+        o.index.clear();
     }
 
     /// The period of row `r`.
@@ -113,6 +117,27 @@ pub enum Col {
     Str(Vec<Option<String>>),
     Count(Ints, Vec<Option<MissingReason>>),
     Amount(Vec<Option<f64>>, Vec<Option<MissingReason>>),
+}
+
+impl Col {
+    /// Makes room for `rows` more rows.
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            Col::Period(v) => v.index.reserve(rows),
+            Col::Area(v) => v.reserve(rows),
+            Col::Int(v) => v.reserve(rows),
+            Col::Code(v) => v.reserve(rows),
+            Col::Str(v) => v.reserve(rows),
+            Col::Count(v, r) => {
+                v.reserve(rows);
+                r.reserve(rows);
+            }
+            Col::Amount(v, r) => {
+                v.reserve(rows);
+                r.reserve(rows);
+            }
+        }
+    }
 }
 
 /// A canonical table under construction: one column per schema field, plus provenance.
@@ -153,52 +178,78 @@ impl TableBuilder {
     }
 
     /// Appends the rows of another builder of the same schema.
-    pub fn append(&mut self, other: TableBuilder) {
+    pub fn append(&mut self, mut other: TableBuilder) {
         if self.is_empty() {
             // nothing to keep: take the other's columns as they are, no copy
             *self = other;
             return;
         }
-        for (c, o) in self.cols.iter_mut().zip(other.cols) {
-            match (c, o) {
-                (Col::Period(v), Col::Period(o)) => v.extend(o),
-                (Col::Area(v), Col::Area(o)) => v.extend(o),
-                (Col::Int(v), Col::Int(o)) => v.extend(o),
-                (Col::Code(v), Col::Code(o)) => v.extend(o),
-                (Col::Str(v), Col::Str(o)) => v.extend(o),
-                (Col::Count(v, r), Col::Count(o, p)) => {
-                    v.extend(o);
-                    r.extend(p);
-                }
-                (Col::Amount(v, r), Col::Amount(o, p)) => {
-                    v.extend(o);
-                    r.extend(p);
-                }
-                _ => unreachable!("builders of one schema have the same columns"),
-            }
+        self.append_all(&mut [&mut other]);
+    }
+
+    /// Moves the rows of other builders of the same schema to the end of this one, in
+    /// their order; they keep their (now empty) buffers for reuse. The columns are
+    /// independent, so they are copied side by side.
+    pub fn append_all(&mut self, others: &mut [&mut TableBuilder]) {
+        use rayon::prelude::*;
+        fn take<T: Copy>(v: &mut Vec<T>, o: &mut Vec<T>) {
+            v.extend_from_slice(o);
+            o.clear();
         }
-        self.source.extend(other.source);
-        self.line.extend(other.line);
+        let rows: usize = others.iter().map(|o| o.len()).sum();
+        let mut theirs: Vec<Vec<&mut Col>> = self.cols.iter().map(|_| Vec::new()).collect();
+        let mut sources = Vec::with_capacity(others.len());
+        let mut lines = Vec::with_capacity(others.len());
+        for o in others.iter_mut() {
+            for (t, c) in theirs.iter_mut().zip(&mut o.cols) {
+                t.push(c);
+            }
+            sources.push(&mut o.source);
+            lines.push(&mut o.line);
+        }
+        let (source, line) = (&mut self.source, &mut self.line);
+        let ((), ()) = rayon::join(
+            || {
+                self.cols
+                    .par_iter_mut()
+                    .zip(theirs.par_iter_mut())
+                    .for_each(|(c, theirs)| {
+                        c.reserve(rows);
+                        for o in theirs.iter_mut() {
+                            match (&mut *c, &mut **o) {
+                                (Col::Period(v), Col::Period(o)) => v.extend(o),
+                                (Col::Area(v), Col::Area(o)) => take(v, o),
+                                (Col::Int(v), Col::Int(o)) => v.extend(o),
+                                (Col::Code(v), Col::Code(o)) => take(v, o),
+                                (Col::Str(v), Col::Str(o)) => v.append(o),
+                                (Col::Count(v, r), Col::Count(o, p)) => {
+                                    v.extend(o);
+                                    take(r, p);
+                                }
+                                (Col::Amount(v, r), Col::Amount(o, p)) => {
+                                    take(v, o);
+                                    take(r, p);
+                                }
+                                _ => unreachable!("builders of one schema have the same columns"),
+                            }
+                        }
+                    });
+            },
+            || {
+                source.reserve(rows);
+                line.reserve(rows);
+                for (s, l) in sources.iter_mut().zip(lines.iter_mut()) {
+                    take(source, s);
+                    take(line, l);
+                }
+            },
+        );
     }
 
     /// Makes room for `rows` more rows.
     pub fn reserve(&mut self, rows: usize) {
         for c in &mut self.cols {
-            match c {
-                Col::Period(v) => v.index.reserve(rows),
-                Col::Area(v) => v.reserve(rows),
-                Col::Int(v) => v.reserve(rows),
-                Col::Code(v) => v.reserve(rows),
-                Col::Str(v) => v.reserve(rows),
-                Col::Count(v, r) => {
-                    v.reserve(rows);
-                    r.reserve(rows);
-                }
-                Col::Amount(v, r) => {
-                    v.reserve(rows);
-                    r.reserve(rows);
-                }
-            }
+            c.reserve(rows);
         }
         self.source.reserve(rows);
         self.line.reserve(rows);
@@ -314,7 +365,7 @@ impl TableBuilder {
                 .map(|&s| Some(source_names[s as usize].as_str())),
             n,
         ));
-        columns.push(Column::new("zeile".into(), self.line));
+        columns.push(UInt32Chunked::from_vec("zeile".into(), self.line).into_column());
         DataFrame::new(n, columns)
     }
 }
@@ -335,17 +386,28 @@ fn field_column(field: &Field, col: Col, zeiten: &[Period]) -> PolarsResult<Vec<
                     })
                 })
                 .collect::<PolarsResult<_>>()?;
-            let idx: Vec<u32> = p.index.iter().map(|&i| place[i as usize]).collect();
-            columns.push(Column::new(name.into(), idx));
+            let mut idx = p.index;
+            for i in &mut idx {
+                *i = place[*i as usize];
+            }
+            columns.push(UInt32Chunked::from_vec(name.into(), idx).into_column());
         }
-        // area numbers are indices into the Gebietsgliederung already
-        Col::Area(a) => columns.push(Column::new(name.into(), a)),
+        // area numbers are indices into the Gebietsgliederung already (from_vec: no copy)
+        Col::Area(a) => columns.push(UInt32Chunked::from_vec(name.into(), a).into_column()),
         Col::Int(v) => columns.push(whole_numbers(name, v)),
         Col::Code(v) => {
             let FieldType::Code(codes) = field.ty else {
                 unreachable!("code column of a code field")
             };
-            let idx = IdxCa::from_iter_options(name.into(), v.iter().map(|c| c.map(IdxSize::from)));
+            // a code is given in almost every row: then plain indices, no validity to build
+            let idx = if v.iter().all(Option::is_some) {
+                IdxCa::from_vec(
+                    name.into(),
+                    v.iter().map(|c| c.map_or(0, IdxSize::from)).collect(),
+                )
+            } else {
+                IdxCa::from_iter_options(name.into(), v.iter().map(|c| c.map(IdxSize::from)))
+            };
             columns.push(dictionary(name, codes).take(&idx)?.into_column());
         }
         Col::Str(v) => columns.push(Column::new(name.into(), v)),
@@ -372,12 +434,18 @@ fn dictionary<S: AsRef<str>>(name: &str, values: &[S]) -> StringChunked {
 /// every Gemeinde), else as 64-bit ones. Aggregations cast to their own types.
 fn whole_numbers(name: &str, v: Ints) -> Column {
     let Ints { values, given } = v;
-    // a value not given is stored as 0, which fits
-    if values.iter().all(|&x| i32::try_from(x).is_ok()) {
-        let narrow: Vec<i32> = values.into_iter().map(|x| x as i32).collect();
-        number_column::<Int32Type>(name, narrow, &given)
-    } else {
-        number_column::<Int64Type>(name, values, &given)
+    // a field the source does not have: nothing to convert
+    if !given.contains(&true) {
+        return Column::full_null(name.into(), values.len(), &DataType::Int32);
+    }
+    // a value not given is stored as 0, which fits; one pass converts and checks
+    match values
+        .iter()
+        .map(|&x| i32::try_from(x))
+        .collect::<Result<Vec<i32>, _>>()
+    {
+        Ok(narrow) => number_column::<Int32Type>(name, narrow, &given),
+        Err(_) => number_column::<Int64Type>(name, values, &given),
     }
 }
 
