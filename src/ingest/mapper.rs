@@ -413,43 +413,32 @@ impl Sink for Mapper<'_> {
             RowPos::Record { row } => row as u32,
         };
         let mut vals = std::mem::take(&mut self.vals);
-        vals.clear();
+        // every slot is written below: a value is parsed straight into its slot, as
+        // returning the 32-byte value and copying it stalled the processor on every field
+        vals.resize(self.plans.len(), Val::Null);
         self.cur_period = None;
         let mut row_ok = true;
         let mut skip_row = false;
         // taken for the row so that parsing (which needs `&mut self`) can borrow the plans
         let plans = std::mem::take(&mut self.plans);
-        for (fi, plan) in plans.iter().enumerate() {
-            let v = match plan {
-                Plan::Absent | Plan::Unpivot => Val::Null,
-                Plan::Constant(c) => match self.parse_text_field(fi, c, None, pos, loc) {
-                    Ok(v) => v,
-                    Err(Skip::Row) => {
-                        skip_row = true;
-                        Val::Null
-                    }
-                    Err(Skip::Bad) => {
-                        row_ok = false;
-                        Val::Null
-                    }
-                },
+        for ((fi, plan), slot) in plans.iter().enumerate().zip(vals.iter_mut()) {
+            let parsed = match plan {
+                Plan::Absent | Plan::Unpivot => {
+                    *slot = Val::Null;
+                    Ok(())
+                }
+                Plan::Constant(c) => self.parse_text_field(fi, c, None, pos, loc, slot),
                 &Plan::Column(ci) => {
                     let cell = cells.get(ci).copied().unwrap_or(Cell::Empty);
                     let qcell = self.quality[fi].and_then(|qi| cells.get(qi).copied());
-                    match self.parse_cell(fi, cell, qcell, ci, pos, loc) {
-                        Ok(v) => v,
-                        Err(Skip::Row) => {
-                            skip_row = true;
-                            Val::Null
-                        }
-                        Err(Skip::Bad) => {
-                            row_ok = false;
-                            Val::Null
-                        }
-                    }
+                    self.parse_cell(fi, cell, qcell, ci, pos, loc, slot)
                 }
             };
-            vals.push(v);
+            match parsed {
+                Ok(()) => {}
+                Err(Skip::Row) => skip_row = true,
+                Err(Skip::Bad) => row_ok = false,
+            }
         }
         self.plans = plans;
         if skip_row {
@@ -467,16 +456,19 @@ impl Sink for Mapper<'_> {
                 let mut row = vals.clone();
                 let mut ok = row_ok;
                 for (fi, value) in keys {
-                    match self.parse_text_field(*fi, value, None, pos, loc) {
-                        Ok(v) => row[*fi] = v,
-                        Err(_) => ok = false,
+                    if self
+                        .parse_text_field(*fi, value, None, pos, loc, &mut row[*fi])
+                        .is_err()
+                    {
+                        ok = false;
                     }
                 }
                 for (ci, measures) in contributions {
                     let cell = cells.get(*ci).copied().unwrap_or(Cell::Empty);
                     for &mi in measures {
-                        match self.parse_cell(mi, cell, None, *ci, pos, loc) {
-                            Ok(v) => row[mi] = add(&row[mi], v),
+                        let mut v = Val::Null;
+                        match self.parse_cell(mi, cell, None, *ci, pos, loc, &mut v) {
+                            Ok(()) => row[mi] = add(&row[mi], v),
                             Err(_) => ok = false,
                         }
                     }
@@ -645,6 +637,7 @@ impl Mapper<'_> {
     }
 
     /// Parses one cell for field `fi`.
+    #[allow(clippy::too_many_arguments)]
     fn parse_cell(
         &mut self,
         fi: usize,
@@ -653,25 +646,27 @@ impl Mapper<'_> {
         col: usize,
         pos: RowPos,
         loc: &Locator,
-    ) -> Result<Val, Skip> {
+        slot: &mut Val,
+    ) -> Result<(), Skip> {
         let f = &self.schema.fields[fi];
         match (f.ty, cell) {
             (FieldType::Count | FieldType::Amount, _) => {
-                self.parse_measure(fi, cell, quality, col, pos, loc)
+                self.parse_measure(fi, cell, quality, col, pos, loc, slot)
             }
-            (_, Cell::Text(t)) => self.parse_text_field(fi, t, Some(col), pos, loc),
+            (_, Cell::Text(t)) => self.parse_text_field(fi, t, Some(col), pos, loc, slot),
             (_, Cell::Number(n)) => {
                 let text = if n.fract() == 0.0 && n.abs() < 1e15 {
                     format!("{}", n as i64)
                 } else {
                     format!("{n}")
                 };
-                self.parse_text_field(fi, &text, Some(col), pos, loc)
+                self.parse_text_field(fi, &text, Some(col), pos, loc, slot)
             }
             (FieldType::Period, Cell::Date(d)) => match self.q.period_kind {
                 PeriodKind::Stichtag => {
                     self.cur_period = Some(Period::Stichtag(d));
-                    Ok(Val::Period(Period::Stichtag(d)))
+                    *slot = Val::Period(Period::Stichtag(d));
+                    Ok(())
                 }
                 PeriodKind::Monat => {
                     let p = Period::Monat {
@@ -679,7 +674,8 @@ impl Mapper<'_> {
                         month: d.month,
                     };
                     self.cur_period = Some(p);
-                    Ok(Val::Period(p))
+                    *slot = Val::Period(p);
+                    Ok(())
                 }
                 _ => {
                     self.report(
@@ -696,7 +692,9 @@ impl Mapper<'_> {
                     Err(Skip::Bad)
                 }
             },
-            (_, Cell::Date(d)) => self.parse_text_field(fi, &d.to_string(), Some(col), pos, loc),
+            (_, Cell::Date(d)) => {
+                self.parse_text_field(fi, &d.to_string(), Some(col), pos, loc, slot)
+            }
             (_, Cell::Error) => {
                 self.report(
                     Diagnostic::error("V101", loc.at(pos, col), "Excel-Fehlerwert in der Zelle")
@@ -704,11 +702,12 @@ impl Mapper<'_> {
                 );
                 Err(Skip::Bad)
             }
-            (_, Cell::Empty) => self.parse_text_field(fi, "", Some(col), pos, loc),
+            (_, Cell::Empty) => self.parse_text_field(fi, "", Some(col), pos, loc, slot),
         }
     }
 
     /// Parses a textual key, attribute or time value (after the profile's value mapping).
+    #[allow(clippy::too_many_arguments)]
     fn parse_text_field(
         &mut self,
         fi: usize,
@@ -716,7 +715,8 @@ impl Mapper<'_> {
         col: Option<usize>,
         pos: RowPos,
         loc: &Locator,
-    ) -> Result<Val, Skip> {
+        slot: &mut Val,
+    ) -> Result<(), Skip> {
         let f = &self.schema.fields[fi];
         let trimmed = raw.trim();
         let mapped = self.value_maps[fi]
@@ -726,10 +726,12 @@ impl Mapper<'_> {
         let at = || -> Location { col.map_or_else(|| loc.at(pos, 0), |c| loc.at(pos, c)) };
         if t.is_empty() {
             if f.role == Role::Attribute {
-                return Ok(Val::Null);
+                *slot = Val::Null;
+                return Ok(());
             }
             if f.role == Role::Key && !f.required {
-                return Ok(Val::Null);
+                *slot = Val::Null;
+                return Ok(());
             }
             let d =
                 Diagnostic::error("V107", at(), format!("„{}“ ist leer", f.name)).hint(format!(
@@ -743,13 +745,15 @@ impl Mapper<'_> {
             FieldType::Period if self.memo_period.as_ref().is_some_and(|(k, _)| k == t) => {
                 let p = self.memo_period.as_ref().map(|m| m.1);
                 self.cur_period = p;
-                Ok(p.map_or(Val::Null, Val::Period))
+                *slot = p.map_or(Val::Null, Val::Period);
+                Ok(())
             }
             FieldType::Period => match parse_period(t, self.q.period_kind, self.q.bare_year) {
                 Ok(p) => {
                     self.cur_period = Some(p);
                     self.memo_period = Some((t.to_string(), p));
-                    Ok(Val::Period(p))
+                    *slot = Val::Period(p);
+                    Ok(())
                 }
                 Err(e) => {
                     let kind = self.q.period_kind;
@@ -780,7 +784,8 @@ impl Mapper<'_> {
                     && k == t
                     && *p == self.cur_period
                 {
-                    return Ok(Val::Area(*i));
+                    *slot = Val::Area(*i);
+                    return Ok(());
                 }
                 let key = self.q.area_key;
                 if let Some(i) = self.areas.lookup(key, t) {
@@ -801,7 +806,8 @@ impl Mapper<'_> {
                         return Err(Skip::Bad);
                     }
                     self.memo_area = Some((t.to_string(), self.cur_period, i));
-                    return Ok(Val::Area(i));
+                    *slot = Val::Area(i);
+                    return Ok(());
                 }
                 match self.q.unknown_areas {
                     Unbekannte::Fehler => {
@@ -831,7 +837,10 @@ impl Mapper<'_> {
                 }
             }
             FieldType::Int { min, max } => match self.read_int(f.name, t) {
-                Some(v) if (min..=max).contains(&v) => Ok(Val::Int(v)),
+                Some(v) if (min..=max).contains(&v) => {
+                    *slot = Val::Int(v);
+                    Ok(())
+                }
                 _ => {
                     let mut d = Diagnostic::error(
                         "V105",
@@ -849,7 +858,10 @@ impl Mapper<'_> {
                 }
             },
             FieldType::Code(codes) => match codes.iter().position(|c| *c == t) {
-                Some(i) => Ok(Val::Code(i as u16)),
+                Some(i) => {
+                    *slot = Val::Code(i as u16);
+                    Ok(())
+                }
                 None => {
                     let mut d = Diagnostic::error(
                         "V106",
@@ -871,15 +883,19 @@ impl Mapper<'_> {
                     Err(Skip::Bad)
                 }
             },
-            FieldType::Id | FieldType::Text => Ok(Val::Str(t.to_string())),
+            FieldType::Id | FieldType::Text => {
+                *slot = Val::Str(t.to_string());
+                Ok(())
+            }
             FieldType::Count | FieldType::Amount => {
                 let c = col.unwrap_or(0);
-                self.parse_measure(fi, Cell::Text(t), None, c, pos, loc)
+                self.parse_measure(fi, Cell::Text(t), None, c, pos, loc, slot)
             }
         }
     }
 
     /// Parses a count or amount, honouring symbols and the quality column.
+    #[allow(clippy::too_many_arguments)]
     fn parse_measure(
         &mut self,
         fi: usize,
@@ -888,7 +904,8 @@ impl Mapper<'_> {
         col: usize,
         pos: RowPos,
         loc: &Locator,
-    ) -> Result<Val, Skip> {
+        slot: &mut Val,
+    ) -> Result<(), Skip> {
         let f = &self.schema.fields[fi];
         let is_count = f.ty == FieldType::Count;
         let missing = |r: MissingReason| -> Val {
@@ -907,14 +924,16 @@ impl Mapper<'_> {
             Cell::Number(n) => Ok(n),
             Cell::Empty => {
                 if let Some(r) = q_reason.or(self.q.empty) {
-                    return Ok(missing(r));
+                    *slot = missing(r);
+                    return Ok(());
                 }
                 if !f.required {
-                    return Ok(if is_count {
+                    *slot = if is_count {
                         Val::Count(None, None)
                     } else {
                         Val::Amount(None, None)
-                    });
+                    };
+                    return Ok(());
                 }
                 self.report(
                     Diagnostic::error("V108", loc.at(pos, col), format!("leere Zelle in der Pflichtspalte „{}“", f.name))
@@ -929,10 +948,11 @@ impl Mapper<'_> {
                 Some(v) => Ok(v),
                 None => {
                     if t.trim().is_empty() {
-                        return self.parse_measure(fi, Cell::Empty, quality, col, pos, loc);
+                        return self.parse_measure(fi, Cell::Empty, quality, col, pos, loc, slot);
                     }
                     if let Some(r) = symbol(t, &self.q.symbols) {
-                        return Ok(missing(r));
+                        *slot = missing(r);
+                        return Ok(());
                     }
                     parse_number(t, self.q.decimal, self.q.thousands)
                         .map_err(|e| (e, t.trim().to_string()))
@@ -984,7 +1004,8 @@ impl Mapper<'_> {
             return Err(Skip::Bad);
         }
         if !is_count {
-            return Ok(Val::Amount(Some(v), q_reason));
+            *slot = Val::Amount(Some(v), q_reason);
+            return Ok(());
         }
         if v.fract() != 0.0 || v > 9.0e15 {
             self.report(
@@ -1002,7 +1023,8 @@ impl Mapper<'_> {
                     .hint("„gerundet_auf“ im Quellprofil prüfen."),
             );
         }
-        Ok(Val::Count(Some(n), q_reason))
+        *slot = Val::Count(Some(n), q_reason);
+        Ok(())
     }
 }
 
