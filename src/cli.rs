@@ -210,6 +210,21 @@ pub struct BenchArgs {
     /// Nur Daten: Einlesen, Prüfen, Kennzahlen, Geheimhaltung (wie --bis geheimhaltung).
     #[arg(long, conflicts_with = "bis")]
     pub ohne_pdf: bool,
+    /// Intern: eine Lesemessung des Vergleichs mit polars in einem frischen Prozess (die
+    /// größte CSV-Quelle des Projekts in --dir); gibt JSON aus.
+    #[arg(long, value_enum, hide = true, requires = "dir")]
+    pub lesemessung: Option<Lesemessung>,
+}
+
+/// One read of the comparison with polars, each in a process of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lesemessung {
+    /// Our read + validate on one core.
+    EinKern,
+    /// Our read + validate on all cores.
+    AlleKerne,
+    /// polars' read_csv without checks, all cores.
+    Polars,
 }
 
 /// `faktencheck`.

@@ -1007,7 +1007,9 @@ impl Mapper<'_> {
             *slot = Val::Amount(Some(v), q_reason);
             return Ok(());
         }
-        if v.fract() != 0.0 || v > 9.0e15 {
+        // v ≥ 0 here; a round trip through i64 shows a whole number without the libm call
+        // of `fract` (once per count at federal scale)
+        if v.is_nan() || v > 9.0e15 || (v as i64) as f64 != v {
             self.report(
                 Diagnostic::error("V104", loc.at(pos, col), format!("„{}“ ist keine ganze Zahl, „{}“ zählt Personen", fmt_num(v), f.name))
                     .hint("Fallzahlen sind ganze Zahlen; steht hier ein Anteil oder ein Durchschnitt, ist die Spalte falsch zugeordnet."),
