@@ -26,36 +26,129 @@ pub enum Val {
     Amount(Option<f64>, Option<MissingReason>),
 }
 
-/// Whole numbers of a column under construction, and which of them are given: 9 bytes a
-/// value instead of 16 for `Option<i64>` (at federal scale four such columns of 20 million
-/// population rows, all of it fresh memory while reading).
+/// Whole numbers of a column under construction, and which of them are given. At federal
+/// scale such columns have 20 million population rows, all of it fresh memory while
+/// reading, so they cost as little as the values allow: nothing per row while no value is
+/// given (a field the source does not have), 4 bytes a value while every value fits in 32
+/// bits (ages, Klassenstufen and counts of persons always do in practice, and the frame
+/// takes them as they are), 8 once one does not; and a flag per row.
 #[derive(Debug, Default)]
 pub struct Ints {
-    values: Vec<i64>,
+    /// Rows.
+    len: usize,
+    values: IntValues,
+    /// Which rows have a value (empty while `values` is `NoneGiven`).
     given: Vec<bool>,
+}
+
+#[derive(Debug, Default)]
+enum IntValues {
+    /// No row has a value yet.
+    #[default]
+    NoneGiven,
+    Narrow(Vec<i32>),
+    Wide(Vec<i64>),
 }
 
 impl Ints {
     fn push(&mut self, v: Option<i64>) {
-        self.values.push(v.unwrap_or(0));
-        self.given.push(v.is_some());
+        self.len += 1;
+        match (&mut self.values, v) {
+            (IntValues::NoneGiven, None) => {}
+            (IntValues::Narrow(n), Some(x)) if i32::try_from(x).is_ok() => {
+                n.push(x as i32);
+                self.given.push(true);
+            }
+            (IntValues::Narrow(n), None) => {
+                n.push(0);
+                self.given.push(false);
+            }
+            (IntValues::Wide(w), v) => {
+                w.push(v.unwrap_or(0));
+                self.given.push(v.is_some());
+            }
+            (_, Some(x)) => {
+                self.len -= 1;
+                self.widen_for(x);
+                self.push(Some(x));
+            }
+        }
+    }
+
+    /// Makes room for `x`: the first value given, or one that does not fit in 32 bits.
+    #[cold]
+    fn widen_for(&mut self, x: i64) {
+        let rows = self.len;
+        self.values = match std::mem::take(&mut self.values) {
+            IntValues::NoneGiven => {
+                self.given = vec![false; rows];
+                if i32::try_from(x).is_ok() {
+                    IntValues::Narrow(vec![0; rows])
+                } else {
+                    IntValues::Wide(vec![0; rows])
+                }
+            }
+            IntValues::Narrow(n) => IntValues::Wide(n.into_iter().map(i64::from).collect()),
+            wide => wide,
+        };
     }
 
     fn reserve(&mut self, n: usize) {
-        self.values.reserve(n);
+        match &mut self.values {
+            IntValues::NoneGiven => return,
+            IntValues::Narrow(v) => v.reserve(n),
+            IntValues::Wide(v) => v.reserve(n),
+        }
         self.given.reserve(n);
     }
 
+    /// Takes over the rows of `o`, which is left empty (with its buffers).
     fn extend(&mut self, o: &mut Ints) {
-        self.values.extend_from_slice(&o.values);
+        // bring both to the same representation
+        match (&self.values, &o.values) {
+            (_, IntValues::NoneGiven) => {
+                if !matches!(self.values, IntValues::NoneGiven) {
+                    self.given.resize(self.len + o.len, false);
+                    match &mut self.values {
+                        IntValues::Narrow(v) => v.resize(self.len + o.len, 0),
+                        IntValues::Wide(v) => v.resize(self.len + o.len, 0),
+                        IntValues::NoneGiven => {}
+                    }
+                }
+                self.len += o.len;
+                o.len = 0;
+                return;
+            }
+            (IntValues::NoneGiven, IntValues::Narrow(_)) => self.widen_for(0),
+            (IntValues::NoneGiven, IntValues::Wide(_)) => self.widen_for(i64::MAX),
+            (IntValues::Narrow(_), IntValues::Wide(_)) => self.widen_for(i64::MAX),
+            (IntValues::Wide(_), IntValues::Narrow(_)) => o.widen_for(i64::MAX),
+            _ => {}
+        }
+        match (&mut self.values, &mut o.values) {
+            (IntValues::Narrow(v), IntValues::Narrow(w)) => {
+                v.extend_from_slice(w);
+                w.clear();
+            }
+            (IntValues::Wide(v), IntValues::Wide(w)) => {
+                v.extend_from_slice(w);
+                w.clear();
+            }
+            _ => unreachable!("both sides were brought to one representation"),
+        }
         self.given.extend_from_slice(&o.given);
-        o.values.clear();
         o.given.clear();
+        self.len += o.len;
+        o.len = 0;
     }
 
     /// The value of row `i`, if given.
     pub fn get(&self, i: usize) -> Option<i64> {
-        self.given[i].then(|| self.values[i])
+        match &self.values {
+            IntValues::NoneGiven => None,
+            IntValues::Narrow(v) => self.given[i].then(|| i64::from(v[i])),
+            IntValues::Wide(v) => self.given[i].then(|| v[i]),
+        }
     }
 }
 
@@ -433,19 +526,12 @@ fn dictionary<S: AsRef<str>>(name: &str, values: &[S]) -> StringChunked {
 /// persons always do in practice: half the memory of the 20 million population rows of
 /// every Gemeinde), else as 64-bit ones. Aggregations cast to their own types.
 fn whole_numbers(name: &str, v: Ints) -> Column {
-    let Ints { values, given } = v;
-    // a field the source does not have: nothing to convert
-    if !given.contains(&true) {
-        return Column::full_null(name.into(), values.len(), &DataType::Int32);
-    }
-    // a value not given is stored as 0, which fits; one pass converts and checks
-    match values
-        .iter()
-        .map(|&x| i32::try_from(x))
-        .collect::<Result<Vec<i32>, _>>()
-    {
-        Ok(narrow) => number_column::<Int32Type>(name, narrow, &given),
-        Err(_) => number_column::<Int64Type>(name, values, &given),
+    let Ints { len, values, given } = v;
+    match values {
+        // a field the source does not have
+        IntValues::NoneGiven => Column::full_null(name.into(), len, &DataType::Int32),
+        IntValues::Narrow(v) => number_column::<Int32Type>(name, v, &given),
+        IntValues::Wide(v) => number_column::<Int64Type>(name, v, &given),
     }
 }
 
@@ -493,4 +579,61 @@ fn text_column<'a>(
         };
     }
     Column::new(name.into(), values.collect::<Vec<Option<&str>>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(values: &[Option<i64>]) -> Ints {
+        let mut i = Ints::default();
+        for &v in values {
+            i.push(v);
+        }
+        i
+    }
+
+    fn all(i: &Ints) -> Vec<Option<i64>> {
+        (0..i.len).map(|r| i.get(r)).collect()
+    }
+
+    #[test]
+    fn whole_numbers_keep_every_value_in_any_representation() {
+        let big = Some(5_000_000_000);
+        let cases: [&[Option<i64>]; 6] = [
+            &[],
+            &[None, None],
+            &[Some(3), None, Some(0)],
+            &[None, None, Some(7)],
+            &[None, big, Some(-2)],
+            &[Some(1), None, big],
+        ];
+        for a in cases {
+            assert_eq!(all(&ints(a)), a.to_vec());
+            for b in cases {
+                let (mut x, mut y) = (ints(a), ints(b));
+                x.extend(&mut y);
+                let want: Vec<Option<i64>> = a.iter().chain(b).copied().collect();
+                assert_eq!(all(&x), want, "{a:?} + {b:?}");
+                assert_eq!(y.len, 0);
+                // the emptied side is used again, as a fork is for the next piece
+                y.push(Some(4));
+                assert_eq!(all(&y), vec![Some(4)]);
+            }
+        }
+    }
+
+    #[test]
+    fn whole_numbers_become_the_narrowest_frame_column() {
+        let dtype = |v: &[Option<i64>]| whole_numbers("x", ints(v)).dtype().clone();
+        assert_eq!(dtype(&[None, None]), DataType::Int32);
+        assert_eq!(dtype(&[Some(1), None]), DataType::Int32);
+        assert_eq!(
+            dtype(&[Some(1), Some(i64::from(i32::MAX) + 1)]),
+            DataType::Int64
+        );
+        let c = whole_numbers("x", ints(&[Some(2), None, Some(9)]));
+        assert_eq!(c.null_count(), 1);
+        assert_eq!(c.len(), 3);
+    }
 }
