@@ -218,10 +218,11 @@ impl Progress {
 
 /// Reads a delimited text file in pieces of about `chunk` bytes, each cut after a line end
 /// outside quotes and read like a text of its own (line numbers go on), so that the text in
-/// memory stays bounded however large the file is. Returns the bytes read.
+/// memory stays bounded however large the file is. While one piece is read into rows, the
+/// next `chunk` bytes come from the file. Returns the bytes read.
 pub fn read_file<S: Split>(
     path: &Path,
-    file: &mut dyn std::io::Read,
+    file: &mut (dyn std::io::Read + Send),
     encoding: crate::project::Kodierung,
     layout: &TextLayout,
     sink: &mut S,
@@ -236,7 +237,24 @@ pub fn read_file<S: Split>(
     let mut eof = false;
     let mut first = true;
     let mut want = chunk.max(1);
+    // the bytes read ahead while the last piece was read into rows
+    let mut ahead: Vec<u8> = Vec::new();
+    let mut ahead_result: Option<std::io::Result<usize>> = None;
     while !state.stop {
+        if let Some(r) = ahead_result.take() {
+            match r {
+                Ok(n) => {
+                    total += n as u64;
+                    eof = n < chunk.max(1);
+                    buf.extend_from_slice(&ahead);
+                    ahead.clear();
+                }
+                Err(e) => {
+                    diags.push(super::decode::unreadable(path, &e));
+                    return total;
+                }
+            }
+        }
         if !eof && buf.len() < want {
             let before = buf.len();
             match std::io::Read::read_to_end(
@@ -284,7 +302,19 @@ pub fn read_file<S: Split>(
         ) else {
             return total;
         };
-        read_piece(path, &text, layout, sink, diags, &mut state, &mut forks);
+        let read_ahead = !eof;
+        let ((), ahead_read) = rayon::join(
+            || read_piece(path, &text, layout, sink, diags, &mut state, &mut forks),
+            || {
+                read_ahead.then(|| {
+                    std::io::Read::read_to_end(
+                        &mut std::io::Read::take(&mut *file, chunk.max(1) as u64),
+                        &mut ahead,
+                    )
+                })
+            },
+        );
+        ahead_result = ahead_read;
         drop(text);
         first = false;
         buf.drain(..cut);
@@ -534,7 +564,7 @@ struct Rows {
 
 /// Text files are read in pieces of this size: a piece is decoded, checked and read (in
 /// parallel parts), then its memory is used for the next one.
-pub const PIECE_BYTES: usize = 32 << 20;
+pub const PIECE_BYTES: usize = 64 << 20;
 
 /// Files at least this large (after the header) are read in parallel parts.
 const PARALLEL_MIN_BYTES: usize = 1 << 20;
