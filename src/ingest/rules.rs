@@ -72,7 +72,7 @@ fn hash_fields(t: &TableBuilder, row: usize, fields: &[usize], seed: u8) -> u64 
 
 fn same_fields(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> bool {
     fields.iter().all(|&fi| match &t.cols[fi] {
-        Col::Period(v) => v.get(a) == v.get(b),
+        Col::Period(v) => v.cmp_rows(a, b).is_eq(),
         Col::Area(v) => v[a] == v[b],
         Col::Int(v) => v.get(a) == v.get(b),
         Col::Code(v) => v[a] == v[b],
@@ -87,7 +87,7 @@ fn same_fields(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> bool {
 fn key_order(t: &TableBuilder, a: usize, b: usize, fields: &[usize]) -> Option<std::cmp::Ordering> {
     for &fi in fields {
         let order = match &t.cols[fi] {
-            Col::Period(v) => v.get(a).cmp(&v.get(b)),
+            Col::Period(v) => v.cmp_rows(a, b),
             Col::Area(v) => v[a].cmp(&v[b]),
             Col::Int(v) => v.get(a).cmp(&v.get(b)),
             Col::Code(v) => v[a].cmp(&v[b]),
