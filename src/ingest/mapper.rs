@@ -718,7 +718,7 @@ impl Mapper<'_> {
         slot: &mut Val,
     ) -> Result<(), Skip> {
         let f = &self.schema.fields[fi];
-        let trimmed = raw.trim();
+        let trimmed = super::values::trim(raw);
         let mapped = self.value_maps[fi]
             .and_then(|m| m.get(trimmed))
             .map(String::as_str);

@@ -26,7 +26,7 @@ impl Cell<'_> {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(t) => t.trim().is_empty(),
+            Cell::Text(t) => super::values::trim(t).is_empty(),
             _ => false,
         }
     }

@@ -15,6 +15,16 @@ pub enum NumberError {
     Malformed,
 }
 
+/// `s.trim()`, without looking at the characters when both ends are visible ASCII, as in
+/// almost every cell (`str::trim` decodes and classifies characters from each end).
+#[inline]
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&b)) if (b'!'..=b'~').contains(&a) && (b'!'..=b'~').contains(&b) => s,
+        _ => s.trim(),
+    }
+}
+
 /// A cell of plain digits (at most 15, so exact in an `f64`): by far the most common cell.
 pub fn plain_digits(t: &str) -> Option<f64> {
     (!t.is_empty() && t.len() <= 15 && t.bytes().all(|b| b.is_ascii_digit()))
@@ -93,7 +103,7 @@ pub fn parse_number(s: &str, decimal: char, thousands: Option<char>) -> Result<f
 
 /// The symbol meaning of a cell, if it is one of the source's symbols.
 pub fn symbol(s: &str, symbols: &[(String, MissingReason)]) -> Option<MissingReason> {
-    let t = s.trim();
+    let t = trim(s);
     symbols.iter().find(|(sym, _)| sym == t).map(|(_, r)| *r)
 }
 
@@ -271,6 +281,33 @@ pub fn excel_date(serial: f64) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quick_trim_is_str_trim() {
+        let cases = [
+            "",
+            " ",
+            "0",
+            "männlich",
+            " 12 ",
+            "\t7",
+            "7\r",
+            "a\u{a0}",
+            "\u{a0}a",
+            "\u{3000}x\u{3000}",
+            "\u{85}1",
+            "~",
+            "!x!",
+            "\u{7f}",
+            "x\u{7f}",
+            "ä",
+            "1 2",
+            "\u{2003}",
+        ];
+        for c in cases {
+            assert_eq!(trim(c), c.trim(), "{c:?}");
+        }
+    }
 
     #[test]
     fn german_numbers() {
