@@ -8,7 +8,7 @@ use crate::diag::{Diagnostic, Diagnostics, Location};
 use crate::domain::{Date, MissingReason, Period, PeriodKind};
 use crate::fxhash::FxHashMap;
 use crate::project::{AreaKey, ColumnRef, Gebietsgliederung, Quelle, Unbekannte};
-use crate::schema::{FieldType, Role, TableSchema};
+use crate::schema::{Field, FieldType, Role, TableSchema};
 use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -121,7 +121,10 @@ pub struct Mapper<'a> {
     cur_period: Option<Period>,
     ok: bool,
     /// The profile's value mapping per schema field.
-    value_maps: Vec<Option<&'a BTreeMap<String, String>>>,
+    value_maps: Vec<Option<ValueMap<'a>>>,
+    /// Per code field: every cell text that is a valid code, before or after the value
+    /// mapping, with its code (the common cells; anything else takes the full way).
+    code_texts: Vec<Vec<(&'a str, u16)>>,
     /// (part, total) field indices of the schema's `darunter` relations.
     parts: Vec<(usize, usize)>,
     /// Last period text and its value: keys repeat row after row.
@@ -132,6 +135,56 @@ pub struct Mapper<'a> {
     last_seen: Option<(u32, Period)>,
     /// A symbol of the profile is all digits (then digits are looked up first).
     digit_symbol: bool,
+}
+
+/// A profile's value mapping of one field (`[quellen.X.werte]`) and the byte lengths of its
+/// keys: most cells have a length no key has (ages `0`…`89` beside `90 und älter`) and need
+/// no lookup.
+#[derive(Debug, Clone, Copy)]
+struct ValueMap<'a> {
+    map: &'a BTreeMap<String, String>,
+    /// Bit n: a key of n bytes; bit 63: a key of 63 bytes or more.
+    lengths: u64,
+}
+
+impl<'a> ValueMap<'a> {
+    fn new(map: &'a BTreeMap<String, String>) -> Self {
+        let lengths = map.keys().fold(0, |m, k| m | length_bit(k.len()));
+        ValueMap { map, lengths }
+    }
+
+    /// The value `t` is mapped to, if any.
+    fn get(&self, t: &str) -> Option<&'a str> {
+        if self.lengths & length_bit(t.len()) == 0 {
+            return None;
+        }
+        self.map.get(t).map(String::as_str)
+    }
+}
+
+/// The cell texts of a code field that read as a valid code: the mapped texts whose value
+/// is a code, then the codes themselves unless the mapping takes them elsewhere. Empty for
+/// other fields.
+fn code_texts<'a>(f: &Field, map: Option<&'a BTreeMap<String, String>>) -> Vec<(&'a str, u16)> {
+    let FieldType::Code(codes) = f.ty else {
+        return Vec::new();
+    };
+    let code = |t: &str| codes.iter().position(|c| *c == t).map(|i| i as u16);
+    let mut texts: Vec<(&'a str, u16)> = map
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.as_str(), code(v)?)))
+        .collect();
+    for (i, c) in codes.iter().enumerate() {
+        if !map.is_some_and(|m| m.contains_key(*c)) {
+            texts.push((c, i as u16));
+        }
+    }
+    texts
+}
+
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 impl<'a> Mapper<'a> {
@@ -160,7 +213,16 @@ impl<'a> Mapper<'a> {
             vals: Vec::new(),
             cur_period: None,
             ok: true,
-            value_maps: schema.fields.iter().map(|f| q.values.get(f.name)).collect(),
+            value_maps: schema
+                .fields
+                .iter()
+                .map(|f| q.values.get(f.name).map(ValueMap::new))
+                .collect(),
+            code_texts: schema
+                .fields
+                .iter()
+                .map(|f| code_texts(f, q.values.get(f.name)))
+                .collect(),
             parts: schema
                 .parts
                 .iter()
@@ -504,6 +566,7 @@ impl Split for Mapper<'_> {
             cur_period: None,
             ok: self.ok,
             value_maps: self.value_maps.clone(),
+            code_texts: self.code_texts.clone(),
             parts: self.parts.clone(),
             memo_period: None,
             memo_area: None,
@@ -719,9 +782,11 @@ impl Mapper<'_> {
     ) -> Result<(), Skip> {
         let f = &self.schema.fields[fi];
         let trimmed = super::values::trim(raw);
-        let mapped = self.value_maps[fi]
-            .and_then(|m| m.get(trimmed))
-            .map(String::as_str);
+        if let Some(&(_, code)) = self.code_texts[fi].iter().find(|(c, _)| *c == trimmed) {
+            *slot = Val::Code(code);
+            return Ok(());
+        }
+        let mapped = self.value_maps[fi].and_then(|m| m.get(trimmed));
         let t = mapped.unwrap_or(trimmed);
         let at = || -> Location { col.map_or_else(|| loc.at(pos, 0), |c| loc.at(pos, c)) };
         if t.is_empty() {
@@ -1062,5 +1127,90 @@ fn fmt_num(v: f64) -> String {
         format!("{}", v as i64)
     } else {
         format!("{v}").replace('.', ",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_map_finds_every_key_and_nothing_else() {
+        let long = "x".repeat(70);
+        let longer = "y".repeat(64);
+        let map: BTreeMap<String, String> = [
+            ("90 und älter", "90"),
+            ("männlich", "m"),
+            ("", "leer"),
+            (long.as_str(), "lang"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let m = ValueMap::new(&map);
+        for (k, v) in &map {
+            assert_eq!(m.get(k), Some(v.as_str()), "{k:?}");
+        }
+        for t in [
+            "0",
+            "89",
+            "weiblich",
+            "90 und jünger",
+            longer.as_str(),
+            "männlic",
+        ] {
+            assert_eq!(m.get(t), None, "{t:?}");
+        }
+    }
+
+    /// The quick code lookup gives what the value mapping and the code list give, and
+    /// nothing for texts that need the full way (unknown, mapped to a non-code, emptied).
+    #[test]
+    fn code_texts_agree_with_mapping_then_code_list() {
+        let field = crate::schema::schema(crate::schema::TableKind::Bevoelkerung)
+            .fields
+            .iter()
+            .find(|f| f.name == "geschlecht")
+            .unwrap();
+        let FieldType::Code(codes) = field.ty else {
+            panic!("geschlecht is a code field")
+        };
+        let map: BTreeMap<String, String> = [
+            ("männlich", "m"),
+            ("weiblich", "w"),
+            ("w", "d"),
+            ("x", "unbekannt"),
+            ("d", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for map in [None, Some(&map)] {
+            let texts = code_texts(field, map);
+            for t in [
+                "m",
+                "w",
+                "d",
+                "insgesamt",
+                "männlich",
+                "weiblich",
+                "x",
+                "",
+                "M",
+            ] {
+                let slow = map.and_then(|m| m.get(t)).map_or(t, String::as_str);
+                let want = codes.iter().position(|c| *c == slow).map(|i| i as u16);
+                let quick = texts.iter().find(|(c, _)| *c == t).map(|&(_, i)| i);
+                assert_eq!(quick, want, "{t:?} with {map:?}");
+            }
+        }
+        let plain = ValueMap::new(&map);
+        assert_eq!(plain.get("w"), Some("d"));
+        let other = crate::schema::schema(crate::schema::TableKind::Bevoelkerung)
+            .fields
+            .iter()
+            .find(|f| !matches!(f.ty, FieldType::Code(_)))
+            .unwrap();
+        assert!(code_texts(other, Some(&map)).is_empty());
     }
 }
