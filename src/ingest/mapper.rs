@@ -164,7 +164,8 @@ impl<'a> ValueMap<'a> {
 
 /// The cell texts of a code field that read as a valid code: the mapped texts whose value
 /// is a code, then the codes themselves unless the mapping takes them elsewhere. Empty for
-/// other fields.
+/// other fields, and for long mappings (searched one by one, a long list would cost more
+/// than the B-tree it saves).
 fn code_texts<'a>(f: &Field, map: Option<&'a BTreeMap<String, String>>) -> Vec<(&'a str, u16)> {
     let FieldType::Code(codes) = f.ty else {
         return Vec::new();
@@ -180,8 +181,14 @@ fn code_texts<'a>(f: &Field, map: Option<&'a BTreeMap<String, String>>) -> Vec<(
             texts.push((c, i as u16));
         }
     }
+    if texts.len() > MAX_CODE_TEXTS {
+        texts.clear();
+    }
     texts
 }
+
+/// The longest list of code texts searched one by one.
+const MAX_CODE_TEXTS: usize = 24;
 
 fn length_bit(len: usize) -> u64 {
     1 << len.min(63)
@@ -1212,5 +1219,9 @@ mod tests {
             .find(|f| !matches!(f.ty, FieldType::Code(_)))
             .unwrap();
         assert!(code_texts(other, Some(&map)).is_empty());
+        let long: BTreeMap<String, String> = (0..MAX_CODE_TEXTS)
+            .map(|i| (format!("Schule {i}"), "m".to_string()))
+            .collect();
+        assert!(code_texts(field, Some(&long)).is_empty());
     }
 }
