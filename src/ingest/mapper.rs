@@ -170,11 +170,10 @@ fn code_texts<'a>(f: &Field, map: Option<&'a BTreeMap<String, String>>) -> Vec<(
     let FieldType::Code(codes) = f.ty else {
         return Vec::new();
     };
-    let code = |t: &str| codes.iter().position(|c| *c == t).map(|i| i as u16);
     let mut texts: Vec<(&'a str, u16)> = map
         .into_iter()
         .flatten()
-        .filter_map(|(k, v)| Some((k.as_str(), code(v)?)))
+        .filter_map(|(k, v)| Some((k.as_str(), code_index(codes, v)?)))
         .collect();
     for (i, c) in codes.iter().enumerate() {
         if !map.is_some_and(|m| m.contains_key(*c)) {
@@ -185,6 +184,11 @@ fn code_texts<'a>(f: &Field, map: Option<&'a BTreeMap<String, String>>) -> Vec<(
         texts.clear();
     }
     texts
+}
+
+/// The index of `t` among the allowed codes of a field.
+fn code_index(codes: &[&str], t: &str) -> Option<u16> {
+    codes.iter().position(|c| *c == t).map(|i| i as u16)
 }
 
 /// The longest list of code texts searched one by one.
@@ -929,9 +933,9 @@ impl Mapper<'_> {
                     Err(Skip::Bad)
                 }
             },
-            FieldType::Code(codes) => match codes.iter().position(|c| *c == t) {
+            FieldType::Code(codes) => match code_index(codes, t) {
                 Some(i) => {
-                    *slot = Val::Code(i as u16);
+                    *slot = Val::Code(i);
                     Ok(())
                 }
                 None => {

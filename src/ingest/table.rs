@@ -514,22 +514,12 @@ fn field_column(field: &Field, col: Col, zeiten: &[Period]) -> PolarsResult<Vec<
     Ok(columns)
 }
 
-/// The distinct values of a text column.
-fn dictionary<S: AsRef<str>>(name: &str, values: &[S]) -> StringChunked {
-    let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
-    StringChunked::from_slice(name.into(), &values)
-}
-
 /// A code column: the text of each row's code, taken from the few distinct texts. The rows
 /// are taken in parallel slices that become the chunks of the column (one slice of 20
 /// million rows took 0.19 s on one core while the other had nothing to do).
-fn code_column<S: AsRef<str> + Sync>(
-    name: &str,
-    codes: &[S],
-    v: &[Option<u16>],
-) -> PolarsResult<StringChunked> {
+fn code_column(name: &str, codes: &[&str], v: &[Option<u16>]) -> PolarsResult<StringChunked> {
     use rayon::prelude::*;
-    let dict = dictionary(name, codes);
+    let dict = StringChunked::from_slice(name.into(), codes);
     let slice = v.len().div_ceil(rayon::current_num_threads()).max(1 << 16);
     let parts = v
         .par_chunks(slice)
