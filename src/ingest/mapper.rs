@@ -944,16 +944,34 @@ impl Mapper<'_> {
                         at(),
                         format!("„{t}“ ist kein erlaubter Wert für „{}“", f.name),
                     );
-                    let guess = did_you_mean(t, codes.iter().copied());
-                    if let Some(s) = guess {
+                    // the nearest allowed text: a code, or a text the profile maps to one
+                    // („weiblch“ → „weiblich“, which stands for w)
+                    let known: Vec<(&str, &str)> = codes
+                        .iter()
+                        .map(|c| (*c, *c))
+                        .chain(
+                            self.value_maps[fi]
+                                .into_iter()
+                                .flat_map(|m| m.map.iter())
+                                .filter_map(|(k, v)| {
+                                    code_index(codes, v).map(|i| (k.as_str(), codes[i as usize]))
+                                }),
+                        )
+                        .collect();
+                    let guess = did_you_mean(t, known.iter().map(|(text, _)| *text))
+                        .and_then(|g| known.iter().find(|(text, _)| *text == g));
+                    if let Some((s, _)) = guess {
                         d = d.hint(format!("Meinten Sie „{s}“?"));
                     }
+                    let example = guess.map_or_else(
+                        || format!("\"{t}\" = \"…\" mit einem der erlaubten Werte"),
+                        |(_, code)| format!("\"{t}\" = \"{code}\""),
+                    );
                     d = d.hint(format!(
-                        "Erlaubt: {}. Eigene Bezeichnungen unter [quellen.{}.werte.{}] zuordnen, z. B. \"{t}\" = \"{}\".",
+                        "Erlaubt: {}. Eigene Bezeichnungen unter [quellen.{}.werte.{}] zuordnen, z. B. {example}.",
                         codes.join(", "),
                         self.q.name,
                         f.name,
-                        guess.unwrap_or(codes[0])
                     ));
                     self.report(d);
                     Err(Skip::Bad)

@@ -308,6 +308,33 @@ fn hints_say_what_to_do() {
         .stderr_has("„ü“");
 }
 
+/// A typo of a text the profile maps is matched against that text, and the example
+/// mapping gives the code it stands for (not simply the first code).
+#[test]
+fn unknown_code_is_matched_against_mapped_texts() {
+    let p = TestProject::from_fixture("mini");
+    p.append(
+        "bildungsmonitor.toml",
+        "\n[quellen.bevoelkerung.werte]\ngeschlecht = { \"männlich\" = \"m\", \"weiblich\" = \"w\" }\n",
+    );
+    let csv = p.read("bevoelkerung.csv");
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    lines[1] = lines[1].replace(";m;", "; männlich ;");
+    lines[2] = lines[2].replace(";w;", ";weiblch;");
+    lines[3] = lines[3]
+        .replacen(";m;", ";xyz;", 1)
+        .replacen(";w;", ";xyz;", 1);
+    p.write("bevoelkerung.csv", lines.join("\n") + "\n");
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("bevoelkerung.csv:3:17: Fehler[V106] „weiblch“")
+        .stderr_has("Meinten Sie „weiblich“?")
+        .stderr_has("z. B. \"weiblch\" = \"w\".")
+        .stderr_has("bevoelkerung.csv:4:17: Fehler[V106] „xyz“")
+        .stderr_has("z. B. \"xyz\" = \"…\" mit einem der erlaubten Werte")
+        .stderr_has("2 Fehler in 1 Datei.");
+}
+
 #[test]
 fn json_diagnostics_on_stdout() {
     let p = TestProject::from_fixture("mini");
