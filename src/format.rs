@@ -30,6 +30,35 @@ pub fn decimal(v: f64, digits: usize) -> String {
     out
 }
 
+/// `v` rounded half up (kaufmännisch) to `digits` decimals. A value that lies on a tie in
+/// decimal but just below it in binary (28,75 stored as 28,7499…) is taken as the tie: the
+/// values rounded here come from counts, whose ties are exact.
+pub fn round_half_up(v: f64, digits: i32) -> f64 {
+    if !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(digits);
+    let x = v.abs() * scale;
+    let f = x.floor();
+    let r = if x - f >= 0.5 - 1e-9 * x.max(1.0) {
+        f + 1.0
+    } else {
+        f
+    };
+    (r / scale).copysign(v)
+}
+
+/// The share `100 · n / d` in tenths of a percent, rounded half up exactly in whole numbers,
+/// for whole counts `n ≥ 0`, `d > 0` (else `None`).
+pub fn share_tenths(n: f64, d: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if n.fract() != 0.0 || d.fract() != 0.0 || n < 0.0 || d <= 0.0 || n >= EXACT || d >= EXACT {
+        return None;
+    }
+    let (n, d) = (n as i128, d as i128);
+    i64::try_from((2000 * n + d) / (2 * d)).ok()
+}
+
 /// A whole number with thousands separators.
 pub fn integer(n: i64) -> String {
     decimal(n as f64, 0)

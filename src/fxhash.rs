@@ -46,6 +46,3 @@ pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// A hash map with [`FxHasher`].
 pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
-
-/// A hash set with [`FxHasher`].
-pub type FxHashSet<T> = std::collections::HashSet<T, FxBuild>;

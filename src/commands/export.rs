@@ -4,7 +4,6 @@ use super::load_data;
 use crate::cli::{ExportArgs, OutputFormat};
 use crate::exit::ExitStatus;
 use crate::export::{self, Format, Kontext};
-use crate::indicators::{self, Auswahl};
 use crate::output::{atomic, printer::Printer};
 use anyhow::bail;
 use std::path::Path;
@@ -37,20 +36,14 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
             bail!("unbekannte Kennzahl „{id}“; die Kennungen zeigt `bildungsmonitor catalogue`");
         }
     }
-    let table = indicators::compute(
-        &project,
-        &data,
-        &Auswahl {
-            indikatoren: args.indicator.clone(),
-        },
-    )?;
-    drop(data);
-    let result = crate::disclosure::protect(
-        table,
-        &project.katalog,
-        &project.geheimhaltung,
-        &project.gebiete,
-    );
+    // the selection is a view of the one publication: it never changes what is suppressed
+    let mut result = super::veroeffentlichen(&project, data)?;
+    if !args.indicator.is_empty() {
+        result
+            .zeilen
+            .retain(|v| args.indicator.iter().any(|i| **i == *v.kennzahl.indikator));
+    }
+    let gesperrt = result.zeilen.iter().filter(|v| v.gesperrt).count();
     let ctx = Kontext {
         kommune: &project.kommune,
         stand: project.stand,
@@ -64,10 +57,10 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
     let written = batch.commit()?;
     for out in &written {
         printer.success(&format!(
-            "{} veröffentlichte Werte nach {} geschrieben ({} gesperrte Fallzahlen).",
+            "{} veröffentlichte Werte nach {} geschrieben ({} davon gesperrt).",
             crate::format::integer(result.zeilen.len() as i64),
             out.display(),
-            crate::format::integer(result.audit.len() as i64)
+            crate::format::integer(gesperrt as i64)
         ));
     }
     Ok(ExitStatus::Success)

@@ -5,7 +5,7 @@ use crate::catalogue::Einheit;
 use crate::cli::{EbeneArg, IndicatorsArgs, OutputFormat};
 use crate::exit::ExitStatus;
 use crate::format;
-use crate::indicators::{self, Auswahl, Ebene, Kennzahl};
+use crate::indicators::{self, Ebene, Kennzahl};
 use crate::output::printer::Printer;
 use anyhow::bail;
 use std::fmt::Write as _;
@@ -43,17 +43,7 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
             bail!("unbekannter Stadtteil „{nr}“.{hint}");
         }
     }
-    let auswahl = Auswahl {
-        indikatoren: args.indicator.clone(),
-    };
-    let table = indicators::compute(&project, &data, &auswahl)?;
-    drop(data);
-    let published = crate::disclosure::protect(
-        table,
-        &project.katalog,
-        &project.geheimhaltung,
-        &project.gebiete,
-    );
+    let published = super::veroeffentlichen(&project, data)?;
     if let Some(path) = &args.audit {
         let json = serde_json::to_vec_pretty(&serde_json::json!({
             "version": 1,
@@ -68,6 +58,8 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
         .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.sozialraum.clone()))
         .collect();
     let keep = |k: &Kennzahl| {
+        let indicator_ok =
+            args.indicator.is_empty() || args.indicator.iter().any(|i| **i == *k.indikator);
         let area_ok = args.stadtteil.is_empty()
             || match k.ebene {
                 Ebene::Stadtteil => args.stadtteil.iter().any(|s| **s == *k.gebiet),
@@ -86,7 +78,7 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
             .period
             .as_deref()
             .is_none_or(|p| period_matches(k.zeit, p));
-        area_ok && level_ok && period_ok
+        indicator_ok && area_ok && level_ok && period_ok
     };
     // the selected published rows, moved (at federal scale 7 million), and which are suppressed
     let mut gesperrt: Vec<bool> = Vec::new();
@@ -95,7 +87,7 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
         hinweise: published.hinweise,
     };
     for v in published.zeilen.into_iter().filter(|v| keep(&v.kennzahl)) {
-        gesperrt.push(v.gesperrt.is_some());
+        gesperrt.push(v.gesperrt);
         table.zeilen.push(v.kennzahl);
     }
     if let Some(p) = &args.period

@@ -65,6 +65,38 @@ pub(crate) fn load_sources(
     }
 }
 
+/// Computes every indicator of the catalogue at every level and period and protects them
+/// together: the one publication of a data state. Every command shows a selection of it, so
+/// a number has the same status in every report, sheet and export, whatever was selected.
+pub(crate) fn veroeffentlichen(
+    project: &Project,
+    data: crate::ingest::Dataset,
+) -> anyhow::Result<crate::disclosure::Ergebnis> {
+    let table = crate::indicators::compute(project, &data, &crate::indicators::Auswahl::default())?;
+    // the read tables are not needed any more: at federal scale they are 4 GB
+    drop(data);
+    let mut published = crate::disclosure::protect(
+        table,
+        &project.katalog,
+        &project.geheimhaltung,
+        &project.gebiete,
+    );
+    // a rank of Stadtteile by the schools that stand there would compare schools, not areas
+    let schulort: Vec<&str> = project
+        .katalog
+        .indicators
+        .iter()
+        .filter(|i| project.bezug(&i.def) == crate::domain::Bezug::Schulort)
+        .map(|i| i.id.as_str())
+        .collect();
+    for v in &mut published.zeilen {
+        if schulort.contains(&&*v.kennzahl.indikator) {
+            v.kennzahl.rang = None;
+        }
+    }
+    Ok(published)
+}
+
 /// The project's map geometry (`gebiete.geojson`), read once per run; `None` without one.
 pub(crate) fn geometrie(project: &Project) -> anyhow::Result<Option<crate::charts::Geometrie>> {
     use anyhow::Context;

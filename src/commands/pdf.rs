@@ -42,23 +42,6 @@ impl Lauf {
     }
 }
 
-/// Computes every indicator of the catalogue and protects them together, so that a number
-/// has the same status in every report, sheet and export of the project.
-pub(crate) fn veroeffentlichen(
-    project: &Project,
-    data: crate::ingest::Dataset,
-) -> Result<Ergebnis> {
-    let table = crate::indicators::compute(project, &data, &crate::indicators::Auswahl::default())?;
-    // the read tables are not needed any more: at federal scale they are 4 GB
-    drop(data);
-    Ok(crate::disclosure::protect(
-        table,
-        &project.katalog,
-        &project.geheimhaltung,
-        &project.gebiete,
-    ))
-}
-
 /// Loads data, templates and fonts; `Err(status)` after printed data problems.
 pub(crate) fn vorbereiten(
     config: &Path,
@@ -111,7 +94,7 @@ pub(crate) fn vorbereiten(
         Ok(x) => x,
         Err(status) => return Ok(Err(status)),
     };
-    let ergebnis = veroeffentlichen(&project, data)?;
+    let ergebnis = super::veroeffentlichen(&project, data)?;
     let daten_zeit = projekt_zeit + t1.elapsed();
     let pdf = PdfEinstellungen::aus(project.stand);
     let entwurf = args.draft.then(|| {

@@ -19,14 +19,16 @@
 //! computed from unrounded counts). `docs/disclosure.md` explains it for analysts.
 
 mod attack;
+mod merkmal;
 mod simplex;
 
-use crate::catalogue::{Catalogue, Einheit, Indicator, Teil};
+use crate::catalogue::{Aufschluesselung, Catalogue, Einheit, Indicator, Teil};
 use crate::domain::Period;
-use crate::fxhash::{FxHashMap, FxHashSet};
-use crate::indicators::{Ebene, Kennzahl, Tabelle, align, previous_year};
+use crate::fxhash::FxHashMap;
+use crate::indicators::{Ebene, Kennzahl, Tabelle, align};
 use crate::project::{Gebietsgliederung, Geheimhaltung, Verfahren};
 use crate::schema::{self, FieldType};
+use merkmal::Merkmal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -83,6 +85,9 @@ struct Cell {
     value: f64,
     sensitive: bool,
     grund: Option<Grund>,
+    /// Not a count but the unknown gap of an inequality (numerator ≤ denominator): hidden
+    /// from the start, never published, never audited.
+    slack: bool,
 }
 
 impl Cell {
@@ -146,8 +151,9 @@ pub struct Veroeffentlicht {
     /// The row with every non-published number removed.
     #[serde(flatten)]
     pub kennzahl: Kennzahl,
-    /// `.` if the value is suppressed, else none.
-    pub gesperrt: Option<Grund>,
+    /// The value is suppressed (`.`). Why stays in the audit: a published reason would narrow
+    /// the hidden value ("1 or 2", "the base minus 1 or 2").
+    pub gesperrt: bool,
     /// Counts rounded (rounding method).
     pub gerundet: bool,
 }
@@ -225,11 +231,7 @@ pub fn protect(
                        value: Option<f64>|
          -> Option<u32> {
             let v = value?;
-            let merkmal = merkmale.get(
-                teil,
-                group,
-                def.aufschluesselung.as_ref().map(|a| a.feld.as_str()),
-            );
+            let merkmal = merkmale.get(teil, group, def.aufschluesselung.as_ref());
             let i = *index
                 .entry((merkmal, zeit, r.ebene, gebiet))
                 .or_insert_with(|| {
@@ -241,6 +243,7 @@ pub fn protect(
                         value: v,
                         sensitive: is_person_count(teil),
                         grund: None,
+                        slack: false,
                     });
                     (cells.len() - 1) as u32
                 });
@@ -259,7 +262,7 @@ pub fn protect(
         row_cells.push((num, den));
     }
 
-    let relations = relations(
+    let mut relations = relations(
         &cells,
         &index,
         &gebiet_ids,
@@ -268,6 +271,7 @@ pub fn protect(
         gebiete,
         &mut merkmale,
     );
+    inequalities(&mut cells, &mut relations, &row_cells, &defs);
     drop((index, gebiet_ids));
     // from here on cells compare in the order of their published `CellId`s
     let (ranks, names) = merkmale.in_text_order();
@@ -285,7 +289,7 @@ pub fn protect(
 
     // 1. primary suppression
     for c in cells.iter_mut() {
-        if !rounding && c.sensitive && c.value >= 1.0 && c.value < min {
+        if !rounding && c.sensitive && c.value > 0.0 && c.value < min {
             c.grund = Some(Grund::Fallzahl);
         }
     }
@@ -299,7 +303,8 @@ pub fn protect(
         }
         let base = f64::from(ind.def.mindestbasis.unwrap_or(settings.mindestbasis));
         let (nv, dv) = (cells[n].value, cells[d].value);
-        if cells[n].grund.is_none() && dv < base {
+        // a base of 0 has no share (shown as x), and nothing to protect
+        if cells[n].grund.is_none() && dv > 0.0 && dv < base {
             cells[n].grund = Some(Grund::Basis);
         } else if !rounding
             && cells[n].grund.is_none()
@@ -341,7 +346,7 @@ pub fn protect(
         .iter()
         .enumerate()
         .filter_map(|(i, c)| {
-            let grund = c.grund?;
+            let grund = c.grund.filter(|_| !c.slack)?;
             let (schranke_unten, schranke_oben, moegliche_werte) = match bounds.get(&i) {
                 Some(attack::Spielraum::Schranken(lo, hi)) => (Some(*lo), *hi, None),
                 Some(attack::Spielraum::Werte(a, b)) => (None, None, Some([*a, *b])),
@@ -372,19 +377,20 @@ pub fn protect(
     // 4. rows as published. Taken from the end, the computed table gives its memory back
     // while the published one fills: both whole at once are gigabytes at federal scale.
     let suppressed = |c: Option<u32>| c.is_some_and(|i| cells[i as usize].grund.is_some());
+    let index_hidden = index_base_hidden(&rows, &row_cells, &defs, &suppressed);
     let mut rows = rows;
     let mut out: Vec<Veroeffentlicht> = Vec::with_capacity(rows.len());
     let r_to = f64::from(settings.rundung_auf);
     while let Some(mut k) = rows.pop() {
-        let (n, d) = row_cells[rows.len()];
-        let unit = defs[rows.len()].map(|i| i.def.einheit);
-        if rows.len() % GIVE_BACK == 0 {
+        let i = rows.len();
+        let (n, d) = row_cells[i];
+        let def = defs[i].map(|x| &x.def);
+        let unit = def.map(|x| x.einheit);
+        if i % GIVE_BACK == 0 {
             rows.shrink_to_fit();
         }
-        let value_hidden = suppressed(n) || (suppressed(d) && unit != Some(Einheit::Anzahl));
-        let grund = n
-            .and_then(|i| cells[i as usize].grund)
-            .or_else(|| d.and_then(|i| cells[i as usize].grund));
+        let value_hidden =
+            suppressed(n) || (suppressed(d) && unit != Some(Einheit::Anzahl)) || index_hidden[i];
         if suppressed(n) {
             k.zaehler = None;
         }
@@ -398,11 +404,7 @@ pub fn protect(
                 k.zaehler = k.zaehler.map(round);
                 gerundet = true;
                 if unit == Some(Einheit::Anzahl) {
-                    // exact changes and deviations of rounded counts would undo the rounding
                     k.wert = k.wert.map(round);
-                    k.veraenderung = None;
-                    k.veraenderung_prozent = None;
-                    k.abweichung_stadt = None;
                 }
             }
             if d.is_some_and(|i| cells[i as usize].sensitive) {
@@ -410,21 +412,24 @@ pub fn protect(
                 gerundet = true;
             }
         }
-        if value_hidden {
-            k.wert = None;
-            k.veraenderung = None;
-            k.veraenderung_prozent = None;
-            k.abweichung_stadt = None;
-            k.rang = None;
-        }
+        k.wert = if value_hidden {
+            None
+        } else {
+            def.and_then(|def| published_value(&k, def))
+        };
+        // derived values are made again below, from published values only
+        k.veraenderung = None;
+        k.veraenderung_prozent = None;
+        k.abweichung_stadt = None;
+        k.rang = None;
         out.push(Veroeffentlicht {
             kennzahl: k,
-            gesperrt: if value_hidden { grund } else { None },
+            gesperrt: value_hidden,
             gerundet,
         });
     }
     out.reverse();
-    hide_derived(&mut out);
+    derive_published(&mut out, katalog);
 
     let mut hinweise = vec![LEGENDE.to_string()];
     if rounding {
@@ -623,7 +628,7 @@ impl Block {
             let mut changed = false;
             for (&i, s) in &bounds {
                 if s.width() + 1e-9 < protection
-                    && suppress_partner(cells, relations, &relations_of[i])
+                    && suppress_partner(cells, relations, &relations_of, i)
                 {
                     changed = true;
                 }
@@ -635,27 +640,35 @@ impl Block {
     }
 }
 
-/// The [`merkmal`] of each part and group, made once and numbered: millions of rows share
+/// The [`Merkmal`] of each part and group, made once and numbered: millions of rows share
 /// a few hundred. Parts of different indicators that count the same get the same number.
 #[derive(Default)]
 struct Merkmale {
     of_part: FxHashMap<(usize, Option<Arc<str>>), u32>,
     of_name: FxHashMap<Arc<str>, u32>,
     names: Vec<Arc<str>>,
+    defs: Vec<Merkmal>,
 }
 
 impl Merkmale {
     /// `teil` is one of the catalogue's (its address is the key: the catalogue outlives the
-    /// run, and a part belongs to one definition, so `field` follows from it).
-    fn get(&mut self, teil: &Teil, group: Option<&Arc<str>>, field: Option<&str>) -> u32 {
+    /// run, and a part belongs to one definition, so `breakdown` follows from it).
+    fn get(
+        &mut self,
+        teil: &Teil,
+        group: Option<&Arc<str>>,
+        breakdown: Option<&Aufschluesselung>,
+    ) -> u32 {
         let key = (std::ptr::from_ref(teil) as usize, group.cloned());
         if let Some(&id) = self.of_part.get(&key) {
             return id;
         }
-        let name: Arc<str> = merkmal(teil, group.map(|g| &**g), field).into();
-        let names = &mut self.names;
+        let def = Merkmal::of(teil, breakdown.zip(group.map(|g| &**g)));
+        let name: Arc<str> = def.text().into();
+        let (names, defs) = (&mut self.names, &mut self.defs);
         let id = *self.of_name.entry(name.clone()).or_insert_with(|| {
             names.push(name);
+            defs.push(def);
             (names.len() - 1) as u32
         });
         self.of_part.insert(key, id);
@@ -685,31 +698,13 @@ impl Merkmale {
     }
 }
 
-/// Describes what a count counts, independent of the indicator it appears in.
-fn merkmal(teil: &Teil, group: Option<&str>, field: Option<&str>) -> String {
-    let mut s = format!("{}.{}", teil.tabelle.id(), teil.wert);
-    for (k, v) in &teil.filter {
-        s.push_str(&format!("|{k}={}", v.join(",")));
-    }
-    if let (Some(g), Some(f)) = (group, field) {
-        s.push_str(&format!("|{f}:{g}"));
-    }
-    for (a, w) in &teil.gewichte {
-        s.push_str(&format!("|w{a}={w}"));
-    }
-    if teil.faktor != 1.0 {
-        s.push_str(&format!("|f={}", teil.faktor));
-    }
-    s
-}
-
-/// Person counts fall under the frequency rule; hours and weighted sums do not.
+/// Person counts, weighted or not, fall under the frequency rule; hours do not.
 fn is_person_count(teil: &Teil) -> bool {
     let s = schema::schema(teil.tabelle);
+    // a weighted count of persons (children aged 6 counted half) is still one of persons:
+    // 0,5 is one child
     s.field(&teil.wert)
         .is_some_and(|f| f.ty == FieldType::Count)
-        && teil.faktor == 1.0
-        && teil.gewichte.is_empty()
 }
 
 /// The additive relations an outsider knows: hierarchy and group totals.
@@ -788,60 +783,122 @@ fn relations(
             add(city, &srs);
         }
     }
-    // groups → total, where the total is published somewhere (UE01: Schulformen → all; KX01 bands → population)
-    let mut seen: FxHashSet<(u32, Period, Ebene, &str, &str)> = FxHashSet::default();
-    // the group cells of a total's merkmal by (period, level, area), in the text order of
-    // their merkmale
-    type PartsByArea<'c> = FxHashMap<(Period, Ebene, &'c str), Vec<u32>>;
-    let mut parts_of: FxHashMap<(u32, &str), PartsByArea> = FxHashMap::default();
+    // Splits of a count into the counts of disjoint value sets: a breakdown into the groups
+    // the data hold (UE01: Schulformen → all transitions; KX01: age bands → population;
+    // a group without a row holds nothing, as an outsider would assume) and every
+    // split the normalised merkmale show (KX01 bands → population, ages 0–5 = 0–2 + 3–5,
+    // all Schulformen = Förderschule + the others), all parts required
+    let mut splits: BTreeMap<(u32, bool), BTreeSet<u32>> = BTreeMap::new();
     for (r, ind) in rows.iter().zip(defs) {
-        let Some(ind) = ind else {
+        let (Some(ind), Some(g)) = (ind, &r.gruppe) else {
             continue;
         };
-        let Some(a) = &ind.def.aufschluesselung else {
+        let Some(a) = ind.def.aufschluesselung.as_ref() else {
             continue;
         };
-        let total_merkmal = merkmale.get(&ind.def.zaehler, None, None);
-        if !seen.insert((total_merkmal, r.zeit, r.ebene, &r.gebiet, &r.indikator)) {
-            continue;
+        let total = merkmale.get(&ind.def.zaehler, None, None);
+        let part = merkmale.get(&ind.def.zaehler, Some(g), Some(a));
+        if part != total {
+            splits.entry((total, false)).or_default().insert(part);
         }
-        let Some(&total) = gebiet_ids
-            .get(&r.gebiet)
-            .and_then(|g| index.get(&(total_merkmal, r.zeit, r.ebene, g)))
-        else {
-            continue;
-        };
-        let groups = parts_of
-            .entry((total_merkmal, a.feld.as_str()))
-            .or_insert_with(|| {
-                let prefix = format!("{}|{}:", merkmale.name(total_merkmal), a.feld);
-                let mut m: PartsByArea = FxHashMap::default();
-                for id in merkmale.sorted() {
-                    if !merkmale.name(id).starts_with(&prefix) {
-                        continue;
-                    }
-                    for (&(_, zeit), members) in by_key.iter().filter(|(k, _)| k.0 == id) {
-                        for &i in members {
-                            let c = &cells[i as usize];
-                            m.entry((zeit, c.ebene, &*c.gebiet)).or_default().push(i);
-                        }
-                    }
+    }
+    // merkmale new to the run may have joined: ranks again
+    let (rank, _) = merkmale.in_text_order();
+    let mut derived: Vec<(u32, bool, Vec<u32>)> = splits
+        .into_iter()
+        .map(|((t, all), p)| (t, all, p.into_iter().collect()))
+        .collect();
+    for (whole, parts) in merkmal::partitions(&merkmale.defs) {
+        derived.push((
+            whole as u32,
+            true,
+            parts.into_iter().map(|p| p as u32).collect(),
+        ));
+    }
+    derived.sort_by_key(|(t, all, p)| (rank[*t as usize], *all, p.clone()));
+    derived.dedup_by(|x, y| x.0 == y.0 && x.2 == y.2);
+    let mut periods: FxHashMap<u32, BTreeSet<Period>> = FxHashMap::default();
+    for c in cells {
+        periods.entry(c.merkmal).or_default().insert(c.zeit);
+    }
+    for (total, all_parts, parts) in &derived {
+        for &zeit in periods.get(total).into_iter().flatten() {
+            for &t in &by_key[&(*total, zeit)] {
+                let c = &cells[t as usize];
+                let Some(g) = gebiet_ids.get(&c.gebiet) else {
+                    continue;
+                };
+                let found: Vec<u32> = parts
+                    .iter()
+                    .filter_map(|&p| index.get(&(p, zeit, c.ebene, g)).copied())
+                    .collect();
+                if !*all_parts || found.len() == parts.len() {
+                    add(t, &found);
                 }
-                m
-            });
-        let parts = groups
-            .get(&(r.zeit, r.ebene, &*r.gebiet))
-            .map_or(&[][..], Vec::as_slice);
-        add(total, parts);
+            }
+        }
     }
     out
 }
 
-/// Secondary suppression: no relation may contain exactly one suppressed count.
+/// A share's numerator counts some of the persons its denominator counts (children in care
+/// among all children, leavers with a certificate among all leavers): an outsider knows
+/// numerator ≤ denominator. Each such pair becomes `numerator + gap = denominator` with the
+/// gap an unknown, non-negative slack cell, so the attacker check sees the inequality.
+fn inequalities(
+    cells: &mut Vec<Cell>,
+    relations: &mut Vec<Relation>,
+    row_cells: &[(Option<u32>, Option<u32>)],
+    defs: &[Option<&Indicator>],
+) {
+    let mut seen: FxHashMap<(u32, u32), ()> = FxHashMap::default();
+    for (&(n, d), ind) in row_cells.iter().zip(defs) {
+        let (Some(n), Some(d), Some(ind)) = (n, d, ind) else {
+            continue;
+        };
+        let def = &ind.def;
+        let same_persons = def.einheit == Einheit::Prozent
+            && def.art == crate::catalogue::Art::Standard
+            && def
+                .nenner
+                .as_ref()
+                .is_some_and(|t| t.tabelle == def.zaehler.tabelle);
+        let (cn, cd) = (&cells[n as usize], &cells[d as usize]);
+        if n == d || !same_persons || !cn.sensitive || !cd.sensitive || cn.value > cd.value {
+            continue;
+        }
+        if seen.insert((n, d), ()).is_some() {
+            continue;
+        }
+        let gap = Cell {
+            value: cd.value - cn.value,
+            sensitive: false,
+            grund: Some(Grund::Sekundaer),
+            slack: true,
+            ..cn.clone()
+        };
+        cells.push(gap);
+        relations.push(Relation {
+            terms: vec![
+                (n as usize, 1.0),
+                (cells.len() - 1, 1.0),
+                (d as usize, -1.0),
+            ],
+            rhs: 0.0,
+        });
+    }
+}
+
+/// Secondary suppression: no relation may contain exactly one suppressed count. Relations
+/// with a slack are inequalities: no count is given back by them alone, the attacker check
+/// judges them.
 fn complete_relations(cells: &mut [Cell], relations: &[Relation]) {
     loop {
         let mut changed = false;
         for rel in relations {
+            if rel.terms.iter().any(|(i, _)| cells[*i].slack) {
+                continue;
+            }
             let hidden = rel
                 .terms
                 .iter()
@@ -879,72 +936,157 @@ fn pick_partner(rel: &Relation, cells: &[Cell]) -> Option<usize> {
         })
 }
 
-/// Suppresses one more count in one of `of_i`, the relations of a cell `i`; false if none is left. The relation with
-/// the fewest suppressed counts is the one that pins `i` down, so the partner comes from there.
-fn suppress_partner(cells: &mut [Cell], relations: &[Relation], of_i: &[usize]) -> bool {
-    let best = of_i
-        .iter()
-        .map(|&r| &relations[r])
-        .filter_map(|rel| {
-            let hidden = rel
-                .terms
-                .iter()
-                .filter(|(c, _)| cells[*c].grund.is_some())
-                .count();
-            pick_partner(rel, cells).map(|j| (hidden, j))
-        })
-        .min_by_key(|(hidden, _)| *hidden);
-    match best {
-        Some((_, j)) => {
-            cells[j].grund = Some(Grund::Sekundaer);
-            true
+/// Suppresses one more count near a cell `i` whose interval is too narrow; false if none is
+/// left. The relations of `i` come first, the one with the fewest suppressed counts (it pins
+/// `i` down). When every count there is hidden already, the hidden counts together are still
+/// pinned by relations one step further out (a published Sozialraum total over hidden
+/// Stadtteile): those relations are searched next, breadth first, a few steps at most.
+fn suppress_partner(
+    cells: &mut [Cell],
+    relations: &[Relation],
+    relations_of: &[Vec<usize>],
+    i: usize,
+) -> bool {
+    const STEPS: usize = 4;
+    let mut seen_cells: BTreeSet<usize> = BTreeSet::from([i]);
+    let mut seen_relations: BTreeSet<usize> = BTreeSet::new();
+    let mut frontier = vec![i];
+    for _ in 0..STEPS {
+        let mut best: Option<(usize, usize)> = None;
+        let mut next = Vec::new();
+        for &c in &frontier {
+            for &r in &relations_of[c] {
+                if !seen_relations.insert(r) {
+                    continue;
+                }
+                let rel = &relations[r];
+                let hidden = rel
+                    .terms
+                    .iter()
+                    .filter(|(x, _)| cells[*x].grund.is_some())
+                    .count();
+                if let Some(j) = pick_partner(rel, cells)
+                    && best.is_none_or(|(h, _)| hidden < h)
+                {
+                    best = Some((hidden, j));
+                }
+                for &(x, _) in &rel.terms {
+                    if cells[x].grund.is_some() && seen_cells.insert(x) {
+                        next.push(x);
+                    }
+                }
+            }
         }
-        None => false,
+        if let Some((_, j)) = best {
+            cells[j].grund = Some(Grund::Sekundaer);
+            return true;
+        }
+        if next.is_empty() {
+            return false;
+        }
+        frontier = next;
     }
+    false
 }
 
-/// Changes and deviations that would reveal a suppressed value are removed too.
-fn hide_derived(rows: &mut [Veroeffentlicht]) {
-    type Key<'k> = (&'k str, Period, Ebene, &'k str, Option<&'k str>);
-    // (row, change hidden, deviation hidden): found with the rows borrowed, applied after
-    let changes: Vec<(usize, bool, bool)> = {
-        let hidden: FxHashSet<Key> = rows
+/// For each row of an index: whether the series' base (its first value, = 100) is a
+/// suppressed count. Every index of that series would give it back (25 · 100 / 1250 = 2).
+fn index_base_hidden(
+    rows: &[Kennzahl],
+    row_cells: &[(Option<u32>, Option<u32>)],
+    defs: &[Option<&Indicator>],
+    suppressed: &dyn Fn(Option<u32>) -> bool,
+) -> Vec<bool> {
+    type Series<'r> = (
+        &'r str,
+        Ebene,
+        &'r str,
+        Option<&'r str>,
+        crate::domain::PeriodKind,
+    );
+    // rows of one indicator are in time order, so a series meets its base first
+    let mut base: FxHashMap<Series, bool> = FxHashMap::default();
+    rows.iter()
+        .zip(row_cells)
+        .zip(defs)
+        .map(|((r, &(n, _)), def)| {
+            if def.is_none_or(|d| d.def.einheit != Einheit::Index) || r.wert.is_none() {
+                return false;
+            }
+            let key = (
+                &*r.indikator,
+                r.ebene,
+                &*r.gebiet,
+                r.gruppe.as_deref(),
+                r.zeit.kind(),
+            );
+            *base.entry(key).or_insert_with(|| suppressed(n))
+        })
+        .collect()
+}
+
+/// The value as published: a share exactly from its (published, possibly rounded) counts,
+/// every value that is not a count at the printed precision of one decimal, rounded half up.
+fn published_value(k: &Kennzahl, def: &crate::catalogue::Definition) -> Option<f64> {
+    let v = k.wert?;
+    let one_decimal = |x: f64| crate::format::round_half_up(x, 1);
+    Some(match def.einheit {
+        Einheit::Anzahl => v,
+        Einheit::Prozent if def.art == crate::catalogue::Art::Standard => {
+            match (k.zaehler, k.nenner) {
+                (Some(n), Some(d)) if d > 0.0 => crate::format::share_tenths(n, d)
+                    .map_or_else(|| one_decimal(100.0 * n / d), |t| t as f64 / 10.0),
+                _ => one_decimal(v),
+            }
+        }
+        _ => one_decimal(v),
+    })
+}
+
+/// Change to the previous year, deviation from the city and rank, made from the published
+/// values only: nothing derived can give back a suppressed value, ranks have no gaps where a
+/// hidden value would stand, and every difference can be redone from the printed numbers.
+fn derive_published(rows: &mut [Veroeffentlicht], katalog: &Catalogue) {
+    let mut start = 0;
+    while start < rows.len() {
+        let id = rows[start].kennzahl.indikator.clone();
+        let len = rows[start..]
             .iter()
-            .filter(|r| r.gesperrt.is_some())
-            .map(|r| {
-                let k = &r.kennzahl;
-                (
-                    &*k.indikator,
-                    k.zeit,
-                    k.ebene,
-                    &*k.gebiet,
-                    k.gruppe.as_deref(),
-                )
+            .take_while(|r| r.kennzahl.indikator == id)
+            .count();
+        let run = &mut rows[start..start + len];
+        start += len;
+        let Some(ind) = katalog.get(&id) else {
+            continue;
+        };
+        let mut order: Vec<usize> = (0..run.len()).collect();
+        order.sort_by(|&a, &b| {
+            crate::indicators::row_key(&run[a].kennzahl)
+                .cmp(&crate::indicators::row_key(&run[b].kennzahl))
+        });
+        let mut sorted: Vec<Kennzahl> = order.iter().map(|&i| run[i].kennzahl.clone()).collect();
+        crate::indicators::derive(&mut sorted, ind.def.einheit);
+        // differences of published values, at their precision (42,1 − 39,2 is 2,9, not
+        // 2,8999999999999986); relative changes at one decimal
+        let digits = if ind.def.einheit == Einheit::Anzahl {
+            0
+        } else {
+            1
+        };
+        let exact = |d: Option<f64>| {
+            d.map(|d| match digits {
+                0 if d.fract() != 0.0 => crate::format::round_half_up(d, 1),
+                _ => crate::format::round_half_up(d, digits),
             })
-            .collect();
-        if hidden.is_empty() {
-            return;
-        }
-        rows.iter()
-            .enumerate()
-            .filter_map(|(i, r)| {
-                let k = &r.kennzahl;
-                let (ind, gruppe) = (&*k.indikator, k.gruppe.as_deref());
-                let prev = previous_year(k.zeit)
-                    .is_some_and(|p| hidden.contains(&(ind, p, k.ebene, &*k.gebiet, gruppe)));
-                let city = hidden.contains(&(ind, k.zeit, Ebene::Stadt, "stadt", gruppe));
-                (prev || city).then_some((i, prev, city))
-            })
-            .collect()
-    };
-    for (i, prev, city) in changes {
-        let k = &mut rows[i].kennzahl;
-        if prev {
-            k.veraenderung = None;
-            k.veraenderung_prozent = None;
-        }
-        if city {
-            k.abweichung_stadt = None;
+        };
+        for (&i, k) in order.iter().zip(sorted) {
+            let r = &mut run[i].kennzahl;
+            r.veraenderung = exact(k.veraenderung);
+            r.veraenderung_prozent = k
+                .veraenderung_prozent
+                .map(|d| crate::format::round_half_up(d, 1));
+            r.abweichung_stadt = exact(k.abweichung_stadt);
+            r.rang = k.rang;
         }
     }
 }

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Version of the JSON schema; raised on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Export file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +130,7 @@ fn csv(result: &Ergebnis, ctx: &Kontext, s: &mut dyn Write) -> Result<()> {
         let k = &r.kennzahl;
         let u = unit(ctx, &k.indikator);
         let d = digits(u);
-        let hidden = r.gesperrt.is_some();
+        let hidden = r.gesperrt;
         let titel = ctx
             .katalog
             .get(&k.indikator)
@@ -304,7 +304,7 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext, w: &mut (dyn Write + Send)) -> Result<
                 let k = &r.kennzahl;
                 let row = i as u32 + 1;
                 let u = unit(ctx, &k.indikator);
-                let hidden = r.gesperrt.is_some();
+                let hidden = r.gesperrt;
                 let titel = ctx
                     .katalog
                     .get(&k.indikator)

@@ -557,14 +557,14 @@ fn to_index(rows: &mut [Kennzahl]) {
 }
 
 /// Sort and look-up key of a row within one indicator.
-type RowKey<'r> = (Period, Ebene, &'r str, Option<&'r str>);
+pub(crate) type RowKey<'r> = (Period, Ebene, &'r str, Option<&'r str>);
 
-fn row_key(r: &Kennzahl) -> RowKey<'_> {
+pub(crate) fn row_key(r: &Kennzahl) -> RowKey<'_> {
     (r.zeit, r.ebene, &*r.gebiet, r.gruppe.as_deref())
 }
 
 /// Change to a year earlier, deviation from the city, rank among Stadtteile.
-fn derive(rows: &mut [Kennzahl], unit: Einheit) {
+pub(crate) fn derive(rows: &mut [Kennzahl], unit: Einheit) {
     rows.sort_by(|a, b| row_key(a).cmp(&row_key(b)));
     // previous-year and city values, looked up by binary search in the sorted rows
     let value = |k: RowKey| -> Option<f64> {

@@ -52,6 +52,30 @@ pub struct Project {
     pub katalog: crate::catalogue::Catalogue,
 }
 
+impl Project {
+    /// Where an indicator counts: at the place of residence, of the school or of the facility
+    /// (the Bezug of the sources of its numerator's table; a school counted where it stands
+    /// makes the whole indicator a Schulort one).
+    pub fn bezug(&self, def: &crate::catalogue::Definition) -> Bezug {
+        let table = def.zaehler.tabelle;
+        let bezuege: Vec<Bezug> = self
+            .quellen
+            .iter()
+            .filter(|q| q.table == table)
+            .map(|q| q.bezug)
+            .collect();
+        if bezuege.is_empty() {
+            crate::schema::schema(table).default_bezug
+        } else if bezuege.contains(&Bezug::Schulort) {
+            Bezug::Schulort
+        } else if bezuege.contains(&Bezug::Einrichtungsort) {
+            Bezug::Einrichtungsort
+        } else {
+            Bezug::Wohnort
+        }
+    }
+}
+
 /// Disclosure settings.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Geheimhaltung {

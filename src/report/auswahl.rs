@@ -94,6 +94,9 @@ pub(super) struct Auswahl<'a> {
     pub vorher: Option<Period>,
     /// Breakdown groups in reading order (empty without breakdown).
     pub gruppen: Vec<String>,
+    /// Counted where the school is: a Stadtteil value describes its schools, not its
+    /// children, so no ranking, map or comparison of Stadtteile is drawn from it.
+    pub schulort: bool,
 }
 
 impl<'a> Auswahl<'a> {
@@ -118,6 +121,7 @@ impl<'a> Auswahl<'a> {
             aktuell,
             vorher,
             gruppen,
+            schulort: ctx.project.bezug(&ind.def) == crate::domain::Bezug::Schulort,
         })
     }
 
@@ -139,7 +143,7 @@ impl<'a> Auswahl<'a> {
     /// The published value of one row.
     pub fn wert(&self, p: Period, ebene: Ebene, gebiet: &str, gruppe: Option<&str>) -> Option<f64> {
         self.zeile(p, ebene, gebiet, gruppe)
-            .filter(|v| v.gesperrt.is_none())
+            .filter(|v| !v.gesperrt)
             .and_then(|v| v.kennzahl.wert)
     }
 

@@ -102,7 +102,7 @@ pub fn faktencheck(ctx: &Kontext, f: &Faktencheck) -> Result<Dokument> {
     })
 }
 
-/// A headline figure: value in large type, change, title; "." with the reason if suppressed.
+/// A headline figure: value in large type, change, title; "." if suppressed (the reason is not published).
 pub(super) fn kachel(a: &Auswahl, ebene: Ebene, nr: &str) -> Value {
     let e = a.ind.def.einheit;
     let gruppe = a.gruppen.first().map(String::as_str);
@@ -112,12 +112,7 @@ pub(super) fn kachel(a: &Auswahl, ebene: Ebene, nr: &str) -> Value {
         None => a.ind.def.titel.clone(),
     };
     let (wert, hinweis) = match zeile {
-        Some(v) if v.gesperrt.is_some() => (
-            ".".to_string(),
-            v.gesperrt
-                .map(|g| format!("gesperrt: {}", g.label()))
-                .unwrap_or_default(),
-        ),
+        Some(v) if v.gesperrt => (".".to_string(), "gesperrt (Geheimhaltung)".into()),
         Some(v) => match v.kennzahl.wert {
             Some(w) => (format::value(w, e), String::new()),
             None => (
@@ -128,7 +123,7 @@ pub(super) fn kachel(a: &Auswahl, ebene: Ebene, nr: &str) -> Value {
         None => ("–".into(), "keine Daten".into()),
     };
     let veraenderung = zeile
-        .filter(|v| v.gesperrt.is_none())
+        .filter(|v| !v.gesperrt)
         .and_then(|v| v.kennzahl.veraenderung)
         .map(|d| {
             format!(

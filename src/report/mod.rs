@@ -141,7 +141,8 @@ fn trend_abbildung(
 }
 
 /// A choropleth of the Stadtteile for the current period; areas without a row have no data
-/// (no school, no Kita there) and stay out of the values. `None` without polygons or rows.
+/// (no school, no Kita there) and stay out of the values. `None` without polygons or rows,
+/// and for Schulort indicators (a Stadtteil with only a Förderschule would be the darkest).
 fn karte_abbildung(
     ctx: &Kontext,
     a: &Auswahl,
@@ -149,6 +150,9 @@ fn karte_abbildung(
     groesse: (u32, u32),
     bilder: &mut Bilder,
 ) -> anyhow::Result<Option<Value>> {
+    if a.schulort {
+        return Ok(None);
+    }
     let g = &ctx.project.gebiete;
     let mit_zeile: Vec<&crate::project::Stadtteil> = g
         .stadtteile
@@ -271,7 +275,7 @@ fn plural_dativ(ebene: &str) -> String {
 fn zelle_wert(v: Option<&Veroeffentlicht>, einheit: Einheit) -> String {
     match v {
         None => "–".into(),
-        Some(v) if v.gesperrt.is_some() => ".".into(),
+        Some(v) if v.gesperrt => ".".into(),
         Some(v) => match (v.kennzahl.wert, v.kennzahl.luecke) {
             (Some(w), _) => crate::format::value(w, einheit),
             (None, Some(l)) => l.symbol().into(),
@@ -285,7 +289,7 @@ fn zelle_wert(v: Option<&Veroeffentlicht>, einheit: Einheit) -> String {
 fn zelle_veraenderung(v: Option<&Veroeffentlicht>, einheit: Einheit) -> String {
     match v {
         None => "–".into(),
-        Some(v) if v.gesperrt.is_some() => ".".into(),
+        Some(v) if v.gesperrt => ".".into(),
         Some(v) => v
             .kennzahl
             .veraenderung
@@ -298,7 +302,7 @@ fn zelle_zahl(v: Option<&Veroeffentlicht>, x: Option<f64>) -> String {
     match (v, x) {
         (None, _) => "–".into(),
         (_, Some(x)) => crate::format::count(x),
-        (Some(v), None) if v.gesperrt.is_some() => ".".into(),
+        (Some(v), None) if v.gesperrt => ".".into(),
         (Some(v), None) => v
             .kennzahl
             .luecke

@@ -177,23 +177,22 @@ fn fussnoten(
 ) -> (Vec<String>, usize) {
     let e = a.ind.def.einheit;
     let mut out = Vec::new();
-    let mut gruende: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut gesperrt = 0usize;
     let mut luecken: BTreeMap<&str, usize> = BTreeMap::new();
     let mut gerundet = false;
     for v in rows.iter().flatten() {
-        if let Some(g) = v.gesperrt {
-            *gruende.entry(g.label()).or_default() += 1;
+        if v.gesperrt {
+            gesperrt += 1;
         } else if let Some(l) = v.kennzahl.luecke {
             *luecken.entry(l.symbol()).or_default() += 1;
         }
         gerundet |= v.gerundet;
     }
-    let gesperrt: usize = gruende.values().sum();
     if gesperrt > 0 {
-        let g: Vec<String> = gruende.iter().map(|(k, n)| format!("{k} ({n})")).collect();
         out.push(format!(
-            "„.“ = gesperrt (Geheimhaltung), {gesperrt} Werte: {}.",
-            g.join("; ")
+            "„.“ = gesperrt (Geheimhaltung): {} {}.",
+            crate::format::integer(gesperrt as i64),
+            if gesperrt == 1 { "Wert" } else { "Werte" }
         ));
     }
     for (sym, n) in &luecken {
@@ -262,7 +261,8 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
             )
         })
         .collect();
-    if !eintraege.is_empty() {
+    // a ranking of Stadtteile by the schools that stand there says nothing about them
+    if !eintraege.is_empty() && !a.schulort {
         let chart = charts::bars(&Balken {
             titel: def.titel.clone(),
             periode: a.aktuell.to_string(),
@@ -309,8 +309,13 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
         alle.push(v);
     }
     let (fussnoten, gesperrt) = fussnoten(ctx, a, &alle);
+    let nach = if a.schulort {
+        format!("an den Schulen im {}, nach Schulstandort", g.ebene1)
+    } else {
+        format!("nach {ebene1_pl}")
+    };
     let tabelle = tabelle(
-        format!("{} nach {ebene1_pl}, {}", def.titel, a.aktuell),
+        format!("{} {nach}, {}", def.titel, a.aktuell),
         label(&a.ind.id, "tabelle"),
         kopf_zeile,
         zeilen,

@@ -105,21 +105,22 @@ pub fn profil(ctx: &Kontext, gebiet: &Profilgebiet) -> Result<Dokument> {
     kopf.push("Veränderung".into());
     let mut zeilen = Vec::new();
     let mut gesperrt = 0;
-    let mut gruende = std::collections::BTreeSet::new();
     let mut saetze = Vec::new();
     let mut kacheln = Vec::new();
     for a in &auswahl {
         let e = a.ind.def.einheit;
         let gruppe = a.gruppen.first().map(String::as_str);
         let eigen = a.zeile(a.aktuell, ebene, &nr, gruppe);
-        if let Some(gr) = eigen.and_then(|v| v.gesperrt) {
+        if eigen.is_some_and(|v| v.gesperrt) {
             gesperrt += 1;
-            gruende.insert(gr.label());
         }
-        let titel = match gruppe {
+        let mut titel = match gruppe {
             Some(gr) => format!("{} – {}", a.ind.def.titel, crate::labels::label(gr)),
             None => a.ind.def.titel.clone(),
         };
+        if a.schulort {
+            titel.push_str(" – an den Schulen im Gebiet (Schulort)");
+        }
         let mut z = vec![format!("{titel} ({})", a.aktuell), zelle_wert(eigen, e)];
         if let Some((sr_nr, _)) = &eltern {
             z.push(zelle_wert(
@@ -133,6 +134,11 @@ pub fn profil(ctx: &Kontext, gebiet: &Profilgebiet) -> Result<Dokument> {
         ));
         z.push(zelle_veraenderung(eigen, e));
         zeilen.push(z);
+        // what is counted where the school stands says nothing about the children of the
+        // area: neither "Auf einen Blick" nor a comparison with the city
+        if a.schulort {
+            continue;
+        }
         if kacheln.len() < 4 {
             kacheln.push(kachel(a, ebene, &nr));
         }
@@ -170,8 +176,7 @@ pub fn profil(ctx: &Kontext, gebiet: &Profilgebiet) -> Result<Dokument> {
     let mut fussnoten = Vec::new();
     if gesperrt > 0 {
         fussnoten.push(format!(
-            "„.“ = gesperrt (Geheimhaltung): {} – in {name} sind die Fallzahlen zu klein, um sie zu veröffentlichen, ohne einzelne Kinder erkennbar zu machen.",
-            gruende.into_iter().collect::<Vec<_>>().join("; ")
+            "„.“ = gesperrt (Geheimhaltung): in {name} sind diese Fallzahlen zu klein, um sie zu veröffentlichen, ohne einzelne Kinder erkennbar zu machen, oder sie ließen sich aus anderen veröffentlichten Zahlen zurückrechnen."
         ));
     }
     fussnoten.push("Veränderung gegenüber dem Vorjahr; bei Anteilen in Prozentpunkten; „x“ = kein Vergleichswert.".into());

@@ -143,6 +143,13 @@ pub fn streuung(
 ) -> (Vec<String>, Option<(f64, String)>) {
     let e = a.ind.def.einheit;
     let mut out = Vec::new();
+    if a.schulort {
+        out.push(format!(
+            "Die Werte nach {ebene1_plural} beschreiben die Schulen, die dort stehen (Schulort), \
+             nicht die Kinder, die dort wohnen; sie werden deshalb nicht miteinander verglichen."
+        ));
+        return (out, None);
+    }
     let werte: Vec<(&str, f64)> = stadtteile
         .iter()
         .filter_map(|(nr, name)| {

@@ -69,10 +69,7 @@ fn count_of_two_next_to_published_totals_is_protected() {
         .find(|e| {
             e["gebiet"] == "01"
                 && e["grund"] == "fallzahl"
-                && e["merkmal"]
-                    .as_str()
-                    .unwrap()
-                    .contains("alter:3 bis unter 6")
+                && e["merkmal"].as_str().unwrap().ends_with("alter=3-5")
         })
         .expect("audit entry");
     // either bounds from the whole table or two values that both fit everything published

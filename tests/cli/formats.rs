@@ -93,9 +93,9 @@ fn konstanz_betreuungsquoten_with_city_conventions() {
             .unwrap()
     };
     // (unter_3_kita 700 + gruppen 100) / (ages 0–2 on 31.12.2024: 612 + 616 + 620)
-    assert!((value("KN01") - 100.0 * 800.0 / 1848.0).abs() < 1e-9);
+    assert_eq!(value("KN01"), crate::util::share(800.0, 1848.0));
     // ab_3_kita 1800 / (624 + 628 + 632 + ½ · 636 = 2202)
-    assert!((value("KN02") - 100.0 * 1800.0 / 2202.0).abs() < 1e-9);
+    assert_eq!(value("KN02"), crate::util::share(1800.0, 2202.0));
 }
 
 /// The worked example of docs/beispiel-regionalstatistik.md: share without
@@ -111,9 +111,15 @@ fn regionalstatistik_share_without_hauptschulabschluss() {
     // Magdeburg 222 / 1 917 = 11,58 % (Regionalatlas: 11,6)
     assert_eq!(get("15003")["zaehler"], 222.0);
     assert_eq!(get("15003")["nenner"], 1917.0);
-    assert!((get("15003")["wert"].as_f64().unwrap() - 100.0 * 222.0 / 1917.0).abs() < 1e-9);
+    assert_eq!(
+        get("15003")["wert"].as_f64().unwrap(),
+        crate::util::share(222.0, 1917.0)
+    );
     // Halle (Saale) 324 / 2 202 = 14,71 % (Regionalatlas: 14,7)
-    assert!((get("15002")["wert"].as_f64().unwrap() - 100.0 * 324.0 / 2202.0).abs() < 1e-9);
+    assert_eq!(
+        get("15002")["wert"].as_f64().unwrap(),
+        crate::util::share(324.0, 2202.0)
+    );
 }
 
 #[test]

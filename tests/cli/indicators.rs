@@ -28,15 +28,24 @@ fn fk01_kita_over_previous_year_population() {
     let a = find(&v, "stadtteil", "01");
     assert_eq!(a["zaehler"], 121.0);
     assert_eq!(a["nenner"], 249.0);
-    assert!((a["wert"].as_f64().unwrap() - 100.0 * 121.0 / 249.0).abs() < 1e-9);
+    assert_eq!(
+        a["wert"].as_f64().unwrap(),
+        crate::util::share(121.0, 249.0)
+    );
     // City from summed counts: (121 + 77 + 11) / (249 + 159 + 21) = 209 / 429, not the mean of the rates
     let c = find(&v, "stadt", "stadt");
     assert_eq!(c["zaehler"], 209.0);
     assert_eq!(c["nenner"], 429.0);
-    assert!((c["wert"].as_f64().unwrap() - 100.0 * 209.0 / 429.0).abs() < 1e-9);
+    assert_eq!(
+        c["wert"].as_f64().unwrap(),
+        crate::util::share(209.0, 429.0)
+    );
     // Sozialraum S1 = Altstadt + Neustadt: (121 + 77) / (249 + 159)
     let s = find(&v, "sozialraum", "S1");
-    assert!((s["wert"].as_f64().unwrap() - 100.0 * 198.0 / 408.0).abs() < 1e-9);
+    assert_eq!(
+        s["wert"].as_f64().unwrap(),
+        crate::util::share(198.0, 408.0)
+    );
 }
 
 #[test]
@@ -46,8 +55,10 @@ fn change_to_previous_year_and_rank() {
     // 2024: Kita (83//20 + 85//2 + 87*9//10) = 4 + 42 + 78 = 124 over 31.12.2023: 249 + 6 = 255
     assert_eq!(a["zaehler"], 124.0);
     assert_eq!(a["nenner"], 255.0);
-    let expected = 100.0 * 124.0 / 255.0 - 100.0 * 121.0 / 249.0;
-    assert!((a["veraenderung"].as_f64().unwrap() - expected).abs() < 1e-9);
+    // the difference of the published values: 48,6 − 48,6
+    let expected =
+        crate::util::round1(crate::util::share(124.0, 255.0) - crate::util::share(121.0, 249.0));
+    assert_eq!(a["veraenderung"].as_f64().unwrap(), expected);
     assert!(a["rang"].as_u64().is_some());
 }
 
@@ -158,11 +169,17 @@ fn school_and_kita_indicators_by_hand() {
     assert_eq!(get("AS01", "2022/23", Some("gymnasium")), 111.0);
     // AS02: 2022/23 = 100; 2023/24: (52 + 53 + 56 + 57) / 214 × 100
     assert_eq!(get("AS02", "2022/23", None), 100.0);
-    assert!((get("AS02", "2023/24", None) - 100.0 * 218.0 / 214.0).abs() < 1e-9);
+    assert_eq!(
+        get("AS02", "2023/24", None),
+        crate::util::share(218.0, 214.0)
+    );
     // AS03 Förderquote 2022/23: SPF 1 + 2 (Grundschule) + 2 + 0 (Gymnasium) = 5 of 214
-    assert!((get("AS03", "2022/23", None) - 100.0 * 5.0 / 214.0).abs() < 1e-9);
+    assert_eq!(get("AS03", "2022/23", None), crate::util::share(5.0, 214.0));
     // FK09 Platzauslastung 1.3.2023: (110 + 58) / (120 + 60)
-    assert!((get("FK09", "2023-03-01", None) - 100.0 * 168.0 / 180.0).abs() < 1e-9);
+    assert_eq!(
+        get("FK09", "2023-03-01", None),
+        crate::util::share(168.0, 180.0)
+    );
 }
 
 #[test]
@@ -194,13 +211,12 @@ fn monthly_period_compares_with_the_same_month_a_year_earlier() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let k = &v["kennzahlen"][0];
     assert_eq!(k["zeit"], "2025-10");
-    let now = 100.0 * 110.0 / 261.0;
-    let before = 100.0 * 100.0 / 255.0;
-    assert!((k["wert"].as_f64().unwrap() - now).abs() < 1e-9, "{k}");
-    assert!(
-        (k["veraenderung"].as_f64().unwrap() - (now - before)).abs() < 1e-9,
-        "{k}"
-    );
+    // 42,1 % now, 39,2 % a year before: the change as printed, 2,9
+    let now = crate::util::share(110.0, 261.0);
+    let before = crate::util::share(100.0, 255.0);
+    assert_eq!((now, before), (42.1, 39.2));
+    assert_eq!(k["wert"].as_f64().unwrap(), now, "{k}");
+    assert_eq!(k["veraenderung"].as_f64().unwrap(), 2.9, "{k}");
 }
 
 /// The JSON text keeps its layout (keys in alphabetical order, `gesperrt` in every row): the

@@ -3,6 +3,9 @@
 
 mod util;
 
+/// Disclosure judged from outside: an attacker with only the published export.
+mod attacker;
+
 /// `--help`, completions, man page, exit codes.
 mod cli;
 /// Configuration errors with file:line:column.

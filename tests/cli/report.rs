@@ -664,7 +664,7 @@ fn selection_is_checked_before_the_data() {
 }
 
 #[test]
-fn tiny_stadtteil_sheet_shows_dots_and_says_why() {
+fn tiny_stadtteil_sheet_shows_dots_but_not_the_reason() {
     let p = small_city();
     // a high minimum base makes Stadtteil 01's shares unpublishable
     let cfg = p
@@ -681,7 +681,9 @@ fn tiny_stadtteil_sheet_shows_dots_and_says_why() {
         .path();
     let text = Pdf::load(&std::fs::read(file).unwrap()).text();
     assert!(text.contains("gesperrt"), "{text}");
-    assert!(text.contains("Mindestbasis"), "the reason");
+    // a published reason would narrow the hidden value ("1 or 2", "the base minus 1 or 2")
+    assert!(!text.contains("Mindestbasis"), "no reason: {text}");
+    assert!(!text.contains("Mindestfallzahl"), "no reason: {text}");
 }
 
 #[test]
@@ -781,4 +783,67 @@ fn an_initialised_project_renders_reports_and_sheets() {
         .exit(0)
         .no_panic();
     assert!(dir.join("out/uebergaenge.pdf").is_file());
+}
+
+/// Indicators counted where the school stands describe schools, not the children of a
+/// Stadtteil: no rank, no map, no "deutlich über", no spread between Stadtteile, no place in a
+/// profile's "Auf einen Blick" or its comparisons – in any output.
+#[test]
+fn schulort_indicators_are_never_ranked_or_mapped_by_stadtteil() {
+    let r = rendered();
+    let (schulen, _) = pdf("allgemeinbildende_schulen.pdf");
+    let text = schulen.text();
+    // every indicator of this module is counted at the school
+    for never in [
+        "Zwischen den Stadtteilen reicht",
+        "Deutlich über",
+        "Deutlich unter",
+        "Karte:",
+    ] {
+        assert!(!text.contains(never), "„{never}“ in the schools module");
+    }
+    assert!(
+        text.contains("an den Schulen im Stadtteil, nach Schulstandort"),
+        "{text}"
+    );
+    assert!(text.contains("beschreiben die Schulen, die dort stehen (Schulort)"));
+    // a Wohnort module still compares its Stadtteile
+    let (kita, _) = pdf("fruehkindliche_bildung.pdf");
+    assert!(kita.text().contains("Zwischen den Stadtteilen reicht"));
+
+    // exports: no rank for any Schulort indicator, ranks for the Wohnort ones
+    r.p.run(&["export", "--output", "schulort.json"]).exit(0);
+    let v: serde_json::Value = serde_json::from_str(&r.p.read("schulort.json")).unwrap();
+    let rows = v["kennzahlen"].as_array().unwrap();
+    let ranked = |id: &str| {
+        rows.iter()
+            .filter(|k| k["indikator"] == id && k["rang"].is_number())
+            .count()
+    };
+    for id in ["AS01", "AS03", "AS04", "AS05", "AS09", "AS10", "AS13"] {
+        assert_eq!(ranked(id), 0, "{id} is counted by Schulort");
+    }
+    assert!(ranked("FK01") > 0);
+
+    // profiles: the Schulort lines are labelled and take no part in the comparisons
+    let nr = nummern(&r.p);
+    r.p.run(&["faktencheck", "--stadtteil", &nr[0], "--out", "profil"])
+        .exit(0);
+    let file = std::fs::read_dir(r.p.path().join("profil"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = Pdf::load(&std::fs::read(file).unwrap()).text();
+    assert!(
+        text.contains("an den Schulen im Gebiet (Schulort)"),
+        "{text}"
+    );
+    for titel in ["Förderquote: in", "Abgänger ohne Hauptschulabschluss: in"] {
+        assert!(
+            !text.contains(titel),
+            "comparison of a Schulort value: {titel}"
+        );
+    }
 }

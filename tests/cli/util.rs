@@ -167,3 +167,15 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The share `100 · n / d` as published: one decimal, rounded half up exactly (whole counts).
+pub fn share(n: f64, d: f64) -> f64 {
+    ((2000.0 * n + d) / (2.0 * d)).floor() / 10.0
+}
+
+/// `v` at one decimal, rounded half up (for values that are not shares of whole counts).
+pub fn round1(v: f64) -> f64 {
+    let x = v * 10.0;
+    let f = x.floor();
+    (if x - f >= 0.5 - 1e-9 { f + 1.0 } else { f }) / 10.0
+}

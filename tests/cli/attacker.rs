@@ -1,0 +1,797 @@
+//! Disclosure judged from outside. The attacker here reads only what `export` publishes (every
+//! column of the JSON: counts, values, changes, deviations, ranks, index values, the catalogue
+//! printed with it) and the area structure, derives the relations an outsider knows from the
+//! printed definitions – areas sum to their Sozialraum and city, groups and bands to their
+//! total, age and Klassenstufe ranges to the ranges they are made of, Förderschule plus the
+//! other Schulformen to all, a numerator is at most its denominator, a printed share, change
+//! or index ties its counts – and solves two linear programs for every ".": the smallest and
+//! the largest value that fits everything. The engine's own cell model and relations are not
+//! used: this is the check that the one publication holds from outside.
+
+use crate::util::{TestProject, copy_dir, repo};
+use microlp::{ComparisonOp, OptimizationDirection, Problem};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A published count as the attacker names it: what is counted (table, measure and the
+/// printed filter values), its period, level and area.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    measure: String,
+    zeit: String,
+    ebene: String,
+    gebiet: String,
+}
+
+/// Σ coef·x (op) rhs over counts.
+struct Constraint {
+    terms: Vec<(Key, f64)>,
+    op: ComparisonOp,
+    rhs: f64,
+}
+
+fn year(zeit: &str) -> i32 {
+    zeit[..4].parse().expect("year")
+}
+
+/// The period of a part: the catalogue's `zeitbezug` applied to the row's period.
+fn align(zeit: &str, zeitbezug: &str) -> String {
+    match zeitbezug {
+        "vorjahr_31_12" if zeit.len() == 10 && zeit.ends_with("-12-31") => {
+            format!("{}-12-31", year(zeit) - 1)
+        }
+        "vorjahr_31_12" => format!("{}-12-31", year(zeit) - 1),
+        "jahr_31_12" => format!("{}-12-31", year(zeit)),
+        _ => zeit.to_string(),
+    }
+}
+
+/// The same period a year earlier, in the printed key form.
+fn previous(zeit: &str) -> String {
+    let y = year(zeit);
+    match zeit.len() {
+        4 => format!("{}", y - 1),
+        7 if zeit.as_bytes()[4] == b'/' => format!("{}/{:02}", y - 1, y.rem_euclid(100)),
+        _ => format!("{}{}", y - 1, &zeit[4..]),
+    }
+}
+
+/// What a part counts, as printed in the catalogue: `table.measure|field=v,v|…`.
+fn measure(teil: &Value, group: Option<(&str, &str)>) -> String {
+    let mut filter: BTreeMap<String, Vec<String>> = teil["filter"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    let vs = v.as_array().unwrap().iter();
+                    (
+                        k.clone(),
+                        vs.map(|x| x.as_str().unwrap().to_string()).collect(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some((field, value)) = group {
+        filter.insert(field.to_string(), vec![value.to_string()]);
+    }
+    let mut s = format!(
+        "{}.{}",
+        teil["tabelle"].as_str().unwrap(),
+        teil["wert"].as_str().unwrap()
+    );
+    for (f, mut vs) in filter {
+        vs.sort();
+        s.push_str(&format!("|{f}={}", vs.join(",")));
+    }
+    if teil["faktor"].as_f64() != Some(1.0)
+        || teil["gewichte"].as_object().is_some_and(|g| !g.is_empty())
+    {
+        s.push_str(&format!("|{}|{}", teil["faktor"], teil["gewichte"]));
+    }
+    s
+}
+
+/// One row's counts: (key, printed value or None if hidden) for numerator and denominator.
+struct RowParts {
+    zaehler: Option<(Key, Option<f64>)>,
+    nenner: Option<(Key, Option<f64>)>,
+}
+
+fn parts(row: &Value, def: &Value) -> RowParts {
+    let zeit = row["zeit"].as_str().unwrap();
+    let group = def["aufschluesselung"].as_object().and_then(|a| {
+        let g = row["gruppe"].as_str()?;
+        let spec = a["gruppen"].get(g).and_then(Value::as_str).unwrap_or(g);
+        Some((
+            a["feld"].as_str().unwrap(),
+            spec,
+            a["nenner_aufgeschluesselt"] == true,
+        ))
+    });
+    let key = |teil: &Value, grouped: bool| Key {
+        measure: measure(teil, group.filter(|_| grouped).map(|(f, s, _)| (f, s))),
+        zeit: align(zeit, teil["zeitbezug"].as_str().unwrap_or("gleich")),
+        ebene: row["ebene"].as_str().unwrap().to_string(),
+        gebiet: row["gebiet"].as_str().unwrap().to_string(),
+    };
+    let hidden = row["gesperrt"] == true || row["gesperrt"].is_string();
+    let number = |v: &Value| v.as_f64();
+    let zaehler = (row["zaehler"].is_number() || hidden)
+        .then(|| (key(&def["zaehler"], true), number(&row["zaehler"])));
+    let nenner = (def["nenner"].is_object()
+        && def["art"] != "quotensumme"
+        && (row["nenner"].is_number() || hidden))
+        .then(|| {
+            let grouped = group.is_some_and(|g| g.2);
+            (key(&def["nenner"], grouped), number(&row["nenner"]))
+        });
+    RowParts { zaehler, nenner }
+}
+
+/// What an outsider knows: every count printed or hidden, and the constraints between them.
+struct Knowledge {
+    known: BTreeMap<Key, f64>,
+    hidden: BTreeSet<Key>,
+    constraints: Vec<Constraint>,
+}
+
+fn eq(terms: Vec<(Key, f64)>, rhs: f64) -> Constraint {
+    Constraint {
+        terms,
+        op: ComparisonOp::Eq,
+        rhs,
+    }
+}
+
+fn knowledge(export: &Value, sozialraum_of: &BTreeMap<String, String>) -> Knowledge {
+    let defs: BTreeMap<&str, &Value> = export["katalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["id"].as_str().unwrap(), d))
+        .collect();
+    let rows = export["kennzahlen"].as_array().unwrap();
+    let mut known: BTreeMap<Key, f64> = BTreeMap::new();
+    let mut hidden: BTreeSet<Key> = BTreeSet::new();
+    let mut constraints = Vec::new();
+    let mut note = |p: &Option<(Key, Option<f64>)>| {
+        if let Some((k, v)) = p {
+            match v {
+                Some(v) => {
+                    known.insert(k.clone(), *v);
+                }
+                None => {
+                    hidden.insert(k.clone());
+                }
+            }
+        }
+    };
+    let mut row_parts = Vec::with_capacity(rows.len());
+    for r in rows {
+        let def = defs[r["indikator"].as_str().unwrap()];
+        let p = parts(r, def);
+        note(&p.zaehler);
+        note(&p.nenner);
+        row_parts.push(p);
+    }
+    // a printed share ties its counts (to the printed precision); a numerator is at most its
+    // denominator where both count the same persons
+    for (r, p) in rows.iter().zip(&row_parts) {
+        let def = defs[r["indikator"].as_str().unwrap()];
+        let (Some((z, _)), Some((n, _))) = (&p.zaehler, &p.nenner) else {
+            continue;
+        };
+        if def["einheit"] == "prozent" {
+            if def["zaehler"]["tabelle"] == def["nenner"]["tabelle"] {
+                constraints.push(Constraint {
+                    terms: vec![(z.clone(), 1.0), (n.clone(), -1.0)],
+                    op: ComparisonOp::Le,
+                    rhs: 0.0,
+                });
+            }
+            if let Some(w) = r["wert"].as_f64() {
+                for (bound, op) in [(w - 0.05, ComparisonOp::Ge), (w + 0.05, ComparisonOp::Le)] {
+                    constraints.push(Constraint {
+                        terms: vec![(z.clone(), 100.0), (n.clone(), -bound)],
+                        op,
+                        rhs: 0.0,
+                    });
+                }
+            }
+        }
+    }
+    // a printed change of a count ties this year's count to last year's
+    let by_row: BTreeMap<(&str, &str, &str, &str, Option<&str>), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let s = |f: &str| r[f].as_str().unwrap();
+            (
+                (
+                    s("indikator"),
+                    s("zeit"),
+                    s("ebene"),
+                    s("gebiet"),
+                    r["gruppe"].as_str(),
+                ),
+                i,
+            )
+        })
+        .collect();
+    for (r, p) in rows.iter().zip(&row_parts) {
+        let def = defs[r["indikator"].as_str().unwrap()];
+        let (Some(d), Some((z, _))) = (r["veraenderung"].as_f64(), &p.zaehler) else {
+            continue;
+        };
+        if def["einheit"] != "anzahl" {
+            continue;
+        }
+        let s = |f: &str| r[f].as_str().unwrap();
+        let prev = previous(s("zeit"));
+        let key = (
+            s("indikator"),
+            prev.as_str(),
+            s("ebene"),
+            s("gebiet"),
+            r["gruppe"].as_str(),
+        );
+        if let Some(&j) = by_row.get(&key)
+            && let Some((zp, _)) = &row_parts[j].zaehler
+        {
+            constraints.push(eq(vec![(z.clone(), 1.0), (zp.clone(), -1.0)], d));
+        }
+    }
+    // a printed index ties the count to the series' base count
+    let mut base: BTreeMap<(&str, &str, &str, Option<&str>), &Key> = BTreeMap::new();
+    for (r, p) in rows.iter().zip(&row_parts) {
+        let def = defs[r["indikator"].as_str().unwrap()];
+        if def["einheit"] != "index" {
+            continue;
+        }
+        let s = |f: &str| r[f].as_str().unwrap();
+        let Some((z, _)) = &p.zaehler else { continue };
+        let b = *base
+            .entry((
+                s("indikator"),
+                s("ebene"),
+                s("gebiet"),
+                r["gruppe"].as_str(),
+            ))
+            .or_insert(z);
+        if let Some(i) = r["wert"].as_f64() {
+            for (bound, op) in [(i - 0.05, ComparisonOp::Le), (i + 0.05, ComparisonOp::Ge)] {
+                constraints.push(Constraint {
+                    terms: vec![(b.clone(), bound), (z.clone(), -100.0)],
+                    op,
+                    rhs: 0.0,
+                });
+            }
+        }
+    }
+    let all: BTreeSet<Key> = known.keys().chain(hidden.iter()).cloned().collect();
+    hierarchy(&all, sozialraum_of, &mut constraints);
+    breakdowns(rows, &row_parts, &defs, &all, &mut constraints);
+    ranges(&all, &mut constraints);
+    Knowledge {
+        known,
+        hidden,
+        constraints,
+    }
+}
+
+/// Stadtteile → Sozialraum → city, per measure and period.
+fn hierarchy(
+    all: &BTreeSet<Key>,
+    sozialraum_of: &BTreeMap<String, String>,
+    out: &mut Vec<Constraint>,
+) {
+    let mut sums: BTreeMap<(String, String, String, String), Vec<Key>> = BTreeMap::new();
+    for k in all {
+        let parent = match k.ebene.as_str() {
+            "stadtteil" => sozialraum_of
+                .get(&k.gebiet)
+                .map(|s| ("sozialraum", s.clone())),
+            "sozialraum" => Some(("stadt", "stadt".to_string())),
+            _ => None,
+        };
+        if let Some((e, g)) = parent {
+            sums.entry((k.measure.clone(), k.zeit.clone(), e.to_string(), g))
+                .or_default()
+                .push(k.clone());
+        }
+    }
+    for ((measure, zeit, ebene, gebiet), children) in sums {
+        let parent = Key {
+            measure,
+            zeit,
+            ebene,
+            gebiet,
+        };
+        if all.contains(&parent) {
+            let mut terms: Vec<(Key, f64)> = children.into_iter().map(|c| (c, 1.0)).collect();
+            terms.push((parent, -1.0));
+            out.push(eq(terms, 0.0));
+        }
+    }
+}
+
+/// Groups and bands of a breakdown sum to the total (the indicator's numerator without group).
+fn breakdowns(
+    rows: &[Value],
+    row_parts: &[RowParts],
+    defs: &BTreeMap<&str, &Value>,
+    all: &BTreeSet<Key>,
+    out: &mut Vec<Constraint>,
+) {
+    let mut groups: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
+    for (r, p) in rows.iter().zip(row_parts) {
+        let def = defs[r["indikator"].as_str().unwrap()];
+        let (false, Some((z, _))) = (def["aufschluesselung"].is_null(), &p.zaehler) else {
+            continue;
+        };
+        let total = Key {
+            measure: measure(&def["zaehler"], None),
+            ..z.clone()
+        };
+        if total != *z {
+            groups.entry(total).or_default().insert(z.clone());
+        }
+    }
+    for (total, parts) in groups {
+        if all.contains(&total) {
+            let mut terms: Vec<(Key, f64)> = parts.into_iter().map(|c| (c, 1.0)).collect();
+            terms.push((total, -1.0));
+            out.push(eq(terms, 0.0));
+        }
+    }
+}
+
+/// Ranges made of other ranges (ages 0–5 = 0–2 + 3–5) and Förderschule + the other
+/// Schulformen = all, everything else equal.
+fn ranges(all: &BTreeSet<Key>, out: &mut Vec<Constraint>) {
+    let split = |m: &str, field: &str| -> Option<(String, String)> {
+        let mut rest = Vec::new();
+        let mut value = None;
+        for part in m.split('|') {
+            match part.strip_prefix(&format!("{field}=")) {
+                Some(v) => value = Some(v.to_string()),
+                None => rest.push(part),
+            }
+        }
+        Some((rest.join("|"), value?))
+    };
+    // (field, the measure without it, period, level, area) → (the field's value, count)
+    type Family = (String, String, String, String, String);
+    let mut by_rest: BTreeMap<Family, Vec<(String, Key)>> = BTreeMap::new();
+    for k in all {
+        for field in ["alter", "klassenstufe", "schulform"] {
+            let (rest, v) = split(&k.measure, field).unwrap_or((k.measure.clone(), "*".into()));
+            by_rest
+                .entry((
+                    field.into(),
+                    rest,
+                    k.zeit.clone(),
+                    k.ebene.clone(),
+                    k.gebiet.clone(),
+                ))
+                .or_default()
+                .push((v, k.clone()));
+        }
+    }
+    let range = |v: &str| -> Option<(i64, i64)> {
+        let (a, b) = v.split_once('-').unwrap_or((v, v));
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    for ((field, ..), members) in by_rest {
+        if field == "schulform" {
+            let get = |v: &str| members.iter().find(|(x, _)| x == v).map(|(_, k)| k.clone());
+            if let (Some(all), Some(f), Some(o)) =
+                (get("*"), get("foerderschule"), get("!foerderschule"))
+            {
+                out.push(eq(vec![(f, 1.0), (o, 1.0), (all, -1.0)], 0.0));
+            }
+            continue;
+        }
+        for (v, whole) in &members {
+            let Some((a, b)) = range(v) else { continue };
+            // greedy tiling from a with the ranges inside [a, b]
+            let mut at = a;
+            let mut terms = vec![(whole.clone(), -1.0)];
+            while at <= b {
+                let Some((_, k, end)) = members
+                    .iter()
+                    .filter_map(|(x, k)| range(x).map(|(p, q)| (p, k, q)))
+                    .filter(|&(p, _, q)| p == at && q <= b && (p, q) != (a, b))
+                    .max_by_key(|&(_, _, q)| q)
+                else {
+                    break;
+                };
+                terms.push((k.clone(), 1.0));
+                at = end + 1;
+            }
+            if at == b + 1 && terms.len() > 2 {
+                out.push(eq(terms, 0.0));
+            }
+        }
+    }
+}
+
+/// The interval an outsider can derive for each hidden count (min, max; max `None`:
+/// unbounded), over the constraints that reach it.
+fn intervals(k: &Knowledge, targets: &BTreeSet<Key>) -> BTreeMap<Key, (f64, Option<f64>)> {
+    // constraints with hidden counts, grouped into linked components
+    let hidden: Vec<&Key> = k.hidden.iter().collect();
+    let index: BTreeMap<&Key, usize> = hidden.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let mut parent: Vec<usize> = (0..hidden.len()).collect();
+    fn root(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let vars_of = |c: &Constraint| -> Vec<usize> {
+        c.terms
+            .iter()
+            .filter_map(|(t, _)| index.get(t).copied())
+            .collect()
+    };
+    for c in &k.constraints {
+        let v = vars_of(c);
+        for w in v.windows(2) {
+            let (a, b) = (root(&mut parent, w[0]), root(&mut parent, w[1]));
+            parent[a] = b;
+        }
+    }
+    let mut by_root: BTreeMap<usize, Vec<&Constraint>> = BTreeMap::new();
+    for c in &k.constraints {
+        if let Some(&v) = vars_of(c).first() {
+            let r = root(&mut parent, v);
+            by_root.entry(r).or_default().push(c);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for t in targets {
+        let Some(&ti) = index.get(t) else { continue };
+        let r = root(&mut parent, ti);
+        let cons = by_root.get(&r).map_or(&[][..], Vec::as_slice);
+        let lo = solve(k, &index, cons, ti, OptimizationDirection::Minimize).unwrap_or(0.0);
+        let hi = solve(k, &index, cons, ti, OptimizationDirection::Maximize);
+        out.insert(t.clone(), (lo, hi));
+    }
+    out
+}
+
+fn solve(
+    k: &Knowledge,
+    index: &BTreeMap<&Key, usize>,
+    cons: &[&Constraint],
+    target: usize,
+    dir: OptimizationDirection,
+) -> Option<f64> {
+    let mut p = Problem::new(dir);
+    let mut vars: BTreeMap<usize, microlp::Variable> = BTreeMap::new();
+    vars.insert(target, p.add_var(1.0, (0.0, f64::INFINITY)));
+    for c in cons {
+        for (t, _) in &c.terms {
+            if let Some(&i) = index.get(t) {
+                vars.entry(i)
+                    .or_insert_with(|| p.add_var(0.0, (0.0, f64::INFINITY)));
+            }
+        }
+    }
+    for c in cons {
+        let mut rhs = c.rhs;
+        let mut terms = Vec::new();
+        for (t, coef) in &c.terms {
+            match index.get(t) {
+                Some(i) => terms.push((vars[i], *coef)),
+                None => rhs -= coef * k.known.get(t).copied().unwrap_or(0.0),
+            }
+        }
+        p.add_constraint(terms, c.op, rhs);
+    }
+    match p.solve().map(|o| o.into_solution()) {
+        Ok(Ok(s)) => Some(s.objective()),
+        Err(microlp::Error::Unbounded) => None,
+        Err(e) => panic!("the published numbers contradict each other: {e}"),
+        Ok(Err(e)) => panic!("no solution: {e:?}"),
+    }
+}
+
+fn sample_project() -> TestProject {
+    let p = TestProject::empty();
+    copy_dir(&repo().join("data-samples"), &p.path().join("data-samples"));
+    std::fs::copy(
+        repo().join("bildungsmonitor.toml"),
+        p.path().join("bildungsmonitor.toml"),
+    )
+    .unwrap();
+    p
+}
+
+/// The true counts, unprotected, keyed as the attacker keys them.
+fn truth(p: &TestProject, export: &Value) -> BTreeMap<Key, f64> {
+    use bildungsmonitor::indicators::{Auswahl, compute};
+    let (project, _) =
+        bildungsmonitor::project::load(&p.path().join("bildungsmonitor.toml")).unwrap();
+    let (data, _) = bildungsmonitor::ingest::load(&project);
+    let table = compute(&project, &data.unwrap(), &Auswahl::default()).unwrap();
+    let defs: BTreeMap<&str, &Value> = export["katalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["id"].as_str().unwrap(), d))
+        .collect();
+    let mut out = BTreeMap::new();
+    for k in &table.zeilen {
+        let mut row = serde_json::to_value(k).unwrap();
+        row["gesperrt"] = Value::Bool(false);
+        let p = parts(&row, defs[&*k.indikator]);
+        for (key, v) in [p.zaehler, p.nenner].into_iter().flatten() {
+            if let Some(v) = v {
+                out.insert(key, v);
+            }
+        }
+    }
+    out
+}
+
+fn sozialraum_of(p: &TestProject) -> BTreeMap<String, String> {
+    let (project, _) =
+        bildungsmonitor::project::load(&p.path().join("bildungsmonitor.toml")).unwrap();
+    project
+        .gebiete
+        .stadtteile
+        .iter()
+        .map(|s| (s.nr.clone(), s.sozialraum.clone()))
+        .collect()
+}
+
+/// Attacks one published export; returns the hidden small counts an outsider narrows below the
+/// protection width, with their interval, and the number of hidden counts.
+/// A hidden count an outsider narrows too far: the count, its true value, and the interval.
+type Narrowed = (Key, f64, f64, Option<f64>);
+
+fn attack(p: &TestProject, export: &Value) -> (Vec<Narrowed>, usize) {
+    let k = knowledge(export, &sozialraum_of(p));
+    let leaked: Vec<&Key> = k
+        .hidden
+        .iter()
+        .filter(|h| k.known.contains_key(*h))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "one count printed and hidden at once: {:?}",
+        &leaked[..leaked.len().min(5)]
+    );
+    let truth = truth(p, export);
+    let min = export["geheimhaltung"]["mindestfallzahl"].as_f64().unwrap();
+    // every hidden count that is a person count below the threshold
+    let small: BTreeSet<Key> = k
+        .hidden
+        .iter()
+        .filter(|h| truth.get(*h).is_some_and(|&v| v > 0.0 && v < min))
+        .cloned()
+        .collect();
+    let found = intervals(&k, &small);
+    let narrow = found
+        .into_iter()
+        .filter(|(_, (lo, hi))| hi.is_some_and(|hi| hi - lo < min - 1.0 - 1e-6))
+        .map(|(key, (lo, hi))| {
+            let t = truth[&key];
+            (key, t, lo, hi)
+        })
+        .collect();
+    (narrow, k.hidden.len())
+}
+
+#[test]
+fn no_small_count_of_the_sample_can_be_narrowed_from_the_export() {
+    let p = sample_project();
+    p.run(&["export", "--output", "alles.json"]).exit(0);
+    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+    let (narrow, hidden) = attack(&p, &export);
+    assert!(hidden > 1000, "the sample hides counts: {hidden}");
+    assert!(
+        narrow.is_empty(),
+        "{} hidden counts narrowed from outside, e.g. {:?}",
+        narrow.len(),
+        &narrow[..narrow.len().min(8)]
+    );
+}
+
+#[test]
+fn no_small_count_of_a_fixture_can_be_narrowed_from_the_export() {
+    for fixture in ["geheim", "mini", "golden"] {
+        let p = TestProject::from_fixture(fixture);
+        p.run(&["export", "--output", "alles.json"]).exit(0);
+        let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+        let (narrow, _) = attack(&p, &export);
+        assert!(narrow.is_empty(), "{fixture}: {narrow:?}");
+    }
+}
+
+/// With the rounding method every printed share is the share of the printed (rounded)
+/// counts at the printed precision: nothing in any column carries the unrounded counts.
+#[test]
+fn rounded_publication_carries_nothing_but_rounded_counts() {
+    let p = sample_project();
+    let cfg = p
+        .read("bildungsmonitor.toml")
+        .replace("verfahren = \"sperrung\"", "verfahren = \"rundung\"")
+        .replace("rundung_auf = 3", "rundung_auf = 5");
+    assert!(cfg.contains("rundung_auf = 5"));
+    p.write("bildungsmonitor.toml", cfg);
+    p.run(&["export", "--output", "alles.json", "--output", "alles.csv"])
+        .exit(0);
+    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+    let defs: BTreeMap<&str, &Value> = export["katalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["id"].as_str().unwrap(), d))
+        .collect();
+    let mut shares = 0;
+    for r in export["kennzahlen"].as_array().unwrap() {
+        let def = defs[r["indikator"].as_str().unwrap()];
+        for part in ["zaehler", "nenner"] {
+            if let Some(v) = r[part].as_f64()
+                && def[part]["tabelle"] != "kita_einrichtungen"
+            {
+                assert_eq!(v % 5.0, 0.0, "{part} not rounded: {r}");
+            }
+        }
+        let (Some(w), Some(z), Some(n)) = (
+            r["wert"].as_f64(),
+            r["zaehler"].as_f64(),
+            r["nenner"].as_f64(),
+        ) else {
+            continue;
+        };
+        if def["einheit"] == "prozent" && def["art"] == "standard" && n > 0.0 {
+            // exact half-up in tenths from the printed counts
+            let tenths = (2000.0 * z + n).div_euclid(2.0 * n);
+            assert_eq!(w, tenths / 10.0, "share not from the printed counts: {r}");
+            shares += 1;
+        }
+        // every non-count value at the printed precision
+        assert_eq!(
+            (w * 10.0).round() / 10.0,
+            w,
+            "more decimals than printed: {r}"
+        );
+    }
+    assert!(shares > 1000, "{shares}");
+}
+
+/// What a selection shows is the full publication's row, cell for cell: a selection never
+/// changes what is suppressed (two runs together would reveal what each hides).
+#[test]
+fn every_selection_is_a_view_of_the_full_export() {
+    let p = sample_project();
+    p.run(&["export", "--output", "alles.json"]).exit(0);
+    let full: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+    let key = |r: &Value| {
+        ["indikator", "zeit", "ebene", "gebiet", "gruppe"]
+            .map(|f| r[f].to_string())
+            .join("|")
+    };
+    let full: BTreeMap<String, Value> = full["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (key(r), r.clone()))
+        .collect();
+    let check = |rows: &[Value], what: &str| {
+        assert!(!rows.is_empty(), "{what}: nothing selected");
+        for r in rows {
+            let f = full
+                .get(&key(r))
+                .unwrap_or_else(|| panic!("{what}: row not in the export: {r}"));
+            let mut f = f.clone();
+            // the indicator table has no column for the rounding method's flag
+            if r.get("gerundet").is_none() {
+                f.as_object_mut().unwrap().remove("gerundet");
+            }
+            assert_eq!(r, &f, "{what}: differs from the full export");
+        }
+    };
+    for ind in ["AS05", "KX01", "UE01G", "FK01"] {
+        p.run(&["export", "--indicator", ind, "--output", "teil.json"])
+            .exit(0);
+        let part: Value = serde_json::from_str(&p.read("teil.json")).unwrap();
+        check(
+            part["kennzahlen"].as_array().unwrap(),
+            &format!("export --indicator {ind}"),
+        );
+    }
+    for args in [
+        &["--indicator", "UE01"][..],
+        &["--indicator", "AS09", "--stadtteil", "02"],
+        &["--period", "2020/21"],
+        &["--ebene", "sozialraum", "--indicator", "KX01"],
+    ] {
+        let mut all = vec!["indicators", "--format", "json"];
+        all.extend_from_slice(args);
+        let r = p.run(&all);
+        r.exit(0);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        check(
+            v["kennzahlen"].as_array().unwrap(),
+            &format!("indicators {args:?}"),
+        );
+    }
+}
+
+/// The leaks found from outside before one publication, each with its numbers.
+#[test]
+fn one_count_has_one_status_in_every_indicator() {
+    let p = sample_project();
+    p.run(&["export", "--output", "alles.json"]).exit(0);
+    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+    let rows = export["kennzahlen"].as_array().unwrap();
+    let find = |ind: &str, zeit: &str, gebiet: &str, gruppe: Option<&str>| {
+        rows.iter()
+            .find(|r| {
+                r["indikator"] == ind
+                    && r["zeit"] == zeit
+                    && r["ebene"] == "stadtteil"
+                    && r["gebiet"] == gebiet
+                    && r["gruppe"].as_str() == gruppe
+            })
+            .unwrap_or_else(|| panic!("{ind} {zeit} {gebiet}"))
+    };
+    let mut compared = 0;
+    for r in rows
+        .iter()
+        .filter(|r| r["indikator"] == "UE01G" && r["ebene"] == "stadtteil")
+    {
+        let (z, g) = (r["zeit"].as_str().unwrap(), r["gebiet"].as_str().unwrap());
+        let ue01 = find("UE01", z, g, Some("gymnasium"));
+        assert_eq!(
+            r["gesperrt"], ue01["gesperrt"],
+            "UE01G and UE01 gymnasium: {r} {ue01}"
+        );
+        assert_eq!(r["zaehler"], ue01["zaehler"]);
+        compared += 1;
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r["indikator"] == "AS13" && r["ebene"] == "stadtteil")
+    {
+        let (z, g) = (r["zeit"].as_str().unwrap(), r["gebiet"].as_str().unwrap());
+        let as09 = find("AS09", z, g, Some("ahr"));
+        assert_eq!(
+            r["zaehler"], as09["zaehler"],
+            "AS13 and AS09 ahr: {r} {as09}"
+        );
+        compared += 1;
+    }
+    assert!(compared > 100, "{compared}");
+    // no reason is published: "." means one thing
+    assert!(rows.iter().all(|r| r["gesperrt"].is_boolean()));
+    // ranks only among published values, without gaps
+    let mut groups: BTreeMap<(String, String, String), Vec<(f64, u64)>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r["ebene"] == "stadtteil") {
+        match (r["wert"].as_f64(), r["rang"].as_u64()) {
+            (Some(w), Some(rang)) => groups
+                .entry((
+                    r["indikator"].to_string(),
+                    r["zeit"].to_string(),
+                    r["gruppe"].to_string(),
+                ))
+                .or_default()
+                .push((w, rang)),
+            (None, Some(_)) => panic!("rank of a hidden value: {r}"),
+            _ => {}
+        }
+    }
+    for (k, vs) in groups {
+        for &(w, rang) in &vs {
+            let above = vs.iter().filter(|(x, _)| *x > w).count() as u64;
+            assert_eq!(rang, above + 1, "{k:?}: rank {rang} of {w}");
+        }
+    }
+}
