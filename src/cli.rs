@@ -49,6 +49,9 @@ pub struct GlobalArgs {
     /// Nur Fehler ausgeben.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Die geschützte Veröffentlichung neu berechnen, statt sie aus `.bildungsmonitor-cache/` zu lesen (und dort nichts ablegen).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 /// Machine or human output.

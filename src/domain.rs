@@ -202,6 +202,28 @@ impl Serialize for Period {
     }
 }
 
+impl Period {
+    /// Parses any [`Period::key`]: the four forms differ in shape.
+    pub fn from_any_key(key: &str) -> Option<Period> {
+        let kind = match (key.len(), key.as_bytes().get(4)) {
+            (10, Some(b'-')) => "Stichtag",
+            (7, Some(b'/')) => "Schuljahr",
+            (7, Some(b'-')) => "Monat",
+            (4, None) => "Kalenderjahr",
+            _ => return None,
+        };
+        Period::from_key(kind, key).filter(|p| p.key() == key)
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let key = String::deserialize(d)?;
+        Period::from_any_key(&key)
+            .ok_or_else(|| serde::de::Error::custom(format!("kein Zeitpunkt: {key}")))
+    }
+}
+
 /// Why a cell holds no number (Zeichenerklärung of the statistical offices, `DOMAIN.md` §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,6 +1,7 @@
 //! bildungsmonitor: kommunales Bildungsmonitoring from municipal statistics to accessible,
 //! reproducible reports. `docs/architecture.md` describes the pipeline and the modules.
 
+pub mod cache;
 pub mod catalogue;
 pub mod charts;
 pub mod cli;
@@ -38,11 +39,11 @@ pub fn run(cli: Cli) -> ExitStatus {
     let printer = Printer::new(g.format, g.color, g.verbose, g.quiet);
     let result = match &cli.command {
         Command::Validate(a) => commands::validate::run(a, &g.config, &printer),
-        Command::Indicators(a) => commands::indicators::run(a, &g.config, &printer),
+        Command::Indicators(a) => commands::indicators::run(a, &g.config, &printer, g.no_cache),
         Command::Catalogue(_) => commands::catalogue::run(&g.config, &printer),
-        Command::Export(a) => commands::export::run(a, &g.config, &printer),
-        Command::Report(a) => commands::report::run(a, &g.config, &printer),
-        Command::Faktencheck(a) => commands::faktencheck::run(a, &g.config, &printer),
+        Command::Export(a) => commands::export::run(a, &g.config, &printer, g.no_cache),
+        Command::Report(a) => commands::report::run(a, &g.config, &printer, g.no_cache),
+        Command::Faktencheck(a) => commands::faktencheck::run(a, &g.config, &printer, g.no_cache),
         Command::Bench(a) => commands::bench::run(a, &printer),
         Command::Init(a) => commands::init::run(a, &printer),
         Command::Sample(a) => commands::sample::run(a, &printer),

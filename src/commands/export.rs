@@ -1,6 +1,5 @@
 //! `bildungsmonitor export`: every published number of a run into one file.
 
-use super::load_data;
 use crate::cli::{ExportArgs, OutputFormat};
 use crate::exit::ExitStatus;
 use crate::export::{self, Format, Kontext};
@@ -9,7 +8,12 @@ use anyhow::bail;
 use std::path::Path;
 
 /// Validates, computes, protects and writes all files as one atomic batch.
-pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    args: &ExportArgs,
+    config: &Path,
+    printer: &Printer,
+    no_cache: bool,
+) -> anyhow::Result<ExitStatus> {
     let mut targets = Vec::new();
     for out in &args.output {
         let ext = out
@@ -27,7 +31,7 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
         };
         targets.push((out, format));
     }
-    let (project, data) = match load_data(config, printer) {
+    let (project, diags) = match super::load_project(config, printer) {
         Ok(x) => x,
         Err(status) => return Ok(status),
     };
@@ -37,7 +41,10 @@ pub fn run(args: &ExportArgs, config: &Path, printer: &Printer) -> anyhow::Resul
         }
     }
     // the selection is a view of the one publication: it never changes what is suppressed
-    let mut result = super::veroeffentlichen(&project, data)?;
+    let mut result = match super::publication(&project, diags, printer, no_cache)? {
+        Ok(p) => p,
+        Err(status) => return Ok(status),
+    };
     if !args.indicator.is_empty() {
         result
             .zeilen

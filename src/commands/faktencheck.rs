@@ -18,10 +18,15 @@ enum Blatt<'a> {
 }
 
 /// Renders every requested sheet.
-pub fn run(args: &FaktencheckArgs, config: &Path, printer: &Printer) -> Result<ExitStatus> {
+pub fn run(
+    args: &FaktencheckArgs,
+    config: &Path,
+    printer: &Printer,
+    no_cache: bool,
+) -> Result<ExitStatus> {
     let t0 = Instant::now();
     let pruefen = |p: &Project| auswahl(p, args).map(drop);
-    let lauf = match pdf::vorbereiten(config, printer, &args.pdf, &pruefen)? {
+    let lauf = match pdf::vorbereiten(config, printer, &args.pdf, &pruefen, no_cache)? {
         Ok(l) => l,
         Err(status) => return Ok(status),
     };

@@ -1,6 +1,5 @@
 //! `bildungsmonitor indicators`: compute and print the indicator table.
 
-use super::load_data;
 use crate::catalogue::Einheit;
 use crate::cli::{EbeneArg, IndicatorsArgs, OutputFormat};
 use crate::exit::ExitStatus;
@@ -12,13 +11,18 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// Validates, computes and prints.
-pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    args: &IndicatorsArgs,
+    config: &Path,
+    printer: &Printer,
+    no_cache: bool,
+) -> anyhow::Result<ExitStatus> {
     if matches!(printer.format, OutputFormat::Markdown | OutputFormat::Xlsx) {
         bail!(
             "--format markdown/xlsx gibt es hier nicht; für Kennzahlen human, csv oder json wählen (Excel-Dateien schreibt `export`)"
         );
     }
-    let (project, data) = match load_data(config, printer) {
+    let (project, diags) = match super::load_project(config, printer) {
         Ok(x) => x,
         Err(status) => return Ok(status),
     };
@@ -43,7 +47,10 @@ pub fn run(args: &IndicatorsArgs, config: &Path, printer: &Printer) -> anyhow::R
             bail!("unbekannter Stadtteil „{nr}“.{hint}");
         }
     }
-    let published = super::veroeffentlichen(&project, data)?;
+    let published = match super::publication(&project, diags, printer, no_cache)? {
+        Ok(p) => p,
+        Err(status) => return Ok(status),
+    };
     if let Some(path) = &args.audit {
         let json = serde_json::to_vec_pretty(&serde_json::json!({
             "version": 1,

@@ -32,31 +32,57 @@ pub(crate) fn load_project(
     }
 }
 
-/// Loads the project and all data; prints problems; refuses to go on while an error remains.
-pub(crate) fn load_data(
-    config: &Path,
+/// The one publication of the project's current data: from the cache when nothing changed
+/// (`no_cache` skips it), else read, validated, computed, protected and kept. `diags` are the
+/// project file's own problems; data problems are printed, and an error stops the run.
+pub(crate) fn publication(
+    project: &Project,
+    diags: Diagnostics,
     printer: &Printer,
-) -> Result<(Project, crate::ingest::Dataset), ExitStatus> {
-    let (project, diags) = load_project(config, printer)?;
-    let data = load_sources(&project, diags, printer)?;
-    Ok((project, data))
+    no_cache: bool,
+) -> anyhow::Result<Result<crate::disclosure::Ergebnis, ExitStatus>> {
+    let key = (!no_cache).then(|| crate::cache::key(project));
+    if let Some((ergebnis, warnungen)) = key.as_deref().and_then(|k| crate::cache::load(project, k))
+    {
+        if warnungen > 0 && printer.format == crate::cli::OutputFormat::Human {
+            printer.info(&format!(
+                "Daten unverändert seit dem letzten Lauf ({}); beim Einlesen gab es {} – `bildungsmonitor validate` zeigt sie.",
+                crate::cache::ORDNER,
+                if warnungen == 1 { "eine Warnung".to_string() } else { format!("{warnungen} Warnungen") }
+            ));
+        }
+        return Ok(Ok(ergebnis));
+    }
+    let warnungen = diags.warning_count();
+    let data = match load_sources(project, diags, printer) {
+        Ok(d) => d,
+        Err(status) => return Ok(Err(status)),
+    };
+    let warnungen = warnungen + data.1;
+    let ergebnis = veroeffentlichen(project, data.0)?;
+    if let Some(k) = &key {
+        crate::cache::store(project, k, &ergebnis, warnungen);
+    }
+    Ok(Ok(ergebnis))
 }
 
 /// Reads all sources of a loaded project (`diags`: the project's own problems); prints
-/// problems; refuses to go on while an error remains.
+/// problems; refuses to go on while an error remains. With the data, the number of warnings
+/// the data gave.
 pub(crate) fn load_sources(
     project: &Project,
     mut diags: Diagnostics,
     printer: &Printer,
-) -> Result<crate::ingest::Dataset, ExitStatus> {
+) -> Result<(crate::ingest::Dataset, usize), ExitStatus> {
     let (data, data_diags) = crate::ingest::load(project);
+    let data_warnings = data_diags.warning_count();
     diags.extend(data_diags);
     match data {
         Some(d) if !diags.has_errors() => {
             if !diags.is_empty() && printer.format == crate::cli::OutputFormat::Human {
                 printer.diagnostics(&diags);
             }
-            Ok(d)
+            Ok((d, data_warnings))
         }
         _ => {
             report_problems(printer, &diags);

@@ -48,6 +48,7 @@ pub(crate) fn vorbereiten(
     printer: &Printer,
     args: &PdfArgs,
     pruefen: &dyn Fn(&Project) -> Result<()>,
+    no_cache: bool,
 ) -> Result<Result<Lauf, ExitStatus>> {
     if let Some(p) = &args.period
         && !crate::report::ziel_gueltig(p)
@@ -90,11 +91,10 @@ pub(crate) fn vorbereiten(
         None => None,
     };
     let t1 = Instant::now();
-    let data = match super::load_sources(&project, diags, printer) {
+    let ergebnis = match super::publication(&project, diags, printer, no_cache)? {
         Ok(x) => x,
         Err(status) => return Ok(Err(status)),
     };
-    let ergebnis = super::veroeffentlichen(&project, data)?;
     let daten_zeit = projekt_zeit + t1.elapsed();
     let pdf = PdfEinstellungen::aus(project.stand);
     let entwurf = args.draft.then(|| {

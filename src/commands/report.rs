@@ -11,14 +11,19 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Renders the modules once, or again on every change with `--watch`.
-pub fn run(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitStatus> {
+pub fn run(
+    args: &ReportArgs,
+    config: &Path,
+    printer: &Printer,
+    no_cache: bool,
+) -> Result<ExitStatus> {
     if !args.watch {
-        return einmal(args, config, printer);
+        return einmal(args, config, printer, no_cache);
     }
     // the state before the first run: a file saved while it renders triggers the next run
     let mut stand = zeiten(&beobachtet(config));
     loop {
-        let status = match einmal(args, config, printer) {
+        let status = match einmal(args, config, printer, no_cache) {
             Ok(s) => s,
             Err(e) => {
                 printer.failure(&e);
@@ -42,10 +47,15 @@ pub fn run(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitSt
     }
 }
 
-fn einmal(args: &ReportArgs, config: &Path, printer: &Printer) -> Result<ExitStatus> {
+fn einmal(
+    args: &ReportArgs,
+    config: &Path,
+    printer: &Printer,
+    no_cache: bool,
+) -> Result<ExitStatus> {
     let t0 = Instant::now();
     let pruefen = |p: &Project| module(p, args).map(drop);
-    let lauf = match pdf::vorbereiten(config, printer, &args.pdf, &pruefen)? {
+    let lauf = match pdf::vorbereiten(config, printer, &args.pdf, &pruefen, no_cache)? {
         Ok(l) => l,
         Err(status) => return Ok(status),
     };

@@ -29,12 +29,12 @@ use crate::indicators::{Ebene, Kennzahl, Tabelle, align};
 use crate::project::{Gebietsgliederung, Geheimhaltung, Verfahren};
 use crate::schema::{self, FieldType};
 use merkmal::Merkmal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Identity of a published count.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CellId {
     /// What is counted: table, measure, filter, group.
     pub merkmal: Arc<str>,
@@ -47,7 +47,7 @@ pub struct CellId {
 }
 
 /// Why a count is not published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grund {
     /// A person count below the minimum (primary).
@@ -146,7 +146,7 @@ pub struct Relation {
 }
 
 /// One row as published.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Veroeffentlicht {
     /// The row with every non-published number removed.
     #[serde(flatten)]
@@ -159,7 +159,7 @@ pub struct Veroeffentlicht {
 }
 
 /// One suppressed count in the audit file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditEintrag {
     /// The count.
     #[serde(flatten)]
@@ -178,7 +178,7 @@ pub struct AuditEintrag {
 }
 
 /// The published table and the audit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ergebnis {
     /// Rows in the order of the indicator table.
     pub zeilen: Vec<Veroeffentlicht>,

@@ -12,12 +12,12 @@ use crate::domain::{Date, Period};
 use crate::ingest::Dataset;
 use crate::project::{Project, Stadtteil};
 use aggregate::Sums;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Level of the spatial hierarchy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ebene {
     /// A Stadtteil (lowest level).
@@ -29,7 +29,7 @@ pub enum Ebene {
 }
 
 /// Why a cell has no value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Luecke {
     /// The sources have no rows for it.
@@ -52,7 +52,7 @@ impl Luecke {
 }
 
 /// One computed value.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kennzahl {
     /// Indicator id.
     pub indikator: Arc<str>,

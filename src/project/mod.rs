@@ -77,7 +77,7 @@ impl Project {
 }
 
 /// Disclosure settings.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Geheimhaltung {
     /// Suppression or rounding.
     pub verfahren: Verfahren,

@@ -795,3 +795,51 @@ fn one_count_has_one_status_in_every_indicator() {
         }
     }
 }
+
+/// The kept publication gives the same bytes as a fresh computation, and a changed input is
+/// computed anew.
+#[test]
+fn cached_publication_is_the_same_and_follows_the_data() {
+    let p = TestProject::from_fixture("mini");
+    let export = |args: &[&str], out: &str| {
+        let mut all = args.to_vec();
+        all.extend(["export", "--output", out]);
+        p.run(&all).exit(0);
+        std::fs::read(p.path().join(out)).unwrap()
+    };
+    let fresh = export(&["--no-cache"], "a.json");
+    assert!(
+        !p.path().join(".bildungsmonitor-cache").exists(),
+        "--no-cache keeps nothing"
+    );
+    let first = export(&[], "b.json");
+    let kept: Vec<_> = std::fs::read_dir(p.path().join(".bildungsmonitor-cache"))
+        .unwrap()
+        .collect();
+    assert_eq!(kept.len(), 1);
+    let second = export(&[], "c.json");
+    assert_eq!(fresh, first);
+    assert_eq!(first, second, "from the cache");
+    // a changed count changes the publication; the old entry goes
+    let csv = p.read("bevoelkerung.csv");
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    let last = lines.len() - 1;
+    let mut cells: Vec<String> = lines[last].split(';').map(str::to_string).collect();
+    let n = cells.len() - 1;
+    let v: u64 = cells[n].parse().unwrap();
+    cells[n] = (v + 7).to_string();
+    lines[last] = cells.join(";");
+    p.write("bevoelkerung.csv", lines.join("\n") + "\n");
+    let third = export(&[], "d.json");
+    assert_ne!(second, third, "the cache follows the data");
+    assert_eq!(third, export(&["--no-cache"], "e.json"));
+    let kept = std::fs::read_dir(p.path().join(".bildungsmonitor-cache"))
+        .unwrap()
+        .count();
+    assert_eq!(kept, 1, "only the newest entry is kept");
+    // a damaged entry is computed again
+    for e in std::fs::read_dir(p.path().join(".bildungsmonitor-cache")).unwrap() {
+        std::fs::write(e.unwrap().path(), b"{kaputt").unwrap();
+    }
+    assert_eq!(third, export(&[], "f.json"));
+}

@@ -105,7 +105,8 @@ impl TestProject {
         run_in(self.path(), args)
     }
 
-    /// Every file below the folder with its bytes, to prove that nothing was written.
+    /// Every file below the folder with its bytes, to prove that nothing was written. The
+    /// cache folder is no output (a run may keep the protected publication there).
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut out = BTreeMap::new();
         collect(self.path(), self.path(), &mut out);
@@ -143,6 +144,9 @@ fn run_in_env(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
 fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
     for e in std::fs::read_dir(dir).expect("read_dir") {
         let p = e.expect("entry").path();
+        if p.file_name().is_some_and(|n| n == ".bildungsmonitor-cache") {
+            continue;
+        }
         if p.is_dir() {
             collect(root, &p, out);
         } else {
