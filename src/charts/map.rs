@@ -263,27 +263,39 @@ pub fn map(k: &Karte) -> anyhow::Result<Chart> {
     })
 }
 
-/// Upper bounds of the lower classes (at most 4 → at most 5 classes).
+/// Lower bounds of the upper classes (at most 4 → at most 5 classes). Quantile bounds are
+/// values that occur, so no class is empty; a 0 that occurs is a class of its own (an
+/// Exklusionsquote of 0 % must not share a class with 3 %), and equal values are one class.
 fn class_breaks(values: &[f64], klassen: &Klassierung) -> Vec<f64> {
     match klassen {
         Klassierung::Grenzen(g) => g.iter().copied().take(4).collect(),
         Klassierung::Quantile => {
             let mut v = values.to_vec();
             v.sort_by(f64::total_cmp);
-            let n = v.len();
-            if n < 2 {
+            v.dedup_by(|a, b| (*a - *b).abs() < 1e-9 && a.is_finite());
+            let mut all = values.to_vec();
+            all.sort_by(f64::total_cmp);
+            if v.len() < 2 {
                 return Vec::new();
             }
-            let classes = n.min(5);
-            let mut out: Vec<f64> = (1..classes)
-                .map(|q| {
-                    let pos = q as f64 * (n - 1) as f64 / classes as f64;
-                    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-                    let x = v[lo] + (v[hi] - v[lo]) * (pos - lo as f64);
-                    (x * 10.0).round() / 10.0
-                })
-                .collect();
+            let mut out = Vec::new();
+            // a zero class, then quantiles of the positive values
+            let rest: Vec<f64> = if v[0] == 0.0 {
+                out.push(v[1]);
+                all.into_iter().filter(|&x| x > 0.0).collect()
+            } else {
+                all
+            };
+            let distinct = if out.is_empty() { v.len() } else { v.len() - 1 };
+            let classes = distinct.min(5 - out.len());
+            let n = rest.len();
+            for q in 1..classes {
+                out.push(rest[q * n / classes]);
+            }
+            out.sort_by(f64::total_cmp);
             out.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+            // a bound at the lowest value would leave the class below it empty
+            out.retain(|&b| b > v[0]);
             out
         }
     }
@@ -308,10 +320,13 @@ fn legend_labels(breaks: &[f64], values: &[f64], einheit: Einheit) -> Vec<(usize
         let lo = values.iter().copied().fold(f64::MAX, f64::min);
         return vec![(class_of(lo, breaks), format_value(lo, einheit))];
     }
+    let lowest = values.iter().copied().fold(f64::MAX, f64::min);
     (0..=n)
         .map(|c| {
             let color = (c * (BLUES.len() - 1)) / n;
-            let label = if c == 0 {
+            let label = if c == 0 && lowest == 0.0 {
+                format_value(0.0, einheit)
+            } else if c == 0 {
                 format!("unter {}", format_value(breaks[0], einheit))
             } else if c == n {
                 format!("{} und mehr", format_value(breaks[n - 1], einheit))
@@ -752,6 +767,49 @@ mod tests {
         assert!(l[0].1.starts_with("unter "), "{l:?}");
         assert_eq!(l[4].0, 4);
         assert!(l[4].1.ends_with("und mehr"), "{l:?}");
+    }
+
+    /// Every class holds a value, whatever the data: ties, zeros, one value, two values.
+    #[test]
+    fn no_class_is_empty_and_zero_is_its_own() {
+        let cases: Vec<Vec<f64>> = vec![
+            vec![0.0; 12],
+            vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.2, 3.4, 0.0],
+            vec![5.0, 5.0, 5.0, 7.1],
+            vec![2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 9.9, 10.0, 10.0],
+            vec![0.0, 0.0, 100.0],
+            (0..40).map(|i| f64::from(i % 7) * 1.5).collect(),
+            (1..=33).map(|i| f64::from(i) * 0.1).collect(),
+        ];
+        for v in cases {
+            let b = class_breaks(&v, &Klassierung::Quantile);
+            let classes = b.len() + 1;
+            let mut used = vec![0; classes];
+            for &x in &v {
+                used[b.iter().take_while(|&&bound| x >= bound).count()] += 1;
+            }
+            assert!(
+                used.iter().all(|&n| n > 0),
+                "empty class: {v:?} → {b:?} {used:?}"
+            );
+            let labels = legend_labels(&b, &v, Einheit::Prozent);
+            assert_eq!(labels.len(), classes, "{v:?}");
+            assert!(
+                labels.iter().all(|(_, l)| !l.contains("unter 0,0")),
+                "{labels:?}"
+            );
+            if v.contains(&0.0) && v.iter().any(|&x| x > 0.0) {
+                assert_eq!(
+                    labels[0].1, "0,0\u{a0}%",
+                    "zero is its own class: {labels:?}"
+                );
+                assert_eq!(used[0], v.iter().filter(|&&x| x == 0.0).count());
+            }
+        }
+        // all equal: one class in the middle of the palette, not the darkest
+        let b = class_breaks(&[0.0; 5], &Klassierung::Quantile);
+        assert!(b.is_empty());
+        assert_eq!(class_of(0.0, &b), 2);
     }
 
     #[test]

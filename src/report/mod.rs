@@ -23,6 +23,7 @@ use crate::project::Project;
 use crate::render::PdfEinstellungen;
 use auswahl::Auswahl;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// Everything a document is made from.
 pub struct Kontext<'a> {
@@ -166,6 +167,36 @@ fn karte_abbildung(
         return Ok(None);
     };
     let titel = &a.ind.def.titel;
+    // a suppressed area is hatched; an area whose row has no value (no data, base 0) has no
+    // data like one without a row
+    let mut werte: BTreeMap<String, Option<f64>> = BTreeMap::new();
+    for s in &mit_zeile {
+        let v = a.zeile(a.aktuell, Ebene::Stadtteil, &s.nr, gruppe);
+        match v {
+            Some(v) if v.gesperrt => {
+                werte.insert(s.nr.clone(), None);
+            }
+            Some(v) if v.kennzahl.wert.is_some() => {
+                werte.insert(s.nr.clone(), v.kennzahl.wert);
+            }
+            _ => {}
+        }
+    }
+    // with most Stadtteile suppressed a Stadtteil map shows mostly hatching: each Stadtteil
+    // then takes its Sozialraum's value
+    let gezeigt = werte.values().filter(|v| v.is_some()).count();
+    let nach_sozialraum = 2 * gezeigt < werte.len();
+    if nach_sozialraum {
+        for s in &mit_zeile {
+            let v = a.wert(a.aktuell, Ebene::Sozialraum, &s.sozialraum, gruppe);
+            werte.insert(s.nr.clone(), v);
+        }
+    }
+    let ebene_plural = if nach_sozialraum {
+        plural_dativ(&g.ebene2)
+    } else {
+        plural_dativ(&g.ebene1)
+    };
     let chart = crate::charts::map(&crate::charts::Karte {
         titel: titel.clone(),
         periode: a.aktuell.to_string(),
@@ -176,26 +207,14 @@ fn karte_abbildung(
             .iter()
             .map(|s| (s.nr.clone(), s.name.clone()))
             .collect(),
-        werte: mit_zeile
-            .iter()
-            .map(|s| {
-                (
-                    s.nr.clone(),
-                    a.wert(a.aktuell, Ebene::Stadtteil, &s.nr, gruppe),
-                )
-            })
-            .collect(),
+        werte,
         hervorheben: Vec::new(),
         klassen: crate::charts::Klassierung::Quantile,
         groesse,
     })?;
     Ok(Some(bilder.add(
         chart,
-        format!(
-            "Karte: {titel} nach {}, {}",
-            plural_dativ(&g.ebene1),
-            a.aktuell
-        ),
+        format!("Karte: {titel} nach {ebene_plural}, {}", a.aktuell),
         label(&a.ind.id, "karte"),
         100,
     )))
