@@ -3,6 +3,7 @@
 
 use super::{load_project, report_problems};
 use crate::cli::{OutputFormat, ValidateArgs};
+use crate::diag::{Diagnostic, Location};
 use crate::domain::Period;
 use crate::exit::ExitStatus;
 use crate::ingest::{self, SourceSummary};
@@ -17,6 +18,27 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
     };
     let (dataset, data_diags) = ingest::load(&project);
     diags.extend(data_diags);
+    // what the data cannot fill: a warning where a report, sheet or profile uses it
+    let mut leer = Vec::new();
+    if let Some(data) = dataset.as_ref().filter(|_| !diags.has_errors()) {
+        let table = crate::indicators::compute(&project, data, &Default::default())?;
+        leer = crate::indicators::empty(&project.katalog.indicators, data, &table.zeilen);
+        let used = used_indicators(&project);
+        for l in leer.iter().filter(|l| used.contains(l.id.as_str())) {
+            let titel = project
+                .katalog
+                .get(&l.id)
+                .map_or("", |i| i.def.titel.as_str());
+            diags.push(
+                Diagnostic::warning(
+                    "K001",
+                    Location::file(&project.config_path),
+                    format!("Kennzahl {} ({titel}) bleibt leer: {}", l.id, l.grund),
+                )
+                .hint(l.hinweis.clone()),
+            );
+        }
+    }
     let status = if diags.has_errors() {
         ExitStatus::DataProblems
     } else {
@@ -40,6 +62,7 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
                 "uebersprungen": s.skipped,
                 "zeitpunkte": s.periods.iter().map(|p| p.key()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
+            "leere_kennzahlen": leer,
             "errors": diags.error_count(),
             "warnings": diags.warning_count(),
             "diagnostics": diags.sorted(),
@@ -74,8 +97,38 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
             ));
         }
     }
+    let unused: Vec<&str> = {
+        let used = used_indicators(&project);
+        leer.iter()
+            .map(|l| l.id.as_str())
+            .filter(|id| !used.contains(id))
+            .collect()
+    };
+    if !unused.is_empty() {
+        printer.info(&format!(
+            "Ohne Daten (in keinem Bericht, Faktencheck oder Profil verwendet): {}; `--format json` nennt die Gründe.",
+            unused.join(", ")
+        ));
+    }
     report_problems(printer, &diags);
     Ok(status)
+}
+
+/// The indicators the project's reports, sheets and profiles show.
+fn used_indicators(project: &crate::project::Project) -> std::collections::BTreeSet<&str> {
+    project
+        .berichte
+        .iter()
+        .flat_map(|b| b.indikatoren.iter())
+        .chain(
+            project
+                .faktenchecks
+                .iter()
+                .flat_map(|f| f.indikatoren.iter()),
+        )
+        .chain(project.profil.iter())
+        .map(String::as_str)
+        .collect()
 }
 
 /// "31.12.2016 – 31.12.2025 (10 Stichtage)".

@@ -5,7 +5,10 @@
 //! values with change, deviation from the city and rank.
 
 mod aggregate;
+mod coverage;
 mod frames;
+
+pub use coverage::{Leer, empty};
 
 use crate::catalogue::{Art, Einheit, Indicator, Zeitbezug};
 use crate::domain::{Date, Period};

@@ -593,3 +593,46 @@ anzahl = "Anzahl"
             .stderr_has("abgaenger.xlsx: Fehler[V010]");
     }
 }
+
+/// An indicator a report shows but the data cannot fill is named with its reason; one that
+/// nothing shows is listed without a warning.
+#[test]
+fn validate_names_every_indicator_that_stays_empty() {
+    let p = TestProject::from_fixture("mini");
+    p.append(
+        "bildungsmonitor.toml",
+        r#"
+[berichte.test]
+titel = "Test"
+indikatoren = ["FK01", "KX05", "ZZ01"]
+
+[indikatoren.ZZ01]
+titel = "Quote mit falschem Zeitbezug"
+definition = "Kinder in der Kita am 1.3. je Einwohner am selben Tag."
+thema = "kita"
+einheit = "prozent"
+richtung = "neutral"
+zaehler = { tabelle = "kita_kinder", wert = "kinder" }
+nenner = { tabelle = "bevoelkerung", wert = "einwohner" }
+"#,
+    );
+    let r = p.run(&["validate"]);
+    r.exit(0).no_panic();
+    r.stderr_has("Warnung[K001] Kennzahl KX05 (Anteil mit Migrationshintergrund) bleibt leer: Zähler: das Feld „migrationshintergrund“ der Tabelle „bevoelkerung“ hat in keiner Quelle einen Wert")
+        .stderr_has("Kennzahl ZZ01 (Quote mit falschem Zeitbezug) bleibt leer: Zähler und Nenner treffen sich zeitlich nie: der Zähler braucht den Nenner zu 01.03.2023 bis 01.03.2025, geliefert ist er zu 31.12.2022 bis 31.12.2024")
+        .stderr_has("zeitbezug");
+    assert!(!r.stderr.contains("K001] Kennzahl FK01"), "{}", r.stderr);
+    // not shown anywhere: named once, no warning
+    assert!(!r.stderr.contains("K001] Kennzahl AS11"), "{}", r.stderr);
+    r.stderr_has("Ohne Daten (in keinem Bericht, Faktencheck oder Profil verwendet):");
+    let j = p.run(&["validate", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    let ids: Vec<&str> = v["leere_kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"KX05") && ids.contains(&"ZZ01"), "{ids:?}");
+    assert!(!ids.contains(&"FK01"), "{ids:?}");
+}
