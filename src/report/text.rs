@@ -183,18 +183,23 @@ pub fn streuung(
         let n = werte.len() as f64;
         let mean = werte.iter().map(|w| w.1).sum::<f64>() / n;
         let sd = (werte.iter().map(|w| (w.1 - mean).powi(2)).sum::<f64>() / n).sqrt();
-        let schwelle = match e {
-            Einheit::Prozent => sd.max(5.0),
-            _ => sd.max(0.2 * stadt.abs()),
-        };
+        // the threshold as printed, so that "um mehr als 5,0" holds for the printed values
+        let schwelle = format::round_half_up(
+            match e {
+                Einheit::Prozent => sd.max(5.0),
+                _ => sd.max(0.2 * stadt.abs()),
+            },
+            1,
+        );
+        let mehr = |d: f64| d > schwelle + 1e-9;
         let mut ueber: Vec<(&str, f64)> = werte
             .iter()
-            .filter(|w| w.1 - stadt > schwelle)
+            .filter(|w| mehr(w.1 - stadt))
             .copied()
             .collect();
         let mut unter: Vec<(&str, f64)> = werte
             .iter()
-            .filter(|w| stadt - w.1 > schwelle)
+            .filter(|w| mehr(stadt - w.1))
             .copied()
             .collect();
         ueber.sort_by(|x, y| y.1.total_cmp(&x.1));

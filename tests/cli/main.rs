@@ -30,6 +30,8 @@ mod pdfcheck;
 mod properties;
 /// Report modules as PDF.
 mod report;
+/// Shares on exact ties, half up, in every output.
+mod rounding;
 /// `sample` reproduces `data-samples/`; `init` creates a working project.
 mod sample;
 /// One test per broken input: code, location, exit status, no panic, nothing written.

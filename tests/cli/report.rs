@@ -847,3 +847,132 @@ fn schulort_indicators_are_never_ranked_or_mapped_by_stadtteil() {
         );
     }
 }
+
+/// A printed number: `48,1 %`, `1.234`, `−0,5`.
+fn zahl(s: &str) -> Option<f64> {
+    let t: String = s
+        .trim()
+        .trim_end_matches('%')
+        .trim()
+        .replace('\u{2212}', "-")
+        .replace('.', "")
+        .replace(',', ".");
+    t.parse().ok()
+}
+
+/// The text between `start` and the next `end` after each occurrence of `start`.
+fn zwischen<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    text.match_indices(start)
+        .filter_map(|(i, _)| {
+            let rest = &text[i + start.len()..];
+            rest.find(end).map(|j| &rest[..j])
+        })
+        .collect()
+}
+
+/// Every sentence whose arithmetic a reader can redo from its printed numbers comes out as
+/// printed: trends (from – to – by), profile comparisons (value – city – difference) and the
+/// areas "deutlich über/unter" the city value (more than the printed threshold).
+#[test]
+fn printed_differences_can_be_redone_from_printed_numbers() {
+    let r = rendered();
+    r.p.run(&["faktencheck", "--all-stadtteile", "--out", "arithmetik"])
+        .exit(0);
+    let mut texts = Vec::new();
+    for dir in ["out", "arithmetik"] {
+        for e in std::fs::read_dir(r.p.path().join(dir)).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "pdf") {
+                let t = Pdf::load(&std::fs::read(&path).unwrap()).text();
+                texts.push(
+                    t.replace(['\n', '\u{a0}'], " ")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+        }
+    }
+    let (mut trends, mut vergleiche, mut deutlich) = (0, 0, 0);
+    for t in &texts {
+        // "ist der Wert von 12,2 % auf 11,4 % um 0,8 Prozentpunkte gesunken."
+        for s in zwischen(t, "ist der Wert von ", ".") {
+            let Some((von, rest)) = s.split_once(" auf ") else {
+                continue;
+            };
+            let (Some(a), Some(um)) = (zahl(von), rest.split_once(" um ")) else {
+                continue;
+            };
+            let Some(b) = zahl(um.0) else { continue };
+            let Some(d) = zahl(um.1.split(' ').next().unwrap_or("")) else {
+                continue;
+            };
+            let steigt = um.1.ends_with("gestiegen");
+            assert!(
+                ((b - a).abs() - d).abs() < 1e-9,
+                "„{s}“: {b} − {a} is not {d}"
+            );
+            assert_eq!(steigt, b > a, "„{s}“");
+            trends += 1;
+        }
+        // "…: in Altstadt 55,4 % (2026), 0,3 Prozentpunkte über dem Wert von Musterstadt (55,1 %)."
+        for richtung in ["über", "unter"] {
+            let marke = format!(" Prozentpunkte {richtung} dem Wert von ");
+            for (i, _) in t.match_indices(&marke) {
+                let Some(start) = t[..i].rfind(": in ") else {
+                    continue;
+                };
+                let Some((vorne, diff)) = t[start + 5..i].rsplit_once(", ") else {
+                    continue;
+                };
+                let wert = vorne.split(" (").next().unwrap_or("");
+                let wert = wert
+                    .trim_end_matches(" %")
+                    .rsplit(' ')
+                    .next()
+                    .and_then(zahl);
+                let rest = &t[i + marke.len()..];
+                let stadt = rest
+                    .split_once(" (")
+                    .and_then(|(_, w)| w.split(')').next())
+                    .and_then(zahl);
+                let (Some(wert), Some(d), Some(stadt)) = (wert, zahl(diff), stadt) else {
+                    continue;
+                };
+                let signed = if richtung == "über" { d } else { -d };
+                assert!(
+                    (wert - stadt - signed).abs() < 1e-9,
+                    "„{}“: {wert} − {stadt} is not {signed}",
+                    &t[start..i + marke.len() + 30]
+                );
+                vergleiche += 1;
+            }
+        }
+        // "Deutlich über dem Stadtwert von 55,1 % (um mehr als 5,0 Prozentpunkte) liegt Nordwest (62,8 %)."
+        for s in zwischen(t, "Deutlich über dem Stadtwert von ", ".") {
+            let Some((stadt, rest)) = s.split_once(" (um mehr als ") else {
+                continue;
+            };
+            let (Some(stadt), Some(schwelle)) =
+                (zahl(stadt), rest.split(' ').next().and_then(zahl))
+            else {
+                continue;
+            };
+            for w in rest
+                .split(" (")
+                .skip(1)
+                .filter_map(|x| zahl(x.split(')').next().unwrap_or("")))
+            {
+                assert!(
+                    w - stadt > schwelle,
+                    "„{s}“: {w} is not more than {schwelle} above {stadt}"
+                );
+                deutlich += 1;
+            }
+        }
+    }
+    assert!(
+        trends > 5 && deutlich > 0,
+        "trends {trends}, vergleiche {vergleiche}, deutlich {deutlich}"
+    );
+}
