@@ -475,6 +475,11 @@ static SCHEMAS: [TableSchema; 9] = [
             ),
             measure("vorzeitig", false, "vorzeitig eingeschulte Kinder"),
             measure(
+                "eingeschult",
+                false,
+                "eingeschulte Kinder insgesamt (fristgerecht, vorzeitig, nach Rückstellung)",
+            ),
+            measure(
                 "kita_2jahre",
                 false,
                 "untersuchte Kinder mit mindestens 2 Jahren Kita-Besuch",
@@ -482,6 +487,7 @@ static SCHEMAS: [TableSchema; 9] = [
         ],
         parts: &[
             ("zurueckgestellt", "schulpflichtig"),
+            ("vorzeitig", "eingeschult"),
             ("kita_2jahre", "untersucht"),
         ],
     },

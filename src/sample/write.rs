@@ -412,7 +412,7 @@ fn uebergaenge(city: &City) -> String {
 
 fn schuleingang(city: &City) -> String {
     let mut s = String::from(
-        "zeit;gebiet;schulpflichtig;untersucht;zurueckgestellt;vorzeitig;kita_2jahre\n",
+        "zeit;gebiet;schulpflichtig;untersucht;zurueckgestellt;vorzeitig;eingeschult;kita_2jahre\n",
     );
     let mut r = Rng::new(city.opts.seed, "schuleingang");
     for (yi, y) in city.years.iter().enumerate() {
@@ -420,14 +420,16 @@ fn schuleingang(city: &City) -> String {
             let d = a.dep;
             let pflichtig = r.binomial(city.pop_age(ai, yi, 6), 0.98);
             let untersucht = pflichtig - r.binomial(pflichtig, 0.015);
+            let zurueck = r.binomial(pflichtig, 0.05 + 0.08 * d);
+            let vorzeitig = r.binomial(city.pop_age(ai, yi, 5), 0.012);
+            let kita = r.binomial(untersucht, 0.985 - 0.07 * d);
+            // enrolled: on time, early, and as many after a deferral as were deferred
+            let eingeschult = pflichtig - zurueck + vorzeitig + zurueck;
             let _ = writeln!(
                 s,
-                "{};{};{pflichtig};{untersucht};{};{};{}",
+                "{};{};{pflichtig};{untersucht};{zurueck};{vorzeitig};{eingeschult};{kita}",
                 school_year(*y),
                 a.nr,
-                r.binomial(pflichtig, 0.05 + 0.08 * d),
-                r.binomial(city.pop_age(ai, yi, 5), 0.012),
-                r.binomial(untersucht, 0.985 - 0.07 * d)
             );
         }
     }

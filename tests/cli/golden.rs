@@ -64,8 +64,10 @@ fn expected() -> Vec<Expected> {
         ("FK01", "2025-03-01", [pct(100.0, 200.0), pct(40.0, 100.0), pct(140.0, 300.0)], None),
         ("FK02", "2025-03-01", [pct(190.0, 210.0), pct(100.0, 110.0), pct(290.0, 320.0)], None),
         ("FK03", "2025-03-01", [pct(150.0, 220.0), pct(60.0, 120.0), pct(210.0, 340.0)], None),
-        // ganztags under 6: Nord 60 + 10 + 150 = 220 of 80 + 20 + 190 = 290
-        ("FK04", "2025-03-01", [pct(220.0, 290.0), pct(110.0, 140.0), pct(330.0, 430.0)], None),
+        // ganztags under 6: Nord 60 + 10 + 150 = 220 of the population 0–5 on 31.12.2024
+        // (200 + 210 = 410, as FK10); FK15 over the children in care, 80 + 20 + 190 = 290
+        ("FK04", "2025-03-01", [pct(220.0, 410.0), pct(110.0, 210.0), pct(330.0, 620.0)], None),
+        ("FK15", "2025-03-01", [pct(220.0, 290.0), pct(110.0, 140.0), pct(330.0, 430.0)], None),
         // (Betreuungsstunden / 40) / (Personalstunden / 39): Nord 11200/40 = 280 over
         // 1092/39 = 28 → 10; Süd 5280/40 = 132 over 468/39 = 12 → 11; Stadt 412/40
         ("FK05", "2025-03-01", [10.0, 11.0, 10.3], None),
@@ -78,7 +80,8 @@ fn expected() -> Vec<Expected> {
         ("FK11", "2024/25", [pct(38.0, 190.0), pct(30.0, 100.0), pct(68.0, 290.0)], Some("sprache")),
         ("FK11", "2024/25", [pct(19.0, 190.0), pct(12.0, 100.0), pct(31.0, 290.0)], Some("motorik")),
         ("FK12", "2024/25", [5.0, 8.0, 6.0], None),
-        ("FK13", "2024/25", [2.0, 2.0, 2.0], None),
+        // vorzeitig over all enrolments (eingeschult), not over the children of school age
+        ("FK13", "2024/25", [pct(4.0, 160.0), pct(2.0, 80.0), pct(6.0, 240.0)], None),
         ("FK14", "2024/25", [pct(171.0, 190.0), 80.0, pct(251.0, 290.0)], None),
         // Schulen 2024/25
         ("AS01", "2024/25", [190.0, f64::NAN, 190.0], Some("grundschule")),
