@@ -151,13 +151,14 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A new error.
+    /// A new error. A message longer than [`MAX_MESSAGE`] characters (a 100 MB cell quoted
+    /// in it) is cut, so that no message floods the terminal.
     pub fn error(code: &'static str, location: Location, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
             location,
-            message: message.into(),
+            message: shorten(message.into()),
             hints: Vec::new(),
         }
     }
@@ -172,8 +173,22 @@ impl Diagnostic {
 
     /// Adds a hint ("Hinweis") telling the analyst what to do.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hints.push(hint.into());
+        self.hints.push(shorten(hint.into()));
         self
+    }
+}
+
+/// Characters of a message at most; values quoted in messages are cut to fit.
+pub const MAX_MESSAGE: usize = 500;
+
+fn shorten(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE) {
+        Some((cut, _)) => format!(
+            "{} … (gekürzt, {} Zeichen)",
+            &message[..cut],
+            message.chars().count()
+        ),
+        None => message,
     }
 }
 
@@ -275,6 +290,24 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut() {
+        let long = format!("Wert „{}“ ist keine Zahl", "x".repeat(10_000_000));
+        let d = Diagnostic::error("V101", Location::None, long);
+        assert!(
+            d.message.chars().count() < MAX_MESSAGE + 40,
+            "{}",
+            d.message.len()
+        );
+        assert!(
+            d.message.ends_with("(gekürzt, 10000024 Zeichen)"),
+            "{}",
+            &d.message[480..]
+        );
+        let short = Diagnostic::error("V101", Location::None, "kurz");
+        assert_eq!(short.message, "kurz");
+    }
 
     #[test]
     fn cell_names() {

@@ -3,6 +3,7 @@
 use crate::catalogue::Einheit;
 use crate::cli::{EbeneArg, IndicatorsArgs, OutputFormat};
 use crate::exit::ExitStatus;
+use crate::export::csv_field;
 use crate::format;
 use crate::indicators::{self, Ebene, Kennzahl};
 use crate::output::printer::Printer;
@@ -287,12 +288,12 @@ fn csv(rows: &[Kennzahl], hidden: &[bool], unit: impl Fn(&str) -> Einheit) -> St
         let _ = writeln!(
             out,
             "{};{};{};{};{};{};{};{};{};{};{};{};{};{}",
-            k.indikator,
+            csv_field(&k.indikator),
             k.zeit.key(),
             ebene_label(k.ebene),
-            k.gebiet,
-            csv_text(&k.name),
-            csv_text(k.gruppe.as_deref().unwrap_or("")),
+            csv_field(&k.gebiet),
+            csv_field(&k.name),
+            csv_field(k.gruppe.as_deref().unwrap_or("")),
             num(k.wert, digits),
             num(k.zaehler, count_digits(k.zaehler)),
             num(k.nenner, count_digits(k.nenner)),
@@ -304,20 +305,6 @@ fn csv(rows: &[Kennzahl], hidden: &[bool], unit: impl Fn(&str) -> Einheit) -> St
         );
     }
     out
-}
-
-/// Quotes a text field when needed and neutralises formula starts (`=`, `+`, `-`, `@`).
-pub(crate) fn csv_text(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 /// The JSON output, keys in alphabetical order as before (they were a `serde_json::Value`).

@@ -116,6 +116,9 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
 
 /// The indicators the project's reports, sheets and profiles show.
 fn used_indicators(project: &crate::project::Project) -> std::collections::BTreeSet<&str> {
+    // the built-in profile list is no choice of the project: a profile leaves out what has
+    // no data
+    let eigenes_profil = project.profil != crate::project::PROFIL_STANDARD;
     project
         .berichte
         .iter()
@@ -126,7 +129,7 @@ fn used_indicators(project: &crate::project::Project) -> std::collections::BTree
                 .iter()
                 .flat_map(|f| f.indikatoren.iter()),
         )
-        .chain(project.profil.iter())
+        .chain(project.profil.iter().filter(|_| eigenes_profil))
         .map(String::as_str)
         .collect()
 }

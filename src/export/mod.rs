@@ -89,7 +89,9 @@ pub fn safe_text(s: &str) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
+/// Quotes a text field when needed and neutralises formula starts (`=`, `+`, `-`, `@`), so
+/// that no cell of a CSV runs as a spreadsheet formula.
+pub fn csv_field(s: &str) -> String {
     let s = safe_text(s);
     if s.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -143,7 +145,7 @@ fn csv(result: &Ergebnis, ctx: &Kontext, s: &mut dyn Write) -> Result<()> {
         write!(
             s,
             "{};{};{};{};{};{};{};{};{};{};{};{};{};{};{}\r\n",
-            k.indikator,
+            csv_field(&k.indikator),
             csv_field(titel),
             csv_field(u.label()),
             k.zeit.key(),

@@ -1,7 +1,7 @@
 //! Bytes → text. Explicit encodings only: a file that is not valid in its declared
 //! encoding is an error naming line and column, never silently "repaired".
 
-use crate::diag::{Diagnostic, Diagnostics, Location, line_column};
+use crate::diag::{Diagnostic, Diagnostics, Location};
 use crate::project::Kodierung;
 use std::path::Path;
 
@@ -112,44 +112,54 @@ pub fn decode_piece<'a>(
     }
 }
 
-/// One diagnostic per line with undecodable bytes (at most 10), at the first bad byte.
+/// One diagnostic per line with undecodable bytes (at most 10), at the first bad byte, and
+/// the total. Linear in the input: the line is counted on from the previous bad byte, the
+/// column decoded only for the lines reported (a megabyte of junk once took minutes).
 fn report_invalid_utf8(path: &Path, body: &[u8], line0: usize, diags: &mut Diagnostics) {
     let mut reported = 0;
     let mut last_line = 0;
     let mut total = 0;
     let mut offset = 0;
-    let mut rest = body;
-    while !rest.is_empty() {
-        match std::str::from_utf8(rest) {
-            Ok(_) => break,
-            Err(e) => {
-                let bad = offset + e.valid_up_to();
-                let len = e.error_len().unwrap_or(rest.len() - e.valid_up_to()).max(1);
-                let prefix = String::from_utf8_lossy(&body[..bad]);
-                let (line, column) = line_column(&prefix, prefix.len());
-                let line = line0 + line - 1;
-                total += 1;
-                if line != last_line && reported < 10 {
-                    let byte = body[bad];
-                    let guess = encoding_rs::WINDOWS_1252
-                        .decode_without_bom_handling(&[byte])
-                        .0
-                        .into_owned();
-                    diags.push(
-                        Diagnostic::error(
-                            "V002",
-                            Location::text(path, line, column),
-                            format!("Byte 0x{byte:02X} ist kein gültiges UTF-8 (in Windows-1252 wäre es „{guess}“)"),
-                        )
-                        .hint("Die Datei ist vermutlich in Windows-1252 gespeichert: im Quellprofil kodierung = \"windows-1252\" setzen."),
-                    );
-                    reported += 1;
-                    last_line = line;
-                }
-                offset = bad + len;
-                rest = &body[offset.min(body.len())..];
+    // line (1-based) and its first byte, valid up to `scanned`
+    let (mut line, mut line_start, mut scanned) = (1usize, 0usize, 0usize);
+    while offset < body.len() {
+        let rest = &body[offset..];
+        let Err(e) = std::str::from_utf8(rest) else {
+            break;
+        };
+        let bad = offset + e.valid_up_to();
+        let len = e.error_len().unwrap_or(rest.len() - e.valid_up_to()).max(1);
+        for (i, &b) in body[scanned..bad].iter().enumerate() {
+            if b == b'\n' {
+                line += 1;
+                line_start = scanned + i + 1;
             }
         }
+        scanned = bad;
+        total += 1;
+        let at = line0 + line - 1;
+        if at != last_line && reported < 10 {
+            let column = String::from_utf8_lossy(&body[line_start..bad])
+                .chars()
+                .count()
+                + 1;
+            let byte = body[bad];
+            let guess = encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&[byte])
+                .0
+                .into_owned();
+            diags.push(
+                Diagnostic::error(
+                    "V002",
+                    Location::text(path, at, column),
+                    format!("Byte 0x{byte:02X} ist kein gültiges UTF-8 (in Windows-1252 wäre es „{guess}“)"),
+                )
+                .hint("Die Datei ist vermutlich in Windows-1252 gespeichert: im Quellprofil kodierung = \"windows-1252\" setzen."),
+            );
+            reported += 1;
+            last_line = at;
+        }
+        offset = bad + len;
     }
     if total > reported {
         diags.push(Diagnostic::error(

@@ -52,6 +52,26 @@ pub struct Project {
     pub katalog: crate::catalogue::Catalogue,
 }
 
+/// An id becomes a file name and a CSV cell: letters, digits, `_` and `-` only, at most 40,
+/// so that `[berichte."../../x"]` cannot write outside `--out` and `X;=2+2` cannot split a
+/// CSV row or start a formula.
+fn bad_id(id: &str, was: &str, at: Location) -> Option<Diagnostic> {
+    let ok = !id.is_empty()
+        && id.len() <= 40
+        && !id.starts_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (!ok).then(|| {
+        Diagnostic::error(
+            "C004",
+            at,
+            format!("unzulässige Kennung „{id}“ für {was}"),
+        )
+        .hint("Kennungen bestehen aus Buchstaben A–Z, Ziffern, _ und - (höchstens 40 Zeichen), z. B. fruehkindliche_bildung oder KN01.")
+    })
+}
+
 impl Project {
     /// Where an indicator counts: at the place of residence, of the school or of the facility
     /// (the Bezug of the sources of its numerator's table; a school counted where it stands
@@ -453,6 +473,9 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
                 .find(&format!("[indikatoren.{}", i.id))
                 .unwrap_or(0),
         );
+        if let Some(d) = bad_id(&i.id, "Kennzahl", at.clone()) {
+            diags.push(d);
+        }
         diags.extend(crate::catalogue::check(&i.id, &i.def, &at));
     }
     // indicator ids of modules, Faktenchecks and profiles must be in the catalogue
@@ -474,6 +497,11 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
         }
         ids.iter().map(|i| i.get_ref().clone()).collect()
     };
+    for id in raw.berichte.keys().chain(raw.faktenchecks.keys()) {
+        if let Some(d) = bad_id(id.get_ref(), "Bericht oder Faktencheck", ctx.at(id)) {
+            diags.push(d);
+        }
+    }
     let berichte = raw
         .berichte
         .iter()

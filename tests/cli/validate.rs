@@ -636,3 +636,82 @@ nenner = { tabelle = "bevoelkerung", wert = "einwohner" }
     assert!(ids.contains(&"KX05") && ids.contains(&"ZZ01"), "{ids:?}");
     assert!(!ids.contains(&"FK01"), "{ids:?}");
 }
+
+/// Ids become file names and CSV cells: a path or a formula in one is refused up front.
+#[test]
+fn ids_that_could_escape_or_inject_are_refused() {
+    let p = TestProject::from_fixture("mini");
+    p.append(
+        "bildungsmonitor.toml",
+        r#"
+[berichte."../../x"]
+titel = "Ausbruch"
+indikatoren = ["FK01"]
+
+[indikatoren."X;=2+2"]
+titel = "Formel"
+definition = "Eine Kennung mit Formel."
+thema = "kita"
+einheit = "anzahl"
+richtung = "neutral"
+zaehler = { tabelle = "kita_kinder", wert = "kinder" }
+"#,
+    );
+    let before = p.snapshot();
+    let r = p.run(&["report", "--out", "out"]);
+    r.exit(1)
+        .no_panic()
+        .stderr_has("unzulässige Kennung „../../x“ für Bericht oder Faktencheck")
+        .stderr_has("unzulässige Kennung „X;=2+2“ für Kennzahl");
+    assert_eq!(before, p.snapshot(), "nothing written");
+}
+
+/// A megabyte of bytes that are no UTF-8 is reported in one pass: ten located lines and
+/// the total (this took minutes when each error decoded the file from its start).
+#[test]
+fn a_megabyte_of_invalid_utf8_is_reported_with_its_total() {
+    let p = TestProject::from_fixture("mini");
+    let mut bytes = b"zeit;gebiet;alter;geschlecht;einwohner;nichtdeutsch\n".to_vec();
+    let mut x: u32 = 12345;
+    while bytes.len() < 1_000_000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let b = (x >> 16) as u8;
+        bytes.push(if b.is_multiple_of(64) { b'\n' } else { b | 0x80 });
+    }
+    p.write("bevoelkerung.csv", &bytes);
+    let r = p.run(&["validate"]);
+    r.exit(1)
+        .no_panic()
+        .stderr_has("Fehler[V002]")
+        .stderr_has("ungültige Bytefolgen");
+    let located = r.stderr.matches("bevoelkerung.csv:").count();
+    assert!(located >= 10, "{}", r.stderr);
+}
+
+/// Every text column of both CSV writers is neutralised, the area key included.
+#[test]
+fn area_keys_that_look_like_formulas_stay_text_in_every_csv() {
+    let p = TestProject::empty();
+    p.write(
+        "gebiete.csv",
+        "nr;name;sozialraum;sozialraum_name\n=1+1;Eins;S1;Raum\n@2;Zwei;S1;Raum\n",
+    );
+    p.write(
+        "bevoelkerung.csv",
+        "zeit;gebiet;alter;einwohner;nichtdeutsch\n31.12.2024;=1+1;30;100;10\n31.12.2024;@2;30;200;20\n",
+    );
+    p.write(
+        "bildungsmonitor.toml",
+        "[projekt]\nkommune = \"Formelstadt\"\nstand = 2025-11-01\n\n[gebiete]\ndatei = \"gebiete.csv\"\n\n[quellen.bevoelkerung]\ntabelle = \"bevoelkerung\"\ndatei = \"bevoelkerung.csv\"\nzeit = { art = \"stichtag\" }\n",
+    );
+    let r = p.run(&["indicators", "--format", "csv", "--indicator", "KX04"]);
+    r.exit(0);
+    assert!(
+        r.stdout.contains(";'=1+1;") && r.stdout.contains(";'@2;"),
+        "{}",
+        r.stdout
+    );
+    p.run(&["export", "--output", "k.csv"]).exit(0);
+    let csv = p.read("k.csv");
+    assert!(csv.contains(";'=1+1;") && !csv.contains(";=1+1;"), "{csv}");
+}
