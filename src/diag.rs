@@ -301,7 +301,7 @@ mod tests {
             d.message.len()
         );
         assert!(
-            d.message.ends_with("(gekürzt, 10000024 Zeichen)"),
+            d.message.ends_with("(gekürzt, 10000022 Zeichen)"),
             "{}",
             &d.message[480..]
         );

@@ -75,6 +75,20 @@ pub fn geometry(bytes: &[u8], key: &str) -> anyhow::Result<Geometrie> {
     if out.is_empty() {
         bail!("GeoJSON enthält keine Polygone mit der Eigenschaft „{key}“");
     }
+    // a coordinate far outside every coordinate system (1e308) would squeeze the map into a
+    // point: an empty map without a word
+    if let Some((f, &(x, y))) = out.iter().find_map(|f| {
+        f.ringe
+            .iter()
+            .flatten()
+            .find(|(x, y)| !(x.abs() < 1e8 && y.abs() < 1e8))
+            .map(|p| (f, p))
+    }) {
+        bail!(
+            "Fläche „{}“ hat die Koordinate ({x}, {y}), die in keinem Koordinatensystem liegt",
+            f.nr
+        );
+    }
     // large areas first, so enclaves are drawn on top of the area around them
     out.sort_by(|a, b| area(b).total_cmp(&area(a)).then(a.nr.cmp(&b.nr)));
     Ok(out.into())

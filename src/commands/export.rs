@@ -35,6 +35,8 @@ pub fn run(
         Ok(x) => x,
         Err(status) => return Ok(status),
     };
+    let paths: Vec<&Path> = targets.iter().map(|(p, _)| p.as_path()).collect();
+    refuse_inputs(&project, &paths)?;
     for id in &args.indicator {
         if project.katalog.get(id).is_none() {
             bail!("unbekannte Kennzahl „{id}“; die Kennungen zeigt `bildungsmonitor catalogue`");
@@ -71,4 +73,24 @@ pub fn run(
         ));
     }
     Ok(ExitStatus::Success)
+}
+
+/// An output that is one of the project's inputs would destroy the data it was made from.
+fn refuse_inputs(project: &crate::project::Project, targets: &[&Path]) -> anyhow::Result<()> {
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    let mut inputs: Vec<&Path> = vec![project.config_path.as_path()];
+    inputs.extend(project.quellen.iter().map(|q| q.path.as_path()));
+    inputs.extend(project.gebiete.geojson.as_deref());
+    let inputs: Vec<std::path::PathBuf> = inputs.into_iter().filter_map(canon).collect();
+    for t in targets {
+        if let Some(c) = canon(t)
+            && inputs.contains(&c)
+        {
+            bail!(
+                "{} ist eine Eingabe des Projekts und wird nicht überschrieben; einen anderen Namen für --output wählen",
+                t.display()
+            );
+        }
+    }
+    Ok(())
 }

@@ -91,7 +91,20 @@ impl OutputBatch {
     }
 
     /// Renames every staged file into place. Dropping the batch instead discards them all.
+    /// Two files for one target – also on a file system that ignores case – are refused
+    /// before anything is renamed: one of them would be lost silently.
     pub fn commit(self) -> Result<Vec<PathBuf>> {
+        let mut seen: std::collections::BTreeMap<String, &Path> = std::collections::BTreeMap::new();
+        for (_, target) in &self.pending {
+            let key = target.to_string_lossy().to_lowercase();
+            if let Some(other) = seen.insert(key, target) {
+                bail!(
+                    "zwei Ausgaben hätten dieselbe Datei: {} und {} (verschiedene Namen, die denselben Dateinamen ergeben, auch in anderer Groß- und Kleinschreibung); nichts geschrieben",
+                    other.display(),
+                    target.display()
+                );
+            }
+        }
         // On disk before any rename; the files are flushed side by side, which lets the
         // file system combine the journal commits (one `fsync` after another costs a
         // visible part of writing hundreds of sheets).
@@ -155,6 +168,22 @@ mod tests {
         }
         assert!(!target.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn two_files_for_one_target_are_refused_before_any_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = OutputBatch::new();
+        b.add(&dir.path().join("a.pdf"), b"1").unwrap();
+        b.add(&dir.path().join("7a-sued.pdf"), b"2").unwrap();
+        b.add(&dir.path().join("7A-Sued.pdf"), b"3").unwrap();
+        let e = b.commit().unwrap_err().to_string();
+        assert!(e.contains("dieselbe Datei"), "{e}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing written"
+        );
     }
 
     #[test]

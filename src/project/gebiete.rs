@@ -283,6 +283,26 @@ fn read_csv(
             ok = false;
             continue;
         };
+        // a control character breaks every PDF later, blamed on the template
+        let mut clean = true;
+        for (j, h) in headers.iter().enumerate() {
+            let Some(v) = rec.get(j) else { continue };
+            if let Some((k, c)) = v.chars().enumerate().find(|(_, c)| c.is_control()) {
+                diags.push(
+                    Diagnostic::error(
+                        "C007",
+                        Location::text(path, line, j + 1),
+                        format!("Steuerzeichen U+{:04X} in „{h}“ (Zeichen {})", c as u32, k + 1),
+                    )
+                    .hint("Das Zeichen aus der Gebietsdatei entfernen (oft ein Tabulator oder ein Zeilenumbruch aus Excel)."),
+                );
+                clean = false;
+            }
+        }
+        if !clean {
+            ok = false;
+            continue;
+        }
         if let Some(srn) = get("sozialraum_name") {
             sr_names
                 .entry(sr.to_string())
@@ -334,6 +354,17 @@ fn check_geojson(
         ));
         return;
     };
+    // the rules the maps use: what passes here draws
+    if let Err(e) = std::fs::read(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|b| crate::charts::geometry(&b, key))
+    {
+        diags.push(
+            Diagnostic::error("C009", Location::file(path), format!("{e:#}"))
+                .hint("Die Datei als GeoJSON (FeatureCollection, WGS84 oder ein metrisches Koordinatensystem) aus dem GIS exportieren."),
+        );
+        return;
+    }
     let ids: BTreeSet<String> = features
         .iter()
         .filter_map(|f| f.get("properties")?.get(key))

@@ -480,7 +480,17 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
     }
     // indicator ids of modules, Faktenchecks and profiles must be in the catalogue
     let known_ids = |ids: &[Spanned<String>], diags: &mut Diagnostics| -> Vec<String> {
-        for id in ids {
+        for (k, id) in ids.iter().enumerate() {
+            if ids[..k].iter().any(|x| x.get_ref() == id.get_ref()) {
+                diags.push(
+                    Diagnostic::error(
+                        "C004",
+                        ctx.at(id),
+                        format!("Kennzahl „{}“ steht zweimal in der Liste", id.get_ref()),
+                    )
+                    .hint("Jede Kennzahl nur einmal nennen."),
+                );
+            }
             if katalog.get(id.get_ref()).is_none() {
                 let mut d = Diagnostic::error(
                     "C011",

@@ -676,7 +676,11 @@ fn a_megabyte_of_invalid_utf8_is_reported_with_its_total() {
     while bytes.len() < 1_000_000 {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
         let b = (x >> 16) as u8;
-        bytes.push(if b.is_multiple_of(64) { b'\n' } else { b | 0x80 });
+        bytes.push(if b.is_multiple_of(64) {
+            b'\n'
+        } else {
+            b | 0x80
+        });
     }
     p.write("bevoelkerung.csv", &bytes);
     let r = p.run(&["validate"]);
@@ -714,4 +718,93 @@ fn area_keys_that_look_like_formulas_stay_text_in_every_csv() {
     p.run(&["export", "--output", "k.csv"]).exit(0);
     let csv = p.read("k.csv");
     assert!(csv.contains(";'=1+1;") && !csv.contains(";=1+1;"), "{csv}");
+}
+
+/// What `report` would reject, `validate` reports first, at the data's place.
+#[test]
+fn data_that_would_break_reports_is_refused_by_validate() {
+    // a control character in a Stadtteil name
+    let p = TestProject::from_fixture("mini");
+    let g = p
+        .read("gebiete.csv")
+        .replacen("Altstadt", "Alt\u{7}stadt", 1);
+    p.write("gebiete.csv", g);
+    p.run(&["validate"])
+        .exit(1)
+        .no_panic()
+        .stderr_has("gebiete.csv:2:2: Fehler[C007] Steuerzeichen U+0007 in „name“ (Zeichen 4)");
+
+    // an indicator twice in one module
+    let p = TestProject::from_fixture("mini");
+    p.append(
+        "bildungsmonitor.toml",
+        "\n[berichte.doppelt]\ntitel = \"Doppelt\"\nindikatoren = [\"FK01\", \"FK01\"]\n",
+    );
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[C004] Kennzahl „FK01“ steht zweimal in der Liste");
+
+    // a coordinate outside every coordinate system
+    let p = TestProject::from_fixture("mini");
+    let square = |nr: &str, x: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"nr":"{nr}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},52],[{x},52.01],[11.01,52.01],[{x},52]]]}}}}"#
+        )
+    };
+    p.write(
+        "flaechen.geojson",
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{},{},{}]}}"#,
+            square("01", 11.0),
+            square("02", 1e308),
+            square("03", 11.0)
+        ),
+    );
+    let cfg = p
+        .read("bildungsmonitor.toml")
+        .replace("[gebiete]\n", "[gebiete]\ngeojson = \"flaechen.geojson\"\n");
+    p.write("bildungsmonitor.toml", cfg);
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[C009]")
+        .stderr_has("in keinem Koordinatensystem liegt");
+}
+
+/// `export` never overwrites the data it was made from.
+#[test]
+fn export_refuses_to_overwrite_an_input() {
+    let p = TestProject::from_fixture("mini");
+    let before = p.snapshot();
+    p.run(&["export", "--output", "bevoelkerung.csv"])
+        .exit(2)
+        .no_panic()
+        .stderr_has("bevoelkerung.csv ist eine Eingabe des Projekts und wird nicht überschrieben");
+    assert_eq!(before, p.snapshot());
+}
+
+/// Two Stadtteile whose file names collide („7a Süd“, „7A Sued“) are refused; no profile is
+/// lost silently and none is written.
+#[test]
+fn colliding_profile_names_are_refused_before_writing() {
+    let p = TestProject::empty();
+    p.write(
+        "gebiete.csv",
+        "nr;name;sozialraum;sozialraum_name\n7a;Süd;S1;Raum\n7A;Sued;S1;Raum\n08;Nord;S1;Raum\n",
+    );
+    p.write(
+        "bevoelkerung.csv",
+        "zeit;gebiet;alter;einwohner;nichtdeutsch\n31.12.2024;7a;30;100;10\n31.12.2024;7A;30;200;20\n31.12.2024;08;30;300;30\n",
+    );
+    p.write(
+        "bildungsmonitor.toml",
+        "[projekt]\nkommune = \"Kollisionsstadt\"\nstand = 2025-11-01\n\n[gebiete]\ndatei = \"gebiete.csv\"\n\n[quellen.bevoelkerung]\ntabelle = \"bevoelkerung\"\ndatei = \"bevoelkerung.csv\"\nzeit = { art = \"stichtag\" }\n\n[profil]\nindikatoren = [\"KX04\", \"KX01\"]\n",
+    );
+    let r = p.run(&["faktencheck", "--all-stadtteile"]);
+    r.exit(2)
+        .no_panic()
+        .stderr_has("zwei Ausgaben hätten dieselbe Datei");
+    let written = std::fs::read_dir(p.path().join("out"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(written, 0, "no profile written");
 }
