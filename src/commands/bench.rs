@@ -517,7 +517,7 @@ fn lesemessung_im_kindprozess(dir: &std::path::Path, art: Lesemessung) -> Result
 /// the largest CSV source alone, on one core or on all, or polars' own CSV read of the same
 /// file without any checks (all columns as text, its default threads). Prints JSON.
 fn lesemessung(dir: &std::path::Path, art: Lesemessung, printer: &Printer) -> Result<ExitStatus> {
-    use polars::prelude::*;
+    use polars_io::prelude::{CsvParseOptions, CsvReadOptions, SerReader};
     let (project, _) = crate::project::load(&dir.join("bildungsmonitor.toml"))
         .map_err(|d| anyhow::anyhow!("Projektdatei: {} Fehler", d.error_count()))?;
     let Some(q) = groesste_csv(&project) else {

@@ -4,6 +4,7 @@
 use super::reader::{Cell, Locator, RowPos, Sink};
 use crate::diag::{Diagnostic, Diagnostics, Location};
 use polars::prelude::*;
+use polars_io::prelude::{ParquetReader, SerReader};
 use std::path::Path;
 
 enum Col {
