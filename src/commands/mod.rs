@@ -120,6 +120,7 @@ pub(crate) fn veroeffentlichen(
             v.kennzahl.rang = None;
         }
     }
+    crate::disclosure::every_area(&mut published, &project.gebiete);
     Ok(published)
 }
 

@@ -1090,3 +1090,111 @@ fn derive_published(rows: &mut [Veroeffentlicht], katalog: &Catalogue) {
         }
     }
 }
+
+/// Every Stadtteil valid at a period, and every Sozialraum, gets a row for each indicator,
+/// period and group that has rows: "–", no data, so that an area without a school or a Kita
+/// is shown with its reason instead of vanishing from tables and exports. The added rows carry
+/// no count.
+pub fn every_area(published: &mut Ergebnis, gebiete: &Gebietsgliederung) {
+    use crate::indicators::{Luecke, row_key};
+    let rows = std::mem::take(&mut published.zeilen);
+    let mut out: Vec<Veroeffentlicht> = Vec::with_capacity(rows.len());
+    let mut run: Vec<Veroeffentlicht> = Vec::new();
+    let flush = |run: &mut Vec<Veroeffentlicht>, out: &mut Vec<Veroeffentlicht>| {
+        if run.is_empty() {
+            return;
+        }
+        let present: BTreeSet<(Period, Ebene, String, Option<String>)> = run
+            .iter()
+            .map(|v| {
+                let k = &v.kennzahl;
+                (
+                    k.zeit,
+                    k.ebene,
+                    k.gebiet.to_string(),
+                    k.gruppe.as_deref().map(str::to_string),
+                )
+            })
+            .collect();
+        let combos: BTreeSet<(Period, Option<Arc<str>>)> = run
+            .iter()
+            .map(|v| (v.kennzahl.zeit, v.kennzahl.gruppe.clone()))
+            .collect();
+        let template = run[0].kennzahl.clone();
+        let mut added = Vec::new();
+        for (zeit, gruppe) in &combos {
+            let areas = gebiete
+                .stadtteile
+                .iter()
+                .filter(|s| valid_at(s, *zeit))
+                .map(|s| (Ebene::Stadtteil, &s.nr, &s.name))
+                .chain(
+                    gebiete
+                        .sozialraeume
+                        .iter()
+                        .map(|s| (Ebene::Sozialraum, &s.nr, &s.name)),
+                );
+            for (ebene, nr, name) in areas {
+                let key = (
+                    *zeit,
+                    ebene,
+                    nr.clone(),
+                    gruppe.as_deref().map(str::to_string),
+                );
+                if present.contains(&key) {
+                    continue;
+                }
+                let mut k = template.clone();
+                k.zeit = *zeit;
+                k.ebene = ebene;
+                k.gebiet = nr.as_str().into();
+                k.name = name.as_str().into();
+                k.gruppe = gruppe.clone();
+                k.wert = None;
+                k.zaehler = None;
+                k.nenner = None;
+                k.luecke = Some(Luecke::KeineDaten);
+                k.veraenderung = None;
+                k.veraenderung_prozent = None;
+                k.abweichung_stadt = None;
+                k.rang = None;
+                added.push(Veroeffentlicht {
+                    kennzahl: k,
+                    gesperrt: false,
+                    gerundet: false,
+                });
+            }
+        }
+        if !added.is_empty() {
+            run.extend(added);
+            run.sort_by(|a, b| row_key(&a.kennzahl).cmp(&row_key(&b.kennzahl)));
+        }
+        out.append(run);
+    };
+    for v in rows {
+        if run
+            .last()
+            .is_some_and(|l| l.kennzahl.indikator != v.kennzahl.indikator)
+        {
+            flush(&mut run, &mut out);
+        }
+        run.push(v);
+    }
+    flush(&mut run, &mut out);
+    published.zeilen = out;
+}
+
+/// Whether a Stadtteil exists at a period (its day, or the start of a school year).
+fn valid_at(s: &crate::project::Stadtteil, zeit: Period) -> bool {
+    let (from, to) = match zeit {
+        Period::Stichtag(d) => (d, d),
+        Period::Schuljahr(y) => (date(y, 8, 1), date(y + 1, 7, 31)),
+        Period::Kalenderjahr(y) => (date(y, 1, 1), date(y, 12, 31)),
+        Period::Monat { year, month } => (date(year, month, 1), date(year, month, 28)),
+    };
+    s.gueltig_ab.is_none_or(|a| a <= to) && s.gueltig_bis.is_none_or(|b| b >= from)
+}
+
+fn date(year: i32, month: u8, day: u8) -> crate::domain::Date {
+    crate::domain::Date { year, month, day }
+}

@@ -252,7 +252,11 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
     let eintraege: Vec<(String, Option<f64>, bool)> = g
         .stadtteile
         .iter()
-        .filter(|s| a.zeile(a.aktuell, Ebene::Stadtteil, &s.nr, None).is_some())
+        // suppressed ones at the end with "."; areas without data have no bar
+        .filter(|s| {
+            a.zeile(a.aktuell, Ebene::Stadtteil, &s.nr, None)
+                .is_some_and(|v| v.gesperrt || v.kennzahl.wert.is_some())
+        })
         .map(|s| {
             (
                 s.name.clone(),

@@ -263,3 +263,37 @@ fn sample_run_exports_leak_nothing() {
     }
     assert!(hidden_xlsx >= hidden_json, "{hidden_xlsx} vs {hidden_json}");
 }
+
+/// An area without a school (or a Kita) keeps its row, with "–" and the reason, in every
+/// export: it does not vanish from the table.
+#[test]
+fn areas_without_data_keep_their_row_with_the_reason() {
+    let p = TestProject::from_fixture("mini");
+    p.run(&["export", "-o", "k.json", "-o", "k.csv"]).exit(0);
+    let v: serde_json::Value = serde_json::from_str(&p.read("k.json")).unwrap();
+    let rows = v["kennzahlen"].as_array().unwrap();
+    // Stadtteil 03 has no school in the mini city and exists until the end of 2023
+    let as03 = |gebiet: &str, zeit: &str| {
+        rows.iter()
+            .find(|r| r["indikator"] == "AS03" && r["gebiet"] == gebiet && r["zeit"] == zeit)
+            .cloned()
+    };
+    let leer = as03("03", "2023/24").expect("a row for the Stadtteil without a school");
+    assert!(
+        leer["wert"].is_null() && leer["zaehler"].is_null(),
+        "{leer}"
+    );
+    assert_eq!(leer["luecke"], "keine_daten");
+    assert_eq!(leer["gesperrt"], false);
+    assert!(
+        as03("03", "2024/25").is_none(),
+        "03 no longer exists in 2024/25"
+    );
+    let csv = p.read("k.csv");
+    assert!(
+        csv.lines().any(|l| l.starts_with("AS03;")
+            && l.contains(";2023/24;Stadtteil;03;")
+            && l.ends_with(";–")),
+        "{csv}"
+    );
+}
