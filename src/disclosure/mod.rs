@@ -271,7 +271,8 @@ pub fn protect(
         gebiete,
         &mut merkmale,
     );
-    inequalities(&mut cells, &mut relations, &row_cells, &defs);
+    let protection = (f64::from(settings.mindestfallzahl) - 1.0).max(1.0);
+    inequalities(&mut cells, &mut relations, &row_cells, &defs, protection);
     drop((index, gebiet_ids));
     // from here on cells compare in the order of their published `CellId`s
     let (ranks, names) = merkmale.in_text_order();
@@ -841,15 +842,22 @@ fn relations(
     out
 }
 
+/// Only a gap this many times the protection width or smaller can narrow a hidden count: to
+/// show a count protected, no other count has to move further than the width, and a wider
+/// gap never closes on the way. (All pairs would double the time of the check at Land scale.)
+const GAP_MARGIN: f64 = 4.0;
+
 /// A share's numerator counts some of the persons its denominator counts (children in care
 /// among all children, leavers with a certificate among all leavers): an outsider knows
-/// numerator ≤ denominator. Each such pair becomes `numerator + gap = denominator` with the
-/// gap an unknown, non-negative slack cell, so the attacker check sees the inequality.
+/// numerator ≤ denominator. Each such pair with a small gap becomes `numerator + gap =
+/// denominator` with the gap an unknown, non-negative slack cell, so the attacker check sees
+/// the inequality.
 fn inequalities(
     cells: &mut Vec<Cell>,
     relations: &mut Vec<Relation>,
     row_cells: &[(Option<u32>, Option<u32>)],
     defs: &[Option<&Indicator>],
+    protection: f64,
 ) {
     let mut seen: FxHashMap<(u32, u32), ()> = FxHashMap::default();
     for (&(n, d), ind) in row_cells.iter().zip(defs) {
@@ -864,7 +872,14 @@ fn inequalities(
                 .as_ref()
                 .is_some_and(|t| t.tabelle == def.zaehler.tabelle);
         let (cn, cd) = (&cells[n as usize], &cells[d as usize]);
-        if n == d || !same_persons || !cn.sensitive || !cd.sensitive || cn.value > cd.value {
+        let gap = cd.value - cn.value;
+        if n == d
+            || !same_persons
+            || !cn.sensitive
+            || !cd.sensitive
+            || gap < 0.0
+            || gap >= GAP_MARGIN * protection
+        {
             continue;
         }
         if seen.insert((n, d), ()).is_some() {

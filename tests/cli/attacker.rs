@@ -899,3 +899,34 @@ fn no_small_count_of_the_rounded_sample_can_be_narrowed_from_the_export() {
         &narrow[..narrow.len().min(8)]
     );
 }
+
+/// The same attack on a generated city of 200 Stadtteile.
+#[test]
+fn no_small_count_of_a_larger_city_can_be_narrowed_from_the_export() {
+    let p = TestProject::empty();
+    p.run(&[
+        "sample",
+        "--stadtteile",
+        "200",
+        "--jahre",
+        "4",
+        "--out",
+        "data-samples",
+    ])
+    .exit(0);
+    std::fs::copy(
+        repo().join("bildungsmonitor.toml"),
+        p.path().join("bildungsmonitor.toml"),
+    )
+    .unwrap();
+    p.run(&["export", "--output", "alles.json"]).exit(0);
+    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+    let (narrow, hidden, small) = attack(&p, &export);
+    assert!(small > 1000, "{small} of {hidden}");
+    assert!(
+        narrow.is_empty(),
+        "{} narrowed, e.g. {:?}",
+        narrow.len(),
+        &narrow[..narrow.len().min(8)]
+    );
+}
