@@ -39,6 +39,7 @@ impl OutputBatch {
         };
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("Ordner {} kann nicht angelegt werden", dir.display()))?;
+        remove_stale(&dir);
         if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
             bail!(
                 "{} ist ein symbolischer Link; aus Sicherheitsgründen wird er nicht überschrieben",
@@ -129,6 +130,36 @@ impl OutputBatch {
     }
 }
 
+/// Temporary files older than this are left over from a run that was killed (Ctrl+C, power
+/// cut) before it could remove them; no run of the program takes that long.
+const STALE: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// Removes leftover temporary files of killed runs from `dir`, once per folder and process.
+fn remove_stale(dir: &Path) {
+    static DONE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut done) = DONE.lock() else { return };
+    if done.iter().any(|d| d == dir) {
+        return;
+    }
+    done.push(dir.to_path_buf());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if name.starts_with(".bildungsmonitor-") && name.ends_with(".tmp") && old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// A temporary file that becomes `target` when its batch is committed; dropped, it is removed.
 pub struct Staged {
     tmp: tempfile::NamedTempFile,
@@ -184,6 +215,30 @@ mod tests {
             0,
             "nothing written"
         );
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_removed_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".bildungsmonitor-abc.tmp");
+        let fresh = dir.path().join(".bildungsmonitor-def.tmp");
+        let other = dir.path().join("notiz.tmp");
+        for p in [&old, &fresh, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+        for p in [&old, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(day_ago)
+                .unwrap();
+        }
+        write(&dir.path().join("a.csv"), b"1").unwrap();
+        assert!(!old.exists(), "a day-old leftover is removed");
+        assert!(fresh.exists(), "a concurrent run's file stays");
+        assert!(other.exists(), "other files stay");
     }
 
     #[test]
