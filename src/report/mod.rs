@@ -309,6 +309,11 @@ fn zelle_veraenderung(v: Option<&Veroeffentlicht>, einheit: Einheit) -> String {
     match v {
         None => "–".into(),
         Some(v) if v.gesperrt => ".".into(),
+        // without a value there is no change either: the value's own sign ("–" no data)
+        Some(v) if v.kennzahl.wert.is_none() => v
+            .kennzahl
+            .luecke
+            .map_or_else(|| "–".into(), |l| l.symbol().into()),
         Some(v) => v
             .kennzahl
             .veraenderung
