@@ -390,8 +390,14 @@ pub fn protect(
         if i % GIVE_BACK == 0 {
             rows.shrink_to_fit();
         }
-        let value_hidden =
-            suppressed(n) || (suppressed(d) && unit != Some(Einheit::Anzahl)) || index_hidden[i];
+        // a published base of 0 makes the share "x" (not computable), whatever else hides its
+        // numerator: that numerator is 0, and "." would suggest something to protect
+        let base_zero = unit != Some(Einheit::Anzahl)
+            && d.is_some_and(|d| !suppressed(Some(d)) && cells[d as usize].value == 0.0);
+        let value_hidden = !base_zero
+            && (suppressed(n)
+                || (suppressed(d) && unit != Some(Einheit::Anzahl))
+                || index_hidden[i]);
         if suppressed(n) {
             k.zaehler = None;
         }

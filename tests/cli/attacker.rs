@@ -951,3 +951,56 @@ fn no_small_count_of_a_larger_city_can_be_narrowed_from_the_export() {
         &narrow[..narrow.len().min(8)]
     );
 }
+
+/// An index (first year = 100) is published only where its base year's count is: 25 · 100 /
+/// 1.250 gives back a hidden 2. A base of 0 is "x", never ".".
+#[test]
+fn an_index_needs_its_published_base_and_a_zero_base_is_x() {
+    let p = TestProject::from_fixture("mini");
+    let schulen = p
+        .read("schulen.csv")
+        .replace(
+            "2022/23;202;Gymnasium Neustadt;gymnasium;02;5;55;2",
+            "2022/23;202;Gymnasium Neustadt;gymnasium;02;5;1;0",
+        )
+        .replace(
+            "2022/23;202;Gymnasium Neustadt;gymnasium;02;6;56;0",
+            "2022/23;202;Gymnasium Neustadt;gymnasium;02;6;1;0",
+        );
+    p.write("schulen.csv", schulen);
+    p.run(&["export", "--output", "k.json"]).exit(0);
+    let v: Value = serde_json::from_str(&p.read("k.json")).unwrap();
+    let rows = v["kennzahlen"].as_array().unwrap();
+    let as02: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["indikator"] == "AS02" && r["gebiet"] == "02")
+        .collect();
+    assert_eq!(as02.len(), 3, "{as02:?}");
+    for r in &as02 {
+        assert!(
+            r["wert"].is_null() && r["gesperrt"] == true,
+            "index over a hidden base of 2: {r}"
+        );
+    }
+    // a base of 0 has no share and nothing to protect
+    let mut zero = 0;
+    for r in rows.iter().filter(|r| r["nenner"] == 0.0) {
+        assert_eq!(r["gesperrt"], false, "{r}");
+        assert_eq!(r["luecke"], "nenner_null", "{r}");
+        zero += 1;
+    }
+    let sample = sample_project();
+    sample.run(&["export", "--output", "k.json"]).exit(0);
+    let v: Value = serde_json::from_str(&sample.read("k.json")).unwrap();
+    for r in v["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["nenner"] == 0.0)
+    {
+        assert_eq!(r["gesperrt"], false, "{r}");
+        assert_eq!(r["luecke"], "nenner_null", "{r}");
+        zero += 1;
+    }
+    assert!(zero > 100, "{zero}");
+}
