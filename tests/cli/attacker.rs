@@ -131,6 +131,8 @@ fn parts(row: &Value, def: &Value) -> RowParts {
 
 /// What an outsider knows: every count printed or hidden, and the constraints between them.
 struct Knowledge {
+    /// (numerator, denominator) of every share of counts of the same persons.
+    pairs: BTreeSet<(Key, Key)>,
     known: BTreeMap<Key, f64>,
     /// How far a printed count may lie from the true one (rounding method: half the base).
     tolerance: f64,
@@ -164,6 +166,7 @@ fn knowledge(export: &Value, sozialraum_of: &BTreeMap<String, String>) -> Knowle
     let mut known: BTreeMap<Key, f64> = BTreeMap::new();
     let mut hidden: BTreeSet<Key> = BTreeSet::new();
     let mut constraints = Vec::new();
+    let mut pairs = BTreeSet::new();
     let mut note = |p: &Option<(Key, Option<f64>)>| {
         if let Some((k, v)) = p {
             match v {
@@ -193,6 +196,7 @@ fn knowledge(export: &Value, sozialraum_of: &BTreeMap<String, String>) -> Knowle
         };
         if def["einheit"] == "prozent" {
             if def["zaehler"]["tabelle"] == def["nenner"]["tabelle"] {
+                pairs.insert((z.clone(), n.clone()));
                 constraints.push(Constraint {
                     terms: vec![(z.clone(), 1.0), (n.clone(), -1.0)],
                     op: ComparisonOp::Le,
@@ -283,6 +287,7 @@ fn knowledge(export: &Value, sozialraum_of: &BTreeMap<String, String>) -> Knowle
     breakdowns(rows, &row_parts, &defs, &all, &mut constraints);
     ranges(&all, &mut constraints);
     Knowledge {
+        pairs,
         known,
         tolerance,
         hidden,
@@ -608,13 +613,23 @@ fn attack(p: &TestProject, export: &Value) -> (Vec<Narrowed>, usize, usize) {
     );
     let truth = truth(p, export);
     let min = export["geheimhaltung"]["mindestfallzahl"].as_f64().unwrap();
-    // every hidden count that is a person count below the threshold
-    let small: BTreeSet<Key> = k
+    // every hidden count below the threshold, and every hidden numerator whose complement
+    // (denominator minus numerator: "98 of 100 in a Kita" reveals the 2 without) is
+    let klein = |v: f64| v > 0.0 && v < min;
+    let mut small: BTreeSet<Key> = k
         .hidden
         .iter()
-        .filter(|h| truth.get(*h).is_some_and(|&v| v > 0.0 && v < min))
+        .filter(|h| truth.get(*h).is_some_and(|&v| klein(v)))
         .cloned()
         .collect();
+    for (z, n) in &k.pairs {
+        if k.hidden.contains(z)
+            && let (Some(&tz), Some(&tn)) = (truth.get(z), truth.get(n))
+            && klein(tn - tz)
+        {
+            small.insert(z.clone());
+        }
+    }
     let found = intervals(&k, &small);
     let narrow = found
         .into_iter()
