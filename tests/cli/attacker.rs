@@ -8,7 +8,7 @@
 //! the largest value that fits everything. The engine's own cell model and relations are not
 //! used: this is the check that the one publication holds from outside.
 
-use crate::util::{TestProject, copy_dir, repo};
+use crate::util::{TestProject, repo};
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -524,17 +524,6 @@ fn solve(
     }
 }
 
-fn sample_project() -> TestProject {
-    let p = TestProject::empty();
-    copy_dir(&repo().join("data-samples"), &p.path().join("data-samples"));
-    std::fs::copy(
-        repo().join("bildungsmonitor.toml"),
-        p.path().join("bildungsmonitor.toml"),
-    )
-    .unwrap();
-    p
-}
-
 /// The true counts, keyed as the attacker keys them: the same project published without any
 /// protection (minimum count 1, minimum base 0), read from its export like the real one.
 fn truth(p: &TestProject, export: &Value) -> BTreeMap<Key, f64> {
@@ -594,6 +583,22 @@ fn sozialraum_of(p: &TestProject) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Exports the project's whole publication, attacks it, and fails if a hidden small count is
+/// narrowed below the protection width; the numbers of hidden and of attacked small counts.
+#[track_caller]
+fn export_and_attack(p: &TestProject) -> (Value, usize, usize) {
+    p.run(&["export", "--output", "alles.json"]).exit(0);
+    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+    let (narrow, hidden, small) = attack(p, &export);
+    assert!(
+        narrow.is_empty(),
+        "{} hidden counts narrowed from outside, e.g. {:?}",
+        narrow.len(),
+        &narrow[..narrow.len().min(8)]
+    );
+    (export, hidden, small)
+}
+
 /// A hidden count an outsider narrows too far: the count, its true value, and the interval.
 type Narrowed = (Key, f64, f64, Option<f64>);
 
@@ -644,18 +649,9 @@ fn attack(p: &TestProject, export: &Value) -> (Vec<Narrowed>, usize, usize) {
 
 #[test]
 fn no_small_count_of_the_sample_can_be_narrowed_from_the_export() {
-    let p = sample_project();
-    p.run(&["export", "--output", "alles.json"]).exit(0);
-    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
-    let (narrow, hidden, small) = attack(&p, &export);
+    let (_, hidden, small) = export_and_attack(&TestProject::sample());
     assert!(hidden > 1000, "the sample hides counts: {hidden}");
     assert!(small > 1000, "hidden counts of 1 or 2 attacked: {small}");
-    assert!(
-        narrow.is_empty(),
-        "{} hidden counts narrowed from outside, e.g. {:?}",
-        narrow.len(),
-        &narrow[..narrow.len().min(8)]
-    );
 }
 
 #[test]
@@ -669,11 +665,7 @@ fn no_small_count_of_a_fixture_can_be_narrowed_from_the_export() {
         "formats/ffcsv",
         "formats/kissmd",
     ] {
-        let p = TestProject::from_fixture(fixture);
-        p.run(&["export", "--output", "alles.json"]).exit(0);
-        let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
-        let (narrow, _, small) = attack(&p, &export);
-        assert!(narrow.is_empty(), "{fixture}: {narrow:?}");
+        let (_, _, small) = export_and_attack(&TestProject::from_fixture(fixture));
         // the golden and the format fixtures have no hidden count below the threshold
         assert!(
             small > 0 || !["geheim", "mini"].contains(&fixture),
@@ -686,7 +678,7 @@ fn no_small_count_of_a_fixture_can_be_narrowed_from_the_export() {
 /// counts at the printed precision: nothing in any column carries the unrounded counts.
 #[test]
 fn rounded_publication_carries_nothing_but_rounded_counts() {
-    let p = sample_project();
+    let p = TestProject::sample();
     let cfg = p
         .read("bildungsmonitor.toml")
         .replace("verfahren = \"sperrung\"", "verfahren = \"rundung\"")
@@ -739,7 +731,7 @@ fn rounded_publication_carries_nothing_but_rounded_counts() {
 /// changes what is suppressed (two runs together would reveal what each hides).
 #[test]
 fn every_selection_is_a_view_of_the_full_export() {
-    let p = sample_project();
+    let p = TestProject::sample();
     p.run(&["export", "--output", "alles.json"]).exit(0);
     let full: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
     let key = |r: &Value| {
@@ -797,7 +789,7 @@ fn every_selection_is_a_view_of_the_full_export() {
 /// The leaks found from outside before one publication, each with its numbers.
 #[test]
 fn one_count_has_one_status_in_every_indicator() {
-    let p = sample_project();
+    let p = TestProject::sample();
     p.run(&["export", "--output", "alles.json"]).exit(0);
     let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
     let rows = export["kennzahlen"].as_array().unwrap();
@@ -917,23 +909,15 @@ fn cached_publication_is_the_same_and_follows_the_data() {
 /// who knows every printed count only to within half the rounding base cannot pin those down.
 #[test]
 fn no_small_count_of_the_rounded_sample_can_be_narrowed_from_the_export() {
-    let p = sample_project();
+    let p = TestProject::sample();
     let cfg = p
         .read("bildungsmonitor.toml")
         .replace("verfahren = \"sperrung\"", "verfahren = \"rundung\"");
     p.write("bildungsmonitor.toml", cfg);
-    p.run(&["export", "--output", "alles.json"]).exit(0);
-    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+    let (export, hidden, small) = export_and_attack(&p);
     assert_eq!(export["geheimhaltung"]["verfahren"], "rundung");
-    let (narrow, hidden, small) = attack(&p, &export);
     assert!(hidden > 100, "shares of small bases stay hidden: {hidden}");
     assert!(small > 100, "hidden counts of 1 or 2 attacked: {small}");
-    assert!(
-        narrow.is_empty(),
-        "{} narrowed, e.g. {:?}",
-        narrow.len(),
-        &narrow[..narrow.len().min(8)]
-    );
 }
 
 /// The same attack on a generated city of 200 Stadtteile.
@@ -955,16 +939,8 @@ fn no_small_count_of_a_larger_city_can_be_narrowed_from_the_export() {
         p.path().join("bildungsmonitor.toml"),
     )
     .unwrap();
-    p.run(&["export", "--output", "alles.json"]).exit(0);
-    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
-    let (narrow, hidden, small) = attack(&p, &export);
+    let (_, hidden, small) = export_and_attack(&p);
     assert!(small > 1000, "{small} of {hidden}");
-    assert!(
-        narrow.is_empty(),
-        "{} narrowed, e.g. {:?}",
-        narrow.len(),
-        &narrow[..narrow.len().min(8)]
-    );
 }
 
 /// An index (first year = 100) is published only where its base year's count is: 25 · 100 /
@@ -1004,7 +980,7 @@ fn an_index_needs_its_published_base_and_a_zero_base_is_x() {
         assert_eq!(r["luecke"], "nenner_null", "{r}");
         zero += 1;
     }
-    let sample = sample_project();
+    let sample = TestProject::sample();
     sample.run(&["export", "--output", "k.json"]).exit(0);
     let v: Value = serde_json::from_str(&sample.read("k.json")).unwrap();
     for r in v["kennzahlen"]

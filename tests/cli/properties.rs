@@ -1,7 +1,7 @@
 //! Properties of the indicator engine on the whole sample city: totals are sums of their
 //! parts, shares lie in [0, 100] %, and results do not depend on the order of input rows.
 
-use crate::util::{TestProject, copy_dir, repo};
+use crate::util::TestProject;
 use bildungsmonitor::indicators::{Auswahl, Ebene, Tabelle, compute};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,20 +13,9 @@ fn table(config: &Path) -> Tabelle {
     compute(&project, &data.expect("data"), &Auswahl::default()).expect("compute")
 }
 
-fn sample_project() -> TestProject {
-    let p = TestProject::empty();
-    copy_dir(&repo().join("data-samples"), &p.path().join("data-samples"));
-    std::fs::copy(
-        repo().join("bildungsmonitor.toml"),
-        p.path().join("bildungsmonitor.toml"),
-    )
-    .unwrap();
-    p
-}
-
 #[test]
 fn totals_are_sums_shares_are_shares_and_order_does_not_matter() {
-    let p = sample_project();
+    let p = TestProject::sample();
     let t = table(&p.path().join("bildungsmonitor.toml"));
     assert!(t.zeilen.len() > 10_000);
 
@@ -96,7 +85,7 @@ fn totals_are_sums_shares_are_shares_and_order_does_not_matter() {
     }
 
     // 3. reversing the rows of every CSV source changes nothing
-    let q = sample_project();
+    let q = TestProject::sample();
     for name in [
         "bevoelkerung.csv",
         "kita_kinder.csv",

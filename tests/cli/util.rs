@@ -69,6 +69,18 @@ impl TestProject {
         }
     }
 
+    /// A copy of the sample project: `data-samples/` and the repository's project file.
+    pub fn sample() -> Self {
+        let p = Self::empty();
+        copy_dir(&repo().join("data-samples"), &p.path().join("data-samples"));
+        std::fs::copy(
+            repo().join("bildungsmonitor.toml"),
+            p.path().join("bildungsmonitor.toml"),
+        )
+        .expect("copy project file");
+        p
+    }
+
     /// A copy of `tests/fixtures/<name>`.
     pub fn from_fixture(name: &str) -> Self {
         let p = Self::empty();
