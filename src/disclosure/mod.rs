@@ -425,10 +425,7 @@ pub fn protect(
             def.and_then(|def| published_value(&k, def))
         };
         // derived values are made again below, from published values only
-        k.veraenderung = None;
-        k.veraenderung_prozent = None;
-        k.abweichung_stadt = None;
-        k.rang = None;
+        k.clear_derived();
         out.push(Veroeffentlicht {
             kennzahl: k,
             gesperrt: value_hidden,
@@ -1175,10 +1172,7 @@ pub fn every_area(published: &mut Ergebnis, gebiete: &Gebietsgliederung) {
                 k.zaehler = None;
                 k.nenner = None;
                 k.luecke = Some(Luecke::KeineDaten);
-                k.veraenderung = None;
-                k.veraenderung_prozent = None;
-                k.abweichung_stadt = None;
-                k.rang = None;
+                k.clear_derived();
                 added.push(Veroeffentlicht {
                     kennzahl: k,
                     gesperrt: false,

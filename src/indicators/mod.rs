@@ -87,6 +87,17 @@ pub struct Kennzahl {
     pub rang: Option<u32>,
 }
 
+impl Kennzahl {
+    /// Removes change, deviation and rank: values derived from other rows, made again from
+    /// what is published.
+    pub fn clear_derived(&mut self) {
+        self.veraenderung = None;
+        self.veraenderung_prozent = None;
+        self.abweichung_stadt = None;
+        self.rang = None;
+    }
+}
+
 /// All computed values.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Tabelle {

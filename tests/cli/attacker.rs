@@ -804,31 +804,25 @@ fn one_count_has_one_status_in_every_indicator() {
             })
             .unwrap_or_else(|| panic!("{ind} {zeit} {gebiet}"))
     };
+    // the count of a filter and the count of the same group of a breakdown: one cell
     let mut compared = 0;
-    for r in rows
-        .iter()
-        .filter(|r| r["indikator"] == "UE01G" && r["ebene"] == "stadtteil")
-    {
-        let (z, g) = (r["zeit"].as_str().unwrap(), r["gebiet"].as_str().unwrap());
-        let ue01 = find("UE01", z, g, Some("gymnasium"));
-        assert_eq!(
-            r["gesperrt"], ue01["gesperrt"],
-            "UE01G and UE01 gymnasium: {r} {ue01}"
-        );
-        assert_eq!(r["zaehler"], ue01["zaehler"]);
-        compared += 1;
-    }
-    for r in rows
-        .iter()
-        .filter(|r| r["indikator"] == "AS13" && r["ebene"] == "stadtteil")
-    {
-        let (z, g) = (r["zeit"].as_str().unwrap(), r["gebiet"].as_str().unwrap());
-        let as09 = find("AS09", z, g, Some("ahr"));
-        assert_eq!(
-            r["zaehler"], as09["zaehler"],
-            "AS13 and AS09 ahr: {r} {as09}"
-        );
-        compared += 1;
+    for (ind, breakdown, gruppe) in [("UE01G", "UE01", "gymnasium"), ("AS13", "AS09", "ahr")] {
+        for r in rows
+            .iter()
+            .filter(|r| r["indikator"] == ind && r["ebene"] == "stadtteil")
+        {
+            let (z, g) = (r["zeit"].as_str().unwrap(), r["gebiet"].as_str().unwrap());
+            let other = find(breakdown, z, g, Some(gruppe));
+            assert_eq!(
+                r["gesperrt"], other["gesperrt"],
+                "{ind} and {breakdown} {gruppe}: {r} {other}"
+            );
+            assert_eq!(
+                r["zaehler"], other["zaehler"],
+                "{ind} and {breakdown} {gruppe}"
+            );
+            compared += 1;
+        }
     }
     assert!(compared > 100, "{compared}");
     // no reason is published: "." means one thing
