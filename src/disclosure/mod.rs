@@ -262,7 +262,7 @@ pub fn protect(
         row_cells.push((num, den));
     }
 
-    let mut relations = relations(
+    let (mut relations, rests) = relations(
         &cells,
         &index,
         &gebiet_ids,
@@ -271,6 +271,7 @@ pub fn protect(
         gebiete,
         &mut merkmale,
     );
+    remainders(&mut cells, &mut relations, rests, settings);
     let protection = (f64::from(settings.mindestfallzahl) - 1.0).max(1.0);
     inequalities(&mut cells, &mut relations, &row_cells, &defs, protection);
     drop((index, gebiet_ids));
@@ -711,7 +712,50 @@ fn is_person_count(teil: &Teil) -> bool {
         .is_some_and(|f| f.ty == FieldType::Count)
 }
 
-/// The additive relations an outsider knows: hierarchy and group totals.
+/// A city total that is more than the sum of its known parts (a delivered Gesamtstadt row
+/// over source-suppressed Stadtteile, or with cases no Stadtteil holds).
+struct Rest {
+    city: u32,
+    parts: Vec<u32>,
+    value: f64,
+    /// Some parts are unknown: the rest holds the values the source suppressed.
+    suppressed_parts: bool,
+}
+
+/// The rest of each such city total becomes a hidden count in `city = parts + rest`: never
+/// published, and protected like a small count when it holds source-suppressed values or
+/// is small itself, so that no outsider subtracts the published parts from the total.
+fn remainders(
+    cells: &mut Vec<Cell>,
+    relations: &mut Vec<Relation>,
+    rests: Vec<Rest>,
+    settings: &Geheimhaltung,
+) {
+    // no minimum (1) protects nothing, not even what the source withheld
+    let protects = settings.verfahren == Verfahren::Sperrung && settings.mindestfallzahl > 1;
+    for r in rests {
+        let city = &cells[r.city as usize];
+        let sensitive = city.sensitive;
+        cells.push(Cell {
+            value: r.value,
+            sensitive,
+            grund: Some(if sensitive && r.suppressed_parts && protects {
+                Grund::Fallzahl
+            } else {
+                Grund::Sekundaer
+            }),
+            slack: true,
+            ..city.clone()
+        });
+        let mut terms: Vec<(usize, f64)> = r.parts.iter().map(|&p| (p as usize, 1.0)).collect();
+        terms.push((cells.len() - 1, 1.0));
+        terms.push((r.city as usize, -1.0));
+        relations.push(Relation { terms, rhs: 0.0 });
+    }
+}
+
+/// The additive relations an outsider knows: hierarchy and group totals; and the city totals
+/// whose known parts do not add up to them.
 fn relations(
     cells: &[Cell],
     index: &CellIndex,
@@ -720,8 +764,9 @@ fn relations(
     rows: &[Kennzahl],
     gebiete: &Gebietsgliederung,
     merkmale: &mut Merkmale,
-) -> Vec<Relation> {
+) -> (Vec<Relation>, Vec<Rest>) {
     let mut out = Vec::new();
+    let mut rests = Vec::new();
     let mut add = |parent: u32, children: &[u32]| {
         if children.is_empty() {
             return;
@@ -772,19 +817,32 @@ fn relations(
                 by_sr.entry(s.sozialraum.as_str()).or_default().push(m);
             }
         }
-        let mut srs = Vec::new();
+        // the city's parts: the Sozialräume, or the known Stadtteile of one without a total
+        let mut parts = Vec::new();
+        let mut unknown = false;
         for (sr, key) in gebiete.sozialraeume.iter().zip(&sr_keys) {
+            let stadtteile = by_sr.get(sr.nr.as_str()).map_or(&[][..], Vec::as_slice);
             let Some(sr_cell) = find(Ebene::Sozialraum, key) else {
+                unknown = true;
+                parts.extend_from_slice(stadtteile);
                 continue;
             };
-            srs.push(sr_cell);
-            add(
-                sr_cell,
-                by_sr.get(sr.nr.as_str()).map_or(&[], Vec::as_slice),
-            );
+            parts.push(sr_cell);
+            add(sr_cell, stadtteile);
         }
         if let Some(city) = city {
-            add(city, &srs);
+            let known: f64 = parts.iter().map(|&p| cells[p as usize].value).sum();
+            let rest = cells[city as usize].value - known;
+            if rest > 1e-6 {
+                rests.push(Rest {
+                    city,
+                    parts,
+                    value: rest,
+                    suppressed_parts: unknown,
+                });
+            } else {
+                add(city, &parts);
+            }
         }
     }
     // Splits of a count into the counts of disjoint value sets: a breakdown into the groups
@@ -842,7 +900,7 @@ fn relations(
             }
         }
     }
-    out
+    (out, rests)
 }
 
 /// Only a gap this many times the protection width or smaller can narrow a hidden count: to

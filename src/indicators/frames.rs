@@ -24,19 +24,33 @@ pub struct Frames {
     pub periods: Vec<Period>,
     /// Code fields that have `insgesamt` rows, per table.
     totals: HashSet<(TableKind, &'static str)>,
+    /// The delivered Gesamtstadt rows as frames of their own (every row on area id 0).
+    pub gesamtstadt: Option<Box<Frames>>,
 }
 
 impl Frames {
     /// Prepares every table of `data` (in parallel).
     pub fn new(data: &Dataset, areas: &Areas) -> Result<Frames> {
+        let mut frames = Self::of(&data.tables, &data.zeiten, Some(areas))?;
+        if !data.gesamtstadt.is_empty() {
+            frames.gesamtstadt = Some(Box::new(Self::of(&data.gesamtstadt, &data.zeiten, None)?));
+        }
+        Ok(frames)
+    }
+
+    /// Frames of `tables`; without `areas` every row is on area id 0 (the Gesamtstadt).
+    fn of(
+        tables: &BTreeMap<TableKind, DataFrame>,
+        zeiten: &[Period],
+        areas: Option<&Areas>,
+    ) -> Result<Frames> {
         use rayon::prelude::*;
         // the aggregations pack the area id into 24 bits
         anyhow::ensure!(
-            areas.len() < 1 << 24,
+            areas.is_none_or(|a| a.len() < 1 << 24),
             "Kennzahlen: mehr als 16 Mio. Gebiete"
         );
-        let prepared: Vec<(TableKind, DataFrame, Vec<&'static str>)> = data
-            .tables
+        let prepared: Vec<(TableKind, DataFrame, Vec<&'static str>)> = tables
             .par_iter()
             .map(|(&kind, df)| {
                 let (df, totals) = prepare(kind, df, areas)?;
@@ -46,8 +60,9 @@ impl Frames {
         let mut frames = Frames {
             tables: BTreeMap::new(),
             // the frames' period column indexes the data set's periods already
-            periods: data.zeiten.clone(),
+            periods: zeiten.to_vec(),
             totals: HashSet::new(),
+            gesamtstadt: None,
         };
         for (kind, df, totals) in prepared {
             frames.totals.extend(totals.into_iter().map(|f| (kind, f)));
@@ -66,18 +81,21 @@ impl Frames {
 fn prepare(
     kind: TableKind,
     df: &DataFrame,
-    areas: &Areas,
+    areas: Option<&Areas>,
 ) -> Result<(DataFrame, Vec<&'static str>)> {
     // reading admits only Stadtteile of the Gebietsgliederung (indices into it)
     let gebiet = df.column("gebiet")?.u32()?;
-    let ids: Vec<u32> = gebiet
-        .into_no_null_iter()
-        .map(|g| {
-            areas.of_gliederung(g).with_context(|| {
-                format!("Kennzahlen: Gebiet Nr. {g} fehlt in der Gebietsgliederung")
+    let ids: Vec<u32> = match areas {
+        Some(areas) => gebiet
+            .into_no_null_iter()
+            .map(|g| {
+                areas.of_gliederung(g).with_context(|| {
+                    format!("Kennzahlen: Gebiet Nr. {g} fehlt in der Gebietsgliederung")
+                })
             })
-        })
-        .collect::<Result<_>>()?;
+            .collect::<Result<_>>()?,
+        None => vec![0; gebiet.len()],
+    };
     let zeit = df.column("zeit")?.u32()?;
     let ort_zeit = UInt64Chunked::from_iter_options(
         ORT_ZEIT.into(),

@@ -369,7 +369,7 @@ fn compute_one(
     };
     // Numerator and denominator are summed separately on every level: city and Sozialraum
     // values come from summed counts, never from district rates.
-    let on_levels = |sums: &[(aggregate::Key, Sums)]| {
+    let on_levels = |sums: &[(aggregate::Key, Sums)], city: &[(aggregate::Key, Sums)]| {
         // Stadtteil keys are the input's own (unique); the far fewer Sozialraum and city keys
         // are summed in a hash map, in input order; then everything is sorted once
         let mut v: Vec<(LevelKey, Sums)> = Vec::with_capacity(sums.len() + sums.len() / 8);
@@ -385,12 +385,34 @@ fn compute_one(
                 }
             }
         }
+        for (k, s) in city {
+            upper.insert((k.zeit, Ebene::Stadt, 0, k.gruppe, k.alter), *s);
+        }
         v.extend(upper);
         v.sort_unstable_by_key(|e| e.0);
         LevelSums(v)
     };
-    let num_lv = on_levels(&num);
-    let den_lv = den.as_deref().map(on_levels).unwrap_or_default();
+    // the whole city as delivered (a Gesamtstadt row) replaces the sum of the Stadtteile:
+    // it is known where source-suppressed parts are not
+    let mut delivered = |teil: &crate::catalogue::Teil,
+                         breakdown,
+                         ages|
+     -> anyhow::Result<Vec<(aggregate::Key, Sums)>> {
+        match frames.gesamtstadt.as_deref() {
+            Some(f) => aggregate::sums(f, &mut groups, teil, breakdown, quotensumme, ages),
+            None => Ok(Vec::new()),
+        }
+    };
+    let num_city = delivered(&def.zaehler, def.aufschluesselung.as_ref(), None)?;
+    let den_city = match (&def.nenner, &den) {
+        (Some(n), Some(_)) => delivered(n, den_breakdown, ages)?,
+        _ => Vec::new(),
+    };
+    let num_lv = on_levels(&num, &num_city);
+    let den_lv = den
+        .as_deref()
+        .map(|d| on_levels(d, &den_city))
+        .unwrap_or_default();
     // Periods and groups the numerator covers; an area with a denominator but no numerator
     // rows in a covered period counts 0 (complete listings such as schools or Kitas).
     let covered: BTreeSet<(Period, Option<u32>)> =

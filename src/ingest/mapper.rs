@@ -15,6 +15,21 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Diagnostics of one code beyond this many per source are only counted.
 const MAX_PER_CODE: usize = 25;
 
+/// The area of a Gesamtstadt row (no Stadtteil has this index).
+pub const GESAMTSTADT: u32 = u32::MAX;
+
+/// What one source gave.
+pub struct Gelesen {
+    /// Statistics of the rows.
+    pub stats: SourceStats,
+    /// Rows of the Stadtteile.
+    pub rows: TableBuilder,
+    /// Rows of the whole city.
+    pub city: TableBuilder,
+    /// Problems found.
+    pub diags: Diagnostics,
+}
+
 /// Lookup of area keys.
 pub struct AreaIndex<'a> {
     gebiete: &'a Gebietsgliederung,
@@ -104,6 +119,9 @@ pub struct Mapper<'a> {
     areas: &'a AreaIndex<'a>,
     /// Rows read (moved into the table's builder by the caller).
     out: TableBuilder,
+    /// Rows of the whole city (a Gesamtstadt row of the delivery), kept apart from the
+    /// Stadtteile: they give the city total where the parts are incomplete.
+    city: TableBuilder,
     /// Problems found, at most [`MAX_PER_CODE`] per code.
     diags: Vec<Diagnostic>,
     source: u16,
@@ -211,6 +229,7 @@ impl<'a> Mapper<'a> {
             schema,
             areas,
             out: TableBuilder::new(schema),
+            city: TableBuilder::new(schema),
             diags: Vec::new(),
             source,
             plans: Vec::new(),
@@ -261,8 +280,8 @@ impl<'a> Mapper<'a> {
     }
 
     /// Pushes summaries for capped codes and unknown areas; call after the reader finished.
-    /// Returns the statistics, the rows read and the problems found.
-    pub fn finish(mut self) -> (SourceStats, TableBuilder, Diagnostics) {
+    /// Returns the statistics, the rows read, the Gesamtstadt rows and the problems found.
+    pub fn finish(mut self) -> Gelesen {
         let path = self.q.path.clone();
         for (code, n) in &self.counts {
             if *n > MAX_PER_CODE {
@@ -298,7 +317,12 @@ impl<'a> Mapper<'a> {
                 ),
             ));
         }
-        (self.stats, self.out, self.diags.into_iter().collect())
+        Gelesen {
+            stats: self.stats,
+            rows: self.out,
+            city: self.city,
+            diags: self.diags.into_iter().collect(),
+        }
     }
 
     fn find_column(
@@ -563,6 +587,7 @@ impl Split for Mapper<'_> {
             schema: self.schema,
             areas: self.areas,
             out: TableBuilder::new(self.schema),
+            city: TableBuilder::new(self.schema),
             diags: Vec::new(),
             source: self.source,
             plans: self.plans.clone(),
@@ -589,6 +614,12 @@ impl Split for Mapper<'_> {
     fn join(&mut self, parts: &mut [Self]) {
         let mut outs: Vec<&mut TableBuilder> = parts.iter_mut().map(|p| &mut p.out).collect();
         self.out.append_all(&mut outs);
+        for part in parts.iter_mut() {
+            self.city.append(std::mem::replace(
+                &mut part.city,
+                TableBuilder::new(self.schema),
+            ));
+        }
         for part in parts {
             self.join_one(part);
         }
@@ -666,6 +697,11 @@ impl Mapper<'_> {
             }
         }
         if let (Some(p), Some(a)) = (period, area) {
+            if a == GESAMTSTADT {
+                self.city.push(vals, self.source, line);
+                self.stats.rows += 1;
+                return;
+            }
             // rows come in runs of the same area and period: record each run once
             if self.last_seen != Some((a, p)) {
                 self.last_seen = Some((a, p));
@@ -883,6 +919,10 @@ impl Mapper<'_> {
                     }
                     self.memo_area = Some((t.to_string(), self.cur_period, i));
                     *slot = Val::Area(i);
+                    return Ok(());
+                }
+                if self.areas.gebiete.is_gesamtstadt(t) {
+                    *slot = Val::Area(GESAMTSTADT);
                     return Ok(());
                 }
                 match self.q.unknown_areas {

@@ -29,6 +29,9 @@ pub use decode::MAX_TEXT_BYTES;
 pub struct Dataset {
     /// One frame per table that has at least one source.
     pub tables: BTreeMap<TableKind, DataFrame>,
+    /// The rows of a delivered Gesamtstadt row, per table (same columns; `gebiet` is
+    /// [`mapper::GESAMTSTADT`]).
+    pub gesamtstadt: BTreeMap<TableKind, DataFrame>,
     /// Every period of the tables, ascending: a frame's `zeit` column indexes it.
     pub zeiten: Vec<Period>,
     /// What was read from each source.
@@ -59,6 +62,7 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let areas = AreaIndex::new(&project.gebiete);
     let mut builders: BTreeMap<TableKind, TableBuilder> = BTreeMap::new();
+    let mut city_builders: BTreeMap<TableKind, TableBuilder> = BTreeMap::new();
     let mut locs: Vec<SourceLoc> = Vec::new();
     let mut summaries = Vec::new();
 
@@ -124,8 +128,19 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
                     }
                 }
             }
-            let (stats, rows, found) = mapper.finish();
+            let mapper::Gelesen {
+                stats,
+                rows,
+                city,
+                diags: found,
+            } = mapper.finish();
             builder.append(rows);
+            if !city.is_empty() {
+                city_builders
+                    .entry(q.table)
+                    .or_insert_with(|| TableBuilder::new(schema::schema(q.table)))
+                    .append(city);
+            }
             diags.extend(found);
             if stats.rows == 0
                 && stats.skipped == 0
@@ -158,6 +173,12 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
         locs.push(loc);
     }
 
+    for (kind, t) in &city_builders {
+        rules::duplicates(t, &locs, &project.gebiete, &mut diags);
+        if let Some(parts) = builders.get(kind) {
+            rules::reconcile(parts, t, &locs, &mut diags);
+        }
+    }
     for t in builders.values() {
         rules::duplicates(t, &locs, &project.gebiete, &mut diags);
         rules::part_rows(t, &locs, &mut diags);
@@ -175,30 +196,38 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
     }
     let mut zeiten: Vec<Period> = builders
         .values()
+        .chain(city_builders.values())
         .flat_map(TableBuilder::distinct_periods)
         .collect();
     zeiten.sort_unstable();
     zeiten.dedup();
     let names: Vec<String> = project.quellen.iter().map(|q| q.name.clone()).collect();
-    let mut tables = BTreeMap::new();
-    for (kind, b) in builders {
-        match b.into_frame(&zeiten, &names) {
-            Ok(df) => {
-                tables.insert(kind, df);
-            }
-            Err(e) => {
-                diags.push(crate::diag::Diagnostic::error(
-                    "V999",
-                    crate::diag::Location::None,
-                    format!("interner Fehler beim Aufbau der Tabelle „{kind}“: {e}"),
-                ));
-                return (None, diags);
+    let mut frames = |builders: BTreeMap<TableKind, TableBuilder>| {
+        let mut tables = BTreeMap::new();
+        for (kind, b) in builders {
+            match b.into_frame(&zeiten, &names) {
+                Ok(df) => {
+                    tables.insert(kind, df);
+                }
+                Err(e) => {
+                    diags.push(crate::diag::Diagnostic::error(
+                        "V999",
+                        crate::diag::Location::None,
+                        format!("interner Fehler beim Aufbau der Tabelle „{kind}“: {e}"),
+                    ));
+                    return None;
+                }
             }
         }
-    }
+        Some(tables)
+    };
+    let (Some(tables), Some(gesamtstadt)) = (frames(builders), frames(city_builders)) else {
+        return (None, diags);
+    };
     (
         Some(Dataset {
             tables,
+            gesamtstadt,
             zeiten,
             sources: summaries,
         }),

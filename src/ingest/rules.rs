@@ -112,8 +112,7 @@ fn describe_key(t: &TableBuilder, row: usize, fields: &[usize], g: &Gebietsglied
                 Col::Area(v) => g
                     .stadtteile
                     .get(v[row] as usize)
-                    .map(|s| s.nr.clone())
-                    .unwrap_or_default(),
+                    .map_or_else(|| "Gesamtstadt".into(), |s| s.nr.clone()),
                 Col::Int(v) => v.get(row)?.to_string(),
                 Col::Code(v) => match f.ty {
                     FieldType::Code(codes) => codes[v[row]? as usize].to_string(),
@@ -509,5 +508,96 @@ pub fn school_attributes(t: &TableBuilder, sources: &[SourceLoc], diags: &mut Di
                 .hint("Jede Schule hat je Schuljahr genau eine Schulform und einen Standort; Schulnummern prüfen."),
             );
         }
+    }
+}
+
+/// Whether column `fi` holds a value in any row.
+fn has_values(t: &TableBuilder, fi: usize) -> bool {
+    match &t.cols[fi] {
+        Col::Period(_) | Col::Area(_) => true,
+        Col::Int(v) => (0..t.len()).any(|r| v.get(r).is_some()),
+        Col::Code(v) => v.iter().any(Option::is_some),
+        Col::Str(v) => v.iter().any(Option::is_some),
+        Col::Count(v, _) => (0..t.len()).any(|r| v.get(r).is_some()),
+        Col::Amount(v, _) => v.iter().any(Option::is_some),
+    }
+}
+
+/// V309: a Gesamtstadt row that differs from the sum of its Stadtteile, where every Stadtteil
+/// value is known (with source-suppressed parts the city row is what gives the total).
+pub fn reconcile(
+    parts: &TableBuilder,
+    city: &TableBuilder,
+    sources: &[SourceLoc],
+    diags: &mut Diagnostics,
+) {
+    // the city row's own keys: a field it leaves empty (the school number) is summed over
+    let keys: Vec<usize> = key_fields(city)
+        .into_iter()
+        .filter(|&k| !matches!(city.cols[k], Col::Area(_)) && has_values(city, k))
+        .collect();
+    let mut shown = 0;
+    let mut total = 0;
+    for (mi, f) in city.schema.fields.iter().enumerate() {
+        let (Col::Count(cm, _), Col::Count(pm, _)) = (&city.cols[mi], &parts.cols[mi]) else {
+            continue;
+        };
+        // key → (sum of the parts, number of parts, a part unknown)
+        let mut sums: HashMap<(u64, u64), (i64, i64, bool), FxBuild> = HashMap::default();
+        for r in 0..parts.len() {
+            let h = (
+                hash_fields(parts, r, &keys, 0),
+                hash_fields(parts, r, &keys, 1),
+            );
+            let e = sums.entry(h).or_insert((0, 0, false));
+            match pm.get(r) {
+                Some(v) => e.0 += v,
+                None => e.2 = true,
+            }
+            e.1 += 1;
+        }
+        for r in 0..city.len() {
+            let Some(tv) = cm.get(r) else { continue };
+            let h = (
+                hash_fields(city, r, &keys, 0),
+                hash_fields(city, r, &keys, 1),
+            );
+            let Some(&(sum, n, false)) = sums.get(&h) else {
+                continue;
+            };
+            let src = &sources[city.source[r] as usize];
+            let tolerance = src.quelle.rounded_to.map_or(0, |x| i64::from(x) * n);
+            if (sum - tv).abs() <= tolerance {
+                continue;
+            }
+            total += 1;
+            if shown < MAX_SHOWN {
+                shown += 1;
+                diags.push(
+                    Diagnostic::warning(
+                        "V309",
+                        src.at(city.line[r]),
+                        format!(
+                            "Gesamtstadt-Zeile: „{}“ ist {}, die Summe der {n} Stadtteile aber {} (Differenz {})",
+                            f.name,
+                            crate::format::integer(tv),
+                            crate::format::integer(sum),
+                            crate::format::change((tv - sum) as f64, crate::catalogue::Einheit::Anzahl)
+                        ),
+                    )
+                    .hint("Veröffentlicht wird für die Stadt der Wert der Gesamtstadt-Zeile. Nicht zugeordnete Fälle oder ein anderer Gebietsstand? Die Differenz wird wie eine Fallzahl geheimgehalten."),
+                );
+            }
+        }
+    }
+    if total > shown {
+        diags.push(Diagnostic::warning(
+            "V309",
+            Location::None,
+            format!(
+                "insgesamt {total} Gesamtstadt-Zeilen weichen in Tabelle „{}“ von der Summe der Stadtteile ab (nur die ersten {shown} gezeigt)",
+                city.schema.id
+            ),
+        ));
     }
 }

@@ -117,6 +117,10 @@ pub struct GebieteConfig {
     /// Name of the middle level in texts ("Sozialraum", "Stadtbezirk").
     #[serde(default = "default_ebene2")]
     pub ebene2: String,
+    /// Area keys that stand for the whole city in deliveries (a Gesamtstadt row, the AGS of
+    /// the city); without the setting the usual labels (see `GESAMTSTADT_STANDARD`).
+    #[serde(default)]
+    pub gesamtstadt: Option<Vec<Spanned<String>>>,
 }
 
 fn default_geojson_key() -> String {

@@ -49,6 +49,8 @@ pub struct Gebietsgliederung {
     pub ebene1: String,
     /// Name of the middle level ("Sozialraum").
     pub ebene2: String,
+    /// Keys of a delivered row for the whole city (compared without case and outer blanks).
+    pub gesamtstadt: Vec<String>,
     /// Stadtteil number → position, built on first use (11,000 Gemeinden make a linear
     /// search per lookup quadratic).
     #[serde(skip)]
@@ -56,6 +58,14 @@ pub struct Gebietsgliederung {
 }
 
 impl Gebietsgliederung {
+    /// Whether an area key of a delivery stands for the whole city.
+    pub fn is_gesamtstadt(&self, key: &str) -> bool {
+        let key = key.trim();
+        self.gesamtstadt
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key) || *k == key.to_lowercase())
+    }
+
     /// A Stadtteil by number.
     pub fn by_nr(&self, nr: &str) -> Option<&Stadtteil> {
         let index = self.index.get_or_init(|| {
@@ -165,6 +175,7 @@ pub(super) fn resolve(
         path
     });
 
+    let gesamtstadt = gesamtstadt_keys(raw, &stadtteile, ctx, diags);
     ok.then_some(Gebietsgliederung {
         index: Default::default(),
         stadtteile,
@@ -173,7 +184,64 @@ pub(super) fn resolve(
         geojson_schluessel: raw.geojson_schluessel.clone(),
         ebene1: raw.ebene1.clone(),
         ebene2: raw.ebene2.clone(),
+        gesamtstadt,
     })
+}
+
+/// Labels of a Gesamtstadt row that deliveries use when `gesamtstadt` is not set.
+pub const GESAMTSTADT_STANDARD: [&str; 5] = [
+    "Gesamtstadt",
+    "Stadt insgesamt",
+    "Insgesamt",
+    "Gesamt",
+    "Summe",
+];
+
+/// The keys of a Gesamtstadt row; a key that is also a Stadtteil's number, name or AGS is an
+/// error (a row could not say which it means).
+fn gesamtstadt_keys(
+    raw: &super::config::GebieteConfig,
+    stadtteile: &[Stadtteil],
+    ctx: &Ctx,
+    diags: &mut Diagnostics,
+) -> Vec<String> {
+    let Some(list) = &raw.gesamtstadt else {
+        let taken = |k: &str| {
+            stadtteile.iter().any(|s| {
+                s.nr.eq_ignore_ascii_case(k)
+                    || s.name.to_lowercase() == k.to_lowercase()
+                    || s.ags.as_deref() == Some(k)
+            })
+        };
+        return GESAMTSTADT_STANDARD
+            .iter()
+            .filter(|k| !taken(k))
+            .map(|k| k.to_lowercase())
+            .collect();
+    };
+    let mut keys = Vec::new();
+    for k in list {
+        let key = k.get_ref().trim();
+        let clash = stadtteile.iter().find(|s| {
+            s.nr == key
+                || s.name.to_lowercase() == key.to_lowercase()
+                || s.ags.as_deref() == Some(key)
+        });
+        if key.is_empty() {
+            diags.push(
+                Diagnostic::error("C007", ctx.at(k), "leerer Schlüssel in gebiete.gesamtstadt")
+                    .hint("Den Schlüssel der Gesamtstadt-Zeile angeben, z. B. gesamtstadt = [\"00\", \"Gesamtstadt\"]."),
+            );
+        } else if let Some(s) = clash {
+            diags.push(
+                Diagnostic::error("C007", ctx.at(k), format!("„{key}“ in gebiete.gesamtstadt ist zugleich der Stadtteil {} {}", s.nr, s.name))
+                    .hint("Ein Schlüssel der Gesamtstadt darf keinen Stadtteil bezeichnen; den Eintrag streichen oder ändern."),
+            );
+        } else {
+            keys.push(key.to_lowercase());
+        }
+    }
+    keys
 }
 
 fn read_csv(

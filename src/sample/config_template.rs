@@ -167,7 +167,8 @@ quelle = "Gesundheitsamt, Schuleingangsuntersuchung"
 zeit = { art = "schuljahr" }
 gebiet = { schluessel = "nr", bezug = "wohnort" }
 
-# SGB-II-Daten der BA (kleinräumig): Werte 1 und 2 sind dort schon durch "." ersetzt.
+# SGB-II-Daten der BA (kleinräumig): Werte 1 und 2 sind dort schon durch "." ersetzt; die Zeile
+# "Gesamtstadt" (gebiete.gesamtstadt) gibt die exakte Stadtsumme.
 [quellen.kontext]
 tabelle = "kontext"
 datei = "{D}/kontext.csv"

@@ -473,18 +473,23 @@ fn kontext(city: &City) -> String {
     let mut s = String::from("zeit;gebiet;sgb2_unter15;geburten\n");
     let mut r = Rng::new(city.opts.seed, "kontext");
     for (yi, y) in city.years.iter().enumerate() {
+        let mut total = (0, 0);
         for (ai, a) in city.areas.iter().enumerate() {
             let under15: u64 = (0..15).map(|age| city.pop_age(ai, yi, age)).sum();
             let p = (0.04 + 0.42 * a.dep) * (1.0 - 0.02 * yi as f64);
             let sgb2 = r.binomial(under15, p);
+            total.0 += sgb2;
             let sgb2 = if (1..=2).contains(&sgb2) {
                 ".".to_string()
             } else {
                 sgb2.to_string()
             };
             let births = r.count(city.pop_age(ai, yi, 0) as f64 * 1.005);
+            total.1 += births;
             let _ = writeln!(s, "31.12.{y};{};{sgb2};{births}", a.nr);
         }
+        // the BA's city total is exact: it holds what the `.` hide
+        let _ = writeln!(s, "31.12.{y};Gesamtstadt;{};{}", total.0, total.1);
     }
     s
 }
@@ -516,7 +521,7 @@ Quellprofil (siehe `docs/config.md`).
 | `uebergaenge.csv` | uebergaenge | UTF-8, `;`, Wohnort | {sj0}–{sj1} |
 | `schuleingang.csv` | schuleingang | UTF-8, `;` | {sj0}–{sj1} |
 | `esu_befunde.csv` | esu_befunde | UTF-8, `;` | {sj0}–{sj1} |
-| `kontext.csv` | kontext | UTF-8, `;`, **`.` für Werte 1 und 2** (wie die BA) | 31.12.{first}–31.12.{LAST_YEAR} |
+| `kontext.csv` | kontext | UTF-8, `;`, **`.` für Werte 1 und 2** (wie die BA), je Jahr eine Zeile „Gesamtstadt“ | 31.12.{first}–31.12.{LAST_YEAR} |
 | `faktencheck_kita.md` | eigener Text des Faktenchecks „Kita-Betreuung“ | Text: Absätze, `- ` Aufzählung, `**fett**` | – |
 
 Eigenschaften, die die Berichte zeigen sollen:

@@ -116,16 +116,19 @@ fn parts(row: &Value, def: &Value) -> RowParts {
         gebiet: row["gebiet"].as_str().unwrap().to_string(),
     };
     let hidden = row["gesperrt"] == true || row["gesperrt"].is_string();
+    // a count the source withheld (`...`) is as unknown to the attacker as a suppressed one:
+    // the numerator if it is missing, else the denominator
+    let withheld = row["luecke"] == "unvollstaendig";
     let number = |v: &Value| v.as_f64();
-    let zaehler = (row["zaehler"].is_number() || hidden)
+    let zaehler = (row["zaehler"].is_number() || hidden || withheld)
         .then(|| (key(&def["zaehler"], true), number(&row["zaehler"])));
     let nenner = (def["nenner"].is_object()
         && def["art"] != "quotensumme"
-        && (row["nenner"].is_number() || hidden))
-        .then(|| {
-            let grouped = group.is_some_and(|g| g.2);
-            (key(&def["nenner"], grouped), number(&row["nenner"]))
-        });
+        && (row["nenner"].is_number() || hidden || withheld && row["zaehler"].is_number()))
+    .then(|| {
+        let grouped = group.is_some_and(|g| g.2);
+        (key(&def["nenner"], grouped), number(&row["nenner"]))
+    });
     RowParts { zaehler, nenner }
 }
 
@@ -526,8 +529,11 @@ fn solve(
 
 /// The true counts, keyed as the attacker keys them: the same project published without any
 /// protection (minimum count 1, minimum base 0), read from its export like the real one.
-fn truth(p: &TestProject, export: &Value) -> BTreeMap<Key, f64> {
-    let cfg = p.read("bildungsmonitor.toml");
+fn truth(p: &TestProject, export: &Value, true_files: &[(&str, &str)]) -> BTreeMap<Key, f64> {
+    let mut cfg = p.read("bildungsmonitor.toml");
+    for (file, true_file) in true_files {
+        cfg = cfg.replace(file, true_file);
+    }
     let mut offen = String::new();
     let mut skip = false;
     for line in cfg.lines() {
@@ -605,6 +611,16 @@ type Narrowed = (Key, f64, f64, Option<f64>);
 /// Attacks one published export: the hidden small counts narrowed too far, the number of
 /// hidden counts, and how many hidden small counts were attacked.
 fn attack(p: &TestProject, export: &Value) -> (Vec<Narrowed>, usize, usize) {
+    attack_knowing(p, export, &[])
+}
+
+/// [`attack`], with the true counts read from other files in place of some sources (the
+/// values a source withheld, known to the test only).
+fn attack_knowing(
+    p: &TestProject,
+    export: &Value,
+    true_files: &[(&str, &str)],
+) -> (Vec<Narrowed>, usize, usize) {
     let k = knowledge(export, &sozialraum_of(p));
     let leaked: Vec<&Key> = k
         .hidden
@@ -616,7 +632,7 @@ fn attack(p: &TestProject, export: &Value) -> (Vec<Narrowed>, usize, usize) {
         "one count printed and hidden at once: {:?}",
         &leaked[..leaked.len().min(5)]
     );
-    let truth = truth(p, export);
+    let truth = truth(p, export, true_files);
     let min = export["geheimhaltung"]["mindestfallzahl"].as_f64().unwrap();
     // every hidden count below the threshold, and every hidden numerator whose complement
     // (denominator minus numerator: "98 of 100 in a Kita" reveals the 2 without) is
@@ -988,4 +1004,68 @@ fn an_index_needs_its_published_base_and_a_zero_base_is_x() {
         zero += 1;
     }
     assert!(zero > 100, "{zero}");
+}
+
+/// The city total of a delivery whose small Stadtteil values are withheld (`.` for 1 and 2,
+/// as the BA delivers them) is published from its Gesamtstadt row; the withheld values are
+/// then protected like small counts: total minus the published parts gives none of them back.
+#[test]
+fn withheld_parts_under_a_delivered_city_total_cannot_be_narrowed() {
+    let p = TestProject::sample();
+    // the true values of the withheld cells (1 or 2), known to the test only
+    let mut truth = String::new();
+    let mut delivered = String::new();
+    let mut totals: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut withheld = 0;
+    for (i, line) in p.read("data-samples/kontext.csv").lines().enumerate() {
+        let f: Vec<&str> = line.split(';').collect();
+        if i == 0 {
+            truth.push_str(&format!("{line}\n"));
+            delivered.push_str(&format!("{line}\n"));
+            continue;
+        }
+        if f[1] == "Gesamtstadt" {
+            continue;
+        }
+        let sgb2: u64 = match f[2] {
+            "." => {
+                withheld += 1;
+                1 + (i as u64 % 2)
+            }
+            v => v.parse().unwrap(),
+        };
+        let t = totals.entry(f[0].to_string()).or_default();
+        t.0 += sgb2;
+        t.1 += f[3].parse::<u64>().unwrap();
+        truth.push_str(&format!("{};{};{sgb2};{}\n", f[0], f[1], f[3]));
+        delivered.push_str(&format!("{line}\n"));
+    }
+    for (zeit, (sgb2, geburten)) in &totals {
+        let row = format!("{zeit};Gesamtstadt;{sgb2};{geburten}\n");
+        truth.push_str(&row);
+        delivered.push_str(&row);
+    }
+    assert!(withheld > 20, "{withheld}");
+    p.write("data-samples/kontext.csv", delivered);
+    p.write("data-samples/kontext_wahr.csv", truth);
+    p.run(&["export", "--output", "alles.json"]).exit(0);
+    let export: Value = serde_json::from_str(&p.read("alles.json")).unwrap();
+    let rows = export["kennzahlen"].as_array().unwrap();
+    let city = rows
+        .iter()
+        .find(|r| r["indikator"] == "KX03" && r["ebene"] == "stadt" && r["zeit"] == "2025-12-31")
+        .unwrap();
+    assert_eq!(
+        city["zaehler"].as_f64(),
+        Some(totals["31.12.2025"].0 as f64),
+        "{city}"
+    );
+    assert!(city["wert"].is_number(), "{city}");
+    let (narrow, _, small) = attack_knowing(&p, &export, &[("kontext.csv", "kontext_wahr.csv")]);
+    assert!(
+        narrow.is_empty(),
+        "withheld values narrowed: {:?}",
+        &narrow[..narrow.len().min(8)]
+    );
+    assert!(small >= withheld, "{small} small counts attacked");
 }

@@ -197,6 +197,7 @@ fn gebiete(n_sr: usize, per_sr: usize) -> Gebietsgliederung {
         geojson_schluessel: "nr".into(),
         ebene1: "Stadtteil".into(),
         ebene2: "Sozialraum".into(),
+        gesamtstadt: Vec::new(),
     }
 }
 

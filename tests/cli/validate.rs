@@ -808,3 +808,54 @@ fn colliding_profile_names_are_refused_before_writing() {
         .unwrap_or(0);
     assert_eq!(written, 0, "no profile written");
 }
+
+/// A Gesamtstadt row is the city's total: where every Stadtteil is known and the sum
+/// differs, `validate` says so with both numbers; a key that is also a Stadtteil is refused.
+#[test]
+fn gesamtstadt_row_is_reconciled_with_its_parts() {
+    let p = TestProject::sample();
+    let kontext = p.read("data-samples/kontext.csv");
+    let line = kontext
+        .lines()
+        .position(|l| l.starts_with("31.12.2024;Gesamtstadt;"))
+        .unwrap();
+    let row = kontext.lines().nth(line).unwrap();
+    let geburten: i64 = row.split(';').nth(3).unwrap().parse().unwrap();
+    p.write(
+        "data-samples/kontext.csv",
+        kontext.replace(
+            row,
+            &format!("31.12.2024;Gesamtstadt;6803;{}", geburten + 11),
+        ),
+    );
+    let out = p.run(&["validate"]);
+    out.exit(0).stderr_has(&format!(
+        "data-samples/kontext.csv:{}:1: Warnung[V309] Gesamtstadt-Zeile: „geburten“ ist {}, die Summe der 40 Stadtteile aber {} (Differenz +11)",
+        line + 1,
+        fmt_int(geburten + 11),
+        fmt_int(geburten)
+    ));
+    // the sgb2 column has withheld parts: nothing to reconcile there
+    assert!(!out.stderr.contains("„sgb2_unter15“"), "{}", out.stderr);
+
+    let cfg = p.read("bildungsmonitor.toml").replace(
+        "ebene2 = \"Sozialraum\"\n",
+        "ebene2 = \"Sozialraum\"\ngesamtstadt = [\"Gesamtstadt\", \"01\"]\n",
+    );
+    p.write("bildungsmonitor.toml", cfg);
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("„01“ in gebiete.gesamtstadt ist zugleich der Stadtteil 01 Altstadt");
+}
+
+fn fmt_int(v: i64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
