@@ -148,6 +148,14 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it, in German.
     pub hints: Vec<String>,
+    /// For a summary of capped problems ("insgesamt 1.950 Fälle … nur die ersten 25 gezeigt"):
+    /// how many problems it stands for that are not shown one by one. The totals count them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub weitere: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Diagnostic {
@@ -160,6 +168,7 @@ impl Diagnostic {
             location,
             message: shorten(message.into()),
             hints: Vec::new(),
+            weitere: 0,
         }
     }
 
@@ -169,6 +178,17 @@ impl Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, location, message)
         }
+    }
+
+    /// Marks a summary of `total` problems of which `shown` were reported one by one.
+    pub fn summarising(mut self, total: usize, shown: usize) -> Self {
+        self.weitere = total.saturating_sub(shown);
+        self
+    }
+
+    /// How many problems it counts for: itself, or the unshown ones it summarises.
+    pub fn count(&self) -> usize {
+        if self.weitere > 0 { self.weitere } else { 1 }
     }
 
     /// Adds a hint ("Hinweis") telling the analyst what to do.
@@ -218,7 +238,8 @@ impl Diagnostics {
         self.0
             .iter()
             .filter(|d| d.severity == Severity::Error)
-            .count()
+            .map(Diagnostic::count)
+            .sum()
     }
 
     /// Number of warnings.
@@ -226,7 +247,8 @@ impl Diagnostics {
         self.0
             .iter()
             .filter(|d| d.severity == Severity::Warning)
-            .count()
+            .map(Diagnostic::count)
+            .sum()
     }
 
     /// True if at least one error was found.

@@ -168,7 +168,7 @@ fn report_invalid_utf8(path: &Path, body: &[u8], line0: usize, diags: &mut Diagn
             format!(
                 "insgesamt {total} ungültige Bytefolgen (nur die ersten {reported} Zeilen gezeigt)"
             ),
-        ));
+        ).summarising(total, reported));
     }
 }
 

@@ -292,11 +292,12 @@ impl<'a> Mapper<'a> {
                 let msg = format!(
                     "insgesamt {n} Fälle von {code} in dieser Datei (nur die ersten {MAX_PER_CODE} gezeigt)"
                 );
-                self.diags.push(if sev_err {
+                let d = if sev_err {
                     Diagnostic::error(code, Location::file(&path), msg)
                 } else {
                     Diagnostic::warning(code, Location::file(&path), msg)
-                });
+                };
+                self.diags.push(d.summarising(*n, MAX_PER_CODE));
             }
         }
         if self.q.unknown_areas == Unbekannte::Warnung && !self.unknown_areas.is_empty() {

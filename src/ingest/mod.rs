@@ -65,6 +65,7 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
     let mut city_builders: BTreeMap<TableKind, TableBuilder> = BTreeMap::new();
     let mut locs: Vec<SourceLoc> = Vec::new();
     let mut summaries = Vec::new();
+    let mut all_stats = Vec::new();
 
     for (si, q) in project.quellen.iter().enumerate() {
         let builder = builders
@@ -160,7 +161,6 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
             sheet: sheet.map(|_| actual_sheet(q)),
             quelle: q.clone(),
         };
-        rules::gaps(&loc, &stats, &project.gebiete, &mut diags);
         summaries.push(SourceSummary {
             name: q.name.clone(),
             table: q.table,
@@ -171,6 +171,17 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
             periods: stats.periods.iter().copied().collect(),
         });
         locs.push(loc);
+        all_stats.push(stats);
+    }
+    // a gap in one source that another source of the table fills is none
+    for (i, (loc, stats)) in locs.iter().zip(&all_stats).enumerate() {
+        let others: Vec<&mapper::SourceStats> = all_stats
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i && locs[j].quelle.table == loc.quelle.table)
+            .map(|(_, s)| s)
+            .collect();
+        rules::gaps(loc, stats, &others, &project.gebiete, &mut diags);
     }
 
     for (kind, t) in &city_builders {

@@ -211,7 +211,7 @@ impl Progress {
                     "insgesamt {} Zeilen mit falscher Feldzahl (nur die ersten {MAX_RAGGED} gezeigt)",
                     self.ragged
                 ),
-            ));
+            ).summarising(self.ragged, MAX_RAGGED));
         }
     }
 }
@@ -436,14 +436,17 @@ fn read_piece<S: Split>(
             );
         }
         if problems.len() > 20 {
-            diags.push(Diagnostic::error(
-                "V005",
-                Location::file(path),
-                format!(
-                    "insgesamt {} Probleme mit Anführungszeichen (nur die ersten 20 gezeigt)",
-                    problems.len()
-                ),
-            ));
+            diags.push(
+                Diagnostic::error(
+                    "V005",
+                    Location::file(path),
+                    format!(
+                        "insgesamt {} Probleme mit Anführungszeichen (nur die ersten 20 gezeigt)",
+                        problems.len()
+                    ),
+                )
+                .summarising(problems.len(), 20),
+            );
         }
         state.stop = true;
         return;

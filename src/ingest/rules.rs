@@ -197,7 +197,7 @@ pub fn duplicates(
             "V303",
             Location::None,
             format!("insgesamt {total} doppelte Schlüssel in Tabelle „{}“ (nur die ersten {shown} gezeigt)", t.schema.id),
-        ));
+        ).summarising(total, shown));
     }
 }
 
@@ -219,7 +219,18 @@ fn axis_label(p: Period, i: i64) -> String {
 }
 
 /// V304: missing years or months inside a source's series, overall and per area.
-pub fn gaps(src: &SourceLoc, stats: &SourceStats, g: &Gebietsgliederung, diags: &mut Diagnostics) {
+pub fn gaps(
+    src: &SourceLoc,
+    stats: &SourceStats,
+    others: &[&SourceStats],
+    g: &Gebietsgliederung,
+    diags: &mut Diagnostics,
+) {
+    let elsewhere: BTreeSet<(PeriodKind, i64)> = others
+        .iter()
+        .flat_map(|s| &s.periods)
+        .map(|p| (p.kind(), axis(*p)))
+        .collect();
     let mut by_kind: BTreeMap<PeriodKind, Vec<Period>> = BTreeMap::new();
     for p in &stats.periods {
         by_kind.entry(p.kind()).or_default().push(*p);
@@ -230,8 +241,9 @@ pub fn gaps(src: &SourceLoc, stats: &SourceStats, g: &Gebietsgliederung, diags: 
         let (Some(&lo), Some(&hi)) = (present.first(), present.last()) else {
             continue;
         };
+        let kind = periods[0].kind();
         let missing: Vec<String> = (lo..=hi)
-            .filter(|i| !present.contains(i))
+            .filter(|i| !present.contains(i) && !elsewhere.contains(&(kind, *i)))
             .map(|i| axis_label(periods[0], i))
             .collect();
         if !missing.is_empty() {
@@ -251,8 +263,16 @@ pub fn gaps(src: &SourceLoc, stats: &SourceStats, g: &Gebietsgliederung, diags: 
         let Some(sample) = ps.iter().next() else {
             continue;
         };
+        let filled = |i: i64| {
+            others.iter().any(|s| {
+                s.area_periods.get(area).is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| p.kind() == sample.kind() && axis(*p) == i)
+                })
+            })
+        };
         let missing: Vec<String> = (lo..=hi)
-            .filter(|i| all.contains(i) && !own.contains(i))
+            .filter(|&i| all.contains(&i) && !own.contains(&i) && !filled(i))
             .map(|i| axis_label(*sample, i))
             .collect();
         if !missing.is_empty() && shown < 10 {
@@ -471,7 +491,7 @@ pub fn kita_above_population(
             "V306",
             Location::None,
             format!("insgesamt {total} Fälle mit mehr betreuten Kindern als Einwohnern (nur die ersten {shown} gezeigt)"),
-        ));
+        ).summarising(total, shown));
     }
 }
 
@@ -598,6 +618,6 @@ pub fn reconcile(
                 "insgesamt {total} Gesamtstadt-Zeilen weichen in Tabelle „{}“ von der Summe der Stadtteile ab (nur die ersten {shown} gezeigt)",
                 city.schema.id
             ),
-        ));
+        ).summarising(total, shown));
     }
 }

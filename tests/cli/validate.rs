@@ -370,6 +370,47 @@ fn many_errors_are_capped_with_a_count() {
     let run = p.run(&["validate"]);
     run.exit(1).stderr_has("insgesamt 60 Fälle von V102");
     assert_eq!(run.stderr.matches("Fehler[V102] negative").count(), 25);
+    // the total counts every problem, not the ones shown
+    run.stderr_has("\n60 Fehler in 1 Datei.");
+    let json = p.run(&["validate", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let summary = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().starts_with("insgesamt 60"))
+        .unwrap();
+    assert_eq!(summary["weitere"], 35, "{summary}");
+}
+
+/// A period one source lacks and another source of the same table delivers is no gap.
+#[test]
+fn a_gap_filled_by_another_source_is_none() {
+    let p = TestProject::sample();
+    let kontext = p.read("data-samples/kontext.csv");
+    let (y2020, rest): (Vec<&str>, Vec<&str>) = kontext
+        .lines()
+        .skip(1)
+        .partition(|l| l.starts_with("31.12.2020;"));
+    let head = "zeit;gebiet;sgb2_unter15;geburten\n";
+    p.write(
+        "data-samples/kontext.csv",
+        format!("{head}{}\n", rest.join("\n")),
+    );
+    let run = p.run(&["validate"]);
+    run.exit(0)
+        .stderr_has("Warnung[V304] Lücke in der Zeitreihe: 31.12.2020 fehlt");
+    p.write(
+        "data-samples/kontext2020.csv",
+        format!("{head}{}\n", y2020.join("\n")),
+    );
+    p.append(
+        "bildungsmonitor.toml",
+        "\n[quellen.kontext2020]\ntabelle = \"kontext\"\ndatei = \"data-samples/kontext2020.csv\"\nzeit = { art = \"stichtag\" }\n",
+    );
+    let run = p.run(&["validate"]);
+    run.exit(0);
+    assert!(!run.stderr.contains("V304"), "{}", run.stderr);
 }
 
 #[test]
