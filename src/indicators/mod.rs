@@ -608,13 +608,17 @@ pub(crate) fn derive(rows: &mut [Kennzahl], unit: Einheit) {
             .ok()
             .and_then(|i| rows[i].wert)
     };
+    let mut periods: Vec<Period> = rows.iter().map(|r| r.zeit).collect();
+    periods.dedup();
+    periods.sort_unstable();
+    periods.dedup();
     let related: Vec<(Option<f64>, Option<f64>)> = rows
         .iter()
         .map(|r| {
             if r.wert.is_none() {
                 return (None, None);
             }
-            let prev = previous_year(r.zeit)
+            let prev = previous_among(r.zeit, &periods)
                 .and_then(|p| value((p, r.ebene, &*r.gebiet, r.gruppe.as_deref())));
             let city = value((r.zeit, Ebene::Stadt, "stadt", r.gruppe.as_deref()));
             (prev, city)
@@ -665,6 +669,28 @@ pub(crate) fn derive(rows: &mut [Kennzahl], unit: Einheit) {
     }
 }
 
+/// The period a year before `p` among the sorted `periods`: the same day a year earlier, or,
+/// where a yearly Stichtag moved (15.3. → 1.3.), the one Stichtag of the year before.
+pub fn previous_among(p: Period, periods: &[Period]) -> Option<Period> {
+    let same = previous_year(p)?;
+    if periods.binary_search(&same).is_ok() {
+        return Some(same);
+    }
+    let Period::Stichtag(d) = p else {
+        return None;
+    };
+    let of_year = |y: i32| {
+        periods
+            .iter()
+            .filter(move |q| matches!(q, Period::Stichtag(e) if e.year == y))
+    };
+    let before: Vec<&Period> = of_year(d.year - 1).collect();
+    match (of_year(d.year).count(), before.as_slice()) {
+        (1, [before]) => Some(**before),
+        _ => None,
+    }
+}
+
 /// The same period a year earlier.
 pub fn previous_year(p: Period) -> Option<Period> {
     Some(match p {
@@ -684,6 +710,23 @@ pub fn previous_year(p: Period) -> Option<Period> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previous_year_of_a_moved_stichtag() {
+        let d = |y, m, t| Period::Stichtag(Date::new(y, m, t).unwrap());
+        let yearly = [d(2024, 3, 1), d(2025, 3, 15), d(2026, 3, 1)];
+        assert_eq!(previous_among(d(2026, 3, 1), &yearly), Some(d(2025, 3, 15)));
+        assert_eq!(previous_among(d(2025, 3, 15), &yearly), Some(d(2024, 3, 1)));
+        // two Stichtage a year: only the same day counts
+        let twice = [
+            d(2024, 3, 1),
+            d(2024, 10, 1),
+            d(2025, 3, 15),
+            d(2025, 10, 1),
+        ];
+        assert_eq!(previous_among(d(2025, 3, 15), &twice), None);
+        assert_eq!(previous_among(d(2025, 10, 1), &twice), Some(d(2024, 10, 1)));
+    }
 
     #[test]
     fn competition_ranking_with_ties() {

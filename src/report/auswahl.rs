@@ -193,7 +193,7 @@ fn schnitt(rows: &[(Key<'_>, &Veroeffentlicht)], ziel: Option<&str>) -> Option<S
     if perioden.len() > 10 {
         perioden.drain(..perioden.len() - 10);
     }
-    let vorher = crate::indicators::previous_year(aktuell).filter(|p| perioden.contains(p));
+    let vorher = crate::indicators::previous_among(aktuell, &perioden);
     let namen: std::collections::BTreeSet<&str> = rows
         .iter()
         .map(|(k, _)| k)

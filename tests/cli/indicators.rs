@@ -253,3 +253,38 @@ fn json_layout_is_stable() {
         assert!(row["gesperrt"].is_boolean(), "{row}");
     }
 }
+
+/// A yearly Stichtag that moved (1.3. → 15.3.) keeps the change to the year before: it is
+/// taken against the one Stichtag of that year, and said so in the report.
+#[test]
+fn a_moved_stichtag_keeps_the_change_to_the_previous_year() {
+    let p = crate::util::TestProject::sample();
+    let kita = p
+        .read("data-samples/kita_kinder.csv")
+        .replace("\n2025-03-01,", "\n2025-03-15,");
+    p.write("data-samples/kita_kinder.csv", kita);
+    let run = p.run(&[
+        "indicators",
+        "--indicator",
+        "FK01",
+        "--format",
+        "json",
+        "--ebene",
+        "stadt",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = v["kennzahlen"].as_array().unwrap();
+    let at = |zeit: &str| {
+        rows.iter()
+            .find(|r| r["zeit"] == zeit && r["gruppe"].is_null())
+            .unwrap_or_else(|| panic!("{zeit} missing"))
+    };
+    let (now, before) = (at("2026-03-01"), at("2025-03-15"));
+    let change = now["veraenderung"]
+        .as_f64()
+        .expect("a change to 15.03.2025");
+    let printed = now["wert"].as_f64().unwrap() - before["wert"].as_f64().unwrap();
+    assert!((change - printed).abs() < 1e-9, "{change} vs {printed}");
+    // and 15.03.2025 itself to 01.03.2024
+    assert!(before["veraenderung"].is_number(), "{before}");
+}
