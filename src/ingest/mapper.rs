@@ -893,6 +893,13 @@ impl Mapper<'_> {
                 }
             },
             FieldType::Area => {
+                // "01 Altstadt - Lehel" is Stadtteil 01 with `fuehrende_zahl = ["gebiet"]`
+                let t = if self.q.leading_number.iter().any(|n| n == f.name) {
+                    let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+                    if end > 0 { &t[..end] } else { t }
+                } else {
+                    t
+                };
                 if let Some((k, p, i)) = &self.memo_area
                     && k == t
                     && *p == self.cur_period

@@ -867,6 +867,19 @@ fn resolve_source(
     let mut leading_number = Vec::new();
     for f in &q.fuehrende_zahl {
         if check_field(f, diags, "fuehrende_zahl") {
+            if !matches!(
+                schema.field(f.get_ref()).map(|x| x.ty),
+                Some(FieldType::Int { .. } | FieldType::Area)
+            ) {
+                diags.push(Diagnostic::error(
+                    "C006",
+                    ctx.at(f),
+                    format!(
+                        "„fuehrende_zahl“ gilt nur für ganzzahlige Felder wie „alter“ und für „gebiet“, nicht für „{}“",
+                        f.get_ref()
+                    ),
+                ).hint("Andere Ausprägungen unter [quellen.….werte] abbilden."));
+            }
             leading_number.push(f.get_ref().clone());
         }
     }

@@ -177,3 +177,58 @@ fn gebiete_file_in_windows_1252_names_line_and_column() {
         .stderr_has("gebiete.csv:5:5: Fehler[C007] Gebietsdatei ist nicht UTF-8")
         .stderr_has("CSV UTF-8");
 }
+
+/// `fuehrende_zahl = ["gebiet"]` reads "01 Altstadt" as Stadtteil 01; on a field it cannot
+/// apply to it is an error, never silently ignored.
+#[test]
+fn leading_number_of_the_area_label() {
+    let p = TestProject::sample();
+    let kontext = p.read("data-samples/kontext.csv");
+    let before = p.run(&[
+        "indicators",
+        "--indicator",
+        "KX02",
+        "--format",
+        "csv",
+        "--no-cache",
+    ]);
+    before.exit(0);
+    let labelled: String = kontext
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            match f[1] {
+                "01" => format!("{};01 Altstadt;{};{}\n", f[0], f[2], f[3]),
+                "02" => format!("{};02 - Werder;{};{}\n", f[0], f[2], f[3]),
+                _ => format!("{l}\n"),
+            }
+        })
+        .collect();
+    p.write("data-samples/kontext.csv", labelled);
+    p.run(&["validate"]).exit(1).stderr_has("„01 Altstadt“");
+    let cfg = p.read("bildungsmonitor.toml").replace(
+        "datei = \"data-samples/kontext.csv\"\n",
+        "datei = \"data-samples/kontext.csv\"\nfuehrende_zahl = [\"gebiet\"]\n",
+    );
+    p.write("bildungsmonitor.toml", &cfg);
+    p.run(&["validate"]).exit(0);
+    let after = p.run(&[
+        "indicators",
+        "--indicator",
+        "KX02",
+        "--format",
+        "csv",
+        "--no-cache",
+    ]);
+    assert_eq!(after.exit(0).stdout, before.stdout);
+    p.write(
+        "bildungsmonitor.toml",
+        cfg.replace(
+            "fuehrende_zahl = [\"gebiet\"]",
+            "fuehrende_zahl = [\"gebiet\", \"geburten\"]",
+        ),
+    );
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("„fuehrende_zahl“ gilt nur für ganzzahlige Felder wie „alter“ und für „gebiet“, nicht für „geburten“");
+}
