@@ -1,19 +1,32 @@
 //! "Meinten Sie …?" suggestions for misspelt keys, ids and names.
 
+/// Longest word (bytes) that gets a suggestion.
+const MAX_WORD: usize = 200;
+
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    // no one mistypes a key at this length: a pasted 20 MB cell gets no suggestion (and no
+    // edit distance over millions of characters per candidate)
+    if word.len() > MAX_WORD {
+        return None;
+    }
     let w = normalise(word);
-    let limit = (w.chars().count() / 3).max(1);
+    let len = w.chars().count();
+    let limit = (len / 3).max(1);
     candidates
         .into_iter()
         .filter_map(|c| {
             let n = normalise(c);
+            let abbrev = len >= 3 && n.starts_with(&w);
+            // the distance is at least the difference in length
+            if !abbrev && n.chars().count().abs_diff(len) > limit {
+                return None;
+            }
             let d = levenshtein(&w, &n);
             // an abbreviation ("Gymn." for gymnasium) counts as close
-            let abbrev = w.chars().count() >= 3 && n.starts_with(&w);
             (d <= limit || abbrev).then_some((if d <= limit { d } else { limit + 1 }, c))
         })
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))

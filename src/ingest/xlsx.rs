@@ -4,7 +4,8 @@
 use super::reader::{Cell, Locator, RowPos, Sink};
 use super::values::excel_date;
 use crate::diag::{Diagnostic, Diagnostics, Location};
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -65,7 +66,7 @@ pub fn read(
         diags.push(d.hint(format!("Vorhandene Blätter: {}.", names.join(", "))));
         return;
     }
-    let range = match wb.worksheet_range(&name) {
+    let rows = match sparse_cells(&mut wb, &name) {
         Ok(r) => r,
         Err(e) => {
             diags.push(Diagnostic::error(
@@ -81,7 +82,7 @@ pub fn read(
         sheet: name.clone(),
         col0: start.1,
     };
-    let Some((r0, c0)) = range.start() else {
+    let Some(&r_end) = rows.keys().next_back() else {
         diags.push(Diagnostic::error(
             "V003",
             Location::cell(path, &name, start.0, start.1),
@@ -89,13 +90,16 @@ pub fn read(
         ));
         return;
     };
-    let (r_end, c_end) = range.end().unwrap_or((r0, c0));
-    let get = |row: u32, col: u32| -> Option<&Data> {
-        if row < r0 || col < c0 || row > r_end || col > c_end {
-            return None;
-        }
-        range.get(((row - r0) as usize, (col - c0) as usize))
+    let get = |row: u32, col: u32| -> Option<&DataRef> {
+        let cells = rows.get(&row)?;
+        let i = cells.binary_search_by_key(&col, |(c, _)| *c).ok()?;
+        Some(&cells[i].1)
     };
+    // the header's width: its last cell (a stray cell far right in a data row is no column)
+    let c_end = (start.0..start.0 + header_rows as u32)
+        .filter_map(|r| rows.get(&r)?.last().map(|(c, _)| *c))
+        .max()
+        .unwrap_or(start.1);
     let width = c_end.saturating_sub(start.1) + 1;
     let mut header_parts: Vec<Vec<String>> = Vec::new();
     for h in 0..header_rows as u32 {
@@ -103,9 +107,10 @@ pub fn read(
         header_parts.push(
             (0..width)
                 .map(|j| match get(row, start.1 + j) {
-                    Some(Data::String(s)) => s.trim().to_string(),
-                    Some(Data::Empty) | None => String::new(),
-                    Some(other) => other.to_string(),
+                    Some(DataRef::String(s)) => s.trim().to_string(),
+                    Some(DataRef::SharedString(s)) => s.trim().to_string(),
+                    Some(DataRef::Empty) | None => String::new(),
+                    Some(other) => calamine::Data::from(other.clone()).to_string(),
                 })
                 .collect(),
         );
@@ -131,14 +136,17 @@ pub fn read(
         cells.clear();
         for j in 0..headers.len() as u32 {
             cells.push(match get(row, start.1 + j) {
-                None | Some(Data::Empty) => Cell::Empty,
-                Some(Data::String(s)) => Cell::Text(s.as_str()),
-                Some(Data::DateTimeIso(s) | Data::DurationIso(s)) => Cell::Text(s.as_str()),
-                Some(Data::Int(i)) => Cell::Number(*i as f64),
-                Some(Data::Float(f)) => Cell::Number(*f),
-                Some(Data::Bool(b)) => Cell::Text(if *b { "WAHR" } else { "FALSCH" }),
-                Some(Data::DateTime(dt)) => excel_date(dt.as_f64()).map_or(Cell::Error, Cell::Date),
-                Some(Data::Error(_)) => Cell::Error,
+                None | Some(DataRef::Empty) => Cell::Empty,
+                Some(DataRef::String(s)) => Cell::Text(s.as_str()),
+                Some(DataRef::SharedString(s)) => Cell::Text(s),
+                Some(DataRef::DateTimeIso(s) | DataRef::DurationIso(s)) => Cell::Text(s.as_str()),
+                Some(DataRef::Int(i)) => Cell::Number(*i as f64),
+                Some(DataRef::Float(f)) => Cell::Number(*f),
+                Some(DataRef::Bool(b)) => Cell::Text(if *b { "WAHR" } else { "FALSCH" }),
+                Some(DataRef::DateTime(dt)) => {
+                    excel_date(dt.as_f64()).map_or(Cell::Error, Cell::Date)
+                }
+                Some(DataRef::Error(_)) => Cell::Error,
             });
         }
         // The table ends at the first empty row; notes below it are not data.
@@ -147,6 +155,29 @@ pub fn read(
         }
         sink.row(&cells, RowPos::Sheet { row }, &loc);
     }
+}
+
+/// The sheet's cells by row, each row's cells by column, read one by one: a dense grid of the
+/// sheet's dimension would be rows × columns (one cell at XFD1048576 asks for 550 GB), and a
+/// shared string used by many cells stays one string.
+fn sparse_cells<'a>(
+    wb: &'a mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<BTreeMap<u32, Vec<(u32, DataRef<'a>)>>, calamine::XlsxError> {
+    let mut reader = wb.worksheet_cells_reader(name)?;
+    let mut rows: BTreeMap<u32, Vec<(u32, DataRef<'a>)>> = BTreeMap::new();
+    while let Some(cell) = reader.next_cell()? {
+        let (r, c) = cell.get_position();
+        let value = cell.get_value().clone();
+        if !matches!(value, DataRef::Empty) {
+            rows.entry(r).or_default().push((c, value));
+        }
+    }
+    for cells in rows.values_mut() {
+        cells.sort_by_key(|(c, _)| *c);
+        cells.dedup_by_key(|(c, _)| *c);
+    }
+    Ok(rows)
 }
 
 /// Refuses archives whose members would decompress to more than the limits.

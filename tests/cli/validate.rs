@@ -609,6 +609,103 @@ anzahl = "Anzahl"
             .stderr_has("abgaenger.xlsx: Fehler[V009]");
     }
 
+    /// One cell at XFD1048576 made the reader ask for a grid of 550 GB; cells are read one by
+    /// one now, and the stray cell is no column.
+    #[test]
+    fn a_cell_at_the_last_row_and_column_costs_nothing() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Abgänger").unwrap();
+        for (c, h) in ["Schuljahr", "Stadtteil", "Schulform", "Abschluss", "Anzahl"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(2, c as u16, *h).unwrap();
+        }
+        for (i, (sj, st, sf, ab, n)) in GOOD.iter().enumerate() {
+            let r = 3 + i as u32;
+            for (c, v) in [sj, st, sf, ab].iter().enumerate() {
+                ws.write_string(r, c as u16, **v).unwrap();
+            }
+            ws.write_number(r, 4, *n).unwrap();
+        }
+        ws.write_string(1_048_575, 16_383, "x").unwrap();
+        let started = std::time::Instant::now();
+        project(wb.save_to_buffer().unwrap())
+            .run(&["validate"])
+            .no_panic()
+            .exit(0);
+        assert!(started.elapsed().as_secs() < 60);
+    }
+
+    /// A 20 MB shared string used by 200 cells is one string, not 200 copies: the values are
+    /// refused (unknown Schulform) with the value cut in the message.
+    #[test]
+    fn a_long_shared_string_in_many_cells_is_not_copied() {
+        let mut long = String::with_capacity(20 << 20);
+        let mut x: u32 = 12345;
+        while long.len() < 20 << 20 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            long.push(if x >> 16 & 1 == 0 { 'a' } else { 'b' });
+        }
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Abgänger").unwrap();
+        for (c, h) in ["Schuljahr", "Stadtteil", "Schulform", "Abschluss", "Anzahl"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(2, c as u16, *h).unwrap();
+        }
+        for i in 0..200u32 {
+            let r = 3 + i;
+            ws.write_string(r, 0, "2023/24").unwrap();
+            ws.write_string(r, 1, "01").unwrap();
+            ws.write_string(r, 2, "PLATZHALTER").unwrap();
+            ws.write_string(r, 3, "Hauptschulabschluss").unwrap();
+            ws.write_number(r, 4, 1.0).unwrap();
+        }
+        // Excel writers stop at 32,767 characters; the hostile file is edited afterwards
+        let bytes = replace_in_member(
+            &wb.save_to_buffer().unwrap(),
+            "xl/sharedStrings.xml",
+            "PLATZHALTER",
+            &long,
+        );
+        let run = project(bytes).run(&["validate"]);
+        run.no_panic()
+            .exit(1)
+            .stderr_has("Fehler[V106]")
+            .stderr_has("… (gekürzt, 209715");
+        assert!(run.stderr.len() < 100_000, "{} bytes", run.stderr.len());
+    }
+
+    /// The archive with `from` replaced by `to` in one member.
+    fn replace_in_member(bytes: &[u8], member: &str, from: &str, to: &str) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zout = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut text = Vec::new();
+            f.read_to_end(&mut text).unwrap();
+            if name == member {
+                text = String::from_utf8(text)
+                    .unwrap()
+                    .replace(from, to)
+                    .into_bytes();
+            }
+            zout.start_file(name, opts).unwrap();
+            zout.write_all(&text).unwrap();
+        }
+        zout.finish().unwrap();
+        out.into_inner()
+    }
+
     #[test]
     fn zip_bomb_is_refused_before_decompression() {
         use std::io::Write;
