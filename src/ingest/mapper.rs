@@ -12,6 +12,9 @@ use crate::schema::{Field, FieldType, Role, TableSchema};
 use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Longest value (bytes) of any field: names and labels are far shorter.
+const MAX_VALUE_BYTES: usize = 10_000;
+
 /// Diagnostics of one code beyond this many per source are only counted.
 const MAX_PER_CODE: usize = 25;
 
@@ -760,6 +763,26 @@ impl Mapper<'_> {
         slot: &mut Val,
     ) -> Result<(), Skip> {
         let f = &self.schema.fields[fi];
+        // no field of the data format holds this much: refused before any message quotes it
+        // (200 cells of 40 MB each once cost 16 GB of copying)
+        if let Cell::Text(t) = cell
+            && t.len() > MAX_VALUE_BYTES
+        {
+            self.report(
+                Diagnostic::error(
+                    "V110",
+                    loc.at(pos, col),
+                    format!(
+                        "Wert für „{}“ ist {} Zeichen lang (höchstens {})",
+                        f.name,
+                        crate::format::integer(t.chars().count() as i64),
+                        crate::format::integer(MAX_VALUE_BYTES as i64)
+                    ),
+                )
+                .hint("Ist die Spalte richtig zugeordnet und die Datei unbeschädigt?"),
+            );
+            return Err(Skip::Bad);
+        }
         match (f.ty, cell) {
             (FieldType::Count | FieldType::Amount, _) => {
                 self.parse_measure(fi, cell, quality, col, pos, loc, slot)
