@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use typst::diag::{Severity, SourceDiagnostic};
 use typst::foundations::{Bytes, Dict, IntoValue, Smart, Value};
 use typst::syntax::{DiagSpanKind, Source, VirtualPath};
-use typst_as_lib::{TypstAsLibError, TypstEngine};
+use typst_as_lib::TypstEngine;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
@@ -107,8 +107,15 @@ impl Vorlagen {
                 if ft.is_dir() {
                     stack.push((e.path(), format!("{rel}/")));
                 } else if ft.is_file() {
-                    if e.metadata()?.len() > MAX_FILE {
+                    let meta = e.metadata()?;
+                    if meta.len() > MAX_FILE {
                         bail!("{}: größer als 32 MB", e.path().display());
+                    }
+                    if links(&meta) > 1 {
+                        bail!(
+                            "{}: harte Verknüpfung im Vorlagenordner – nicht erlaubt, weil ihr Inhalt auch an anderer Stelle steht (etwa außerhalb des Ordners). Die Datei in den Ordner kopieren.",
+                            e.path().display()
+                        );
                     }
                     if VirtualPath::new(&rel).is_err() {
                         bail!("{}: ungültiger Dateiname", e.path().display());
@@ -277,15 +284,24 @@ impl Engine {
             inputs.insert("logo".into(), Value::Bytes(Bytes::new(l.to_vec())));
         }
         inputs.insert("titel".into(), titel.into_value());
+        let (y, mo, d, h, mi, s) = pdf.ymd_hms();
         let t0 = Instant::now();
-        let warned = self
-            .engine
-            .compile_with_input::<_, _, PagedDocument>(main, inputs);
+        let world = FesteUhr {
+            world: match self.engine.world_builder(main).with_inputs(inputs).build() {
+                Ok(w) => w,
+                Err(e) => bail!("Vorlagenfehler: {e}"),
+            },
+            heute: typst::foundations::Datetime::from_ymd(y, mo, d)
+                .context("ungültiges PDF-Datum")?,
+        };
+        let warned = typst::compile::<PagedDocument>(&world);
+        drop(world);
+        typst::comemo::evict(0);
         let layout = t0.elapsed();
         let warnungen: Vec<String> = warned.warnings.iter().map(|w| self.describe(w)).collect();
         let doc = match warned.output {
             Ok(doc) => doc,
-            Err(TypstAsLibError::TypstSource(diags)) => {
+            Err(diags) => {
                 let msgs: Vec<String> = diags
                     .iter()
                     .filter(|d| d.severity == Severity::Error)
@@ -293,9 +309,7 @@ impl Engine {
                     .collect();
                 bail!("Vorlagenfehler:\n{}", msgs.join("\n"));
             }
-            Err(e) => bail!("Vorlagenfehler: {e}"),
         };
-        let (y, mo, d, h, mi, s) = pdf.ymd_hms();
         let datetime = typst::foundations::Datetime::from_ymd_hms(y, mo, d, h, mi, s)
             .context("ungültiges PDF-Datum")?;
         let options = PdfOptions {
@@ -366,6 +380,58 @@ impl Engine {
     fn herkunft_ordner(&self) -> Option<&str> {
         (self.herkunft != "eingebaute Vorlagen").then_some(self.herkunft.as_str())
     }
+}
+
+/// The world Typst compiles in: typst-as-lib's (the template files, the embedded fonts, the
+/// data) with the clock fixed at the publication date, so that `datetime.today()`, however a
+/// template reaches it, gives the same PDF on every run.
+struct FesteUhr<'a> {
+    world: typst_as_lib::TypstWorld<'a>,
+    heute: typst::foundations::Datetime,
+}
+
+impl typst::World for FesteUhr<'_> {
+    fn library(&self) -> &typst::utils::LazyHash<typst::Library> {
+        self.world.library()
+    }
+
+    fn book(&self) -> &typst::utils::LazyHash<typst::text::FontBook> {
+        self.world.book()
+    }
+
+    fn main(&self) -> typst::syntax::FileId {
+        self.world.main()
+    }
+
+    fn source(&self, id: typst::syntax::FileId) -> typst::diag::FileResult<Source> {
+        self.world.source(id)
+    }
+
+    fn file(&self, id: typst::syntax::FileId) -> typst::diag::FileResult<Bytes> {
+        self.world.file(id)
+    }
+
+    fn font(&self, index: usize) -> Option<typst::text::Font> {
+        self.world.font(index)
+    }
+
+    fn today(
+        &self,
+        _offset: Option<typst::foundations::Duration>,
+    ) -> Option<typst::foundations::Datetime> {
+        Some(self.heute)
+    }
+}
+
+/// How many names a file has (a hard link is a second name, possibly outside the folder).
+#[cfg(unix)]
+fn links(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(meta)
+}
+
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
 }
 
 /// Templates must be deterministic and must not interpret text as code.

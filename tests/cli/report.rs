@@ -361,6 +361,24 @@ fn symlink_in_template_folder_is_refused() {
     assert!(!p.path().join("out").exists());
 }
 
+/// A hard link is a file of the folder by its path, but its content lives elsewhere too.
+#[test]
+fn hard_link_in_template_folder_is_refused() {
+    let p = tiny();
+    with_templates(&p, &[]);
+    p.write("aussen.txt", "geheim");
+    std::fs::hard_link(
+        p.path().join("aussen.txt"),
+        p.path().join("vorlagen/geheim.txt"),
+    )
+    .unwrap();
+    let r = p.run(&["report"]);
+    r.exit(2)
+        .no_panic()
+        .stderr_has("harte Verknüpfung im Vorlagenordner");
+    assert!(!p.path().join("out").exists());
+}
+
 #[test]
 fn broken_template_reports_file_line_column() {
     let p = tiny();
@@ -379,6 +397,27 @@ fn broken_template_reports_file_line_column() {
         r.stderr
     );
     assert!(!p.path().join("out/kita.pdf").exists());
+}
+
+/// The lint is a courtesy: a template that reaches the clock past it gets the publication
+/// date (Stand), so the PDF is the same on every run by construction.
+#[test]
+fn the_clock_past_the_lint_is_the_stand_date() {
+    let p = tiny();
+    with_templates(
+        &p,
+        &[(
+            "modul.typ",
+            "#set document(title: [Test])\n#set text(lang: \"de\")\n#let d = datetime\n#let heute = d.today()\nHeute ist #heute.display(\"[day].[month].[year]\").\n",
+        )],
+    );
+    p.run(&["report"]).exit(0).no_panic();
+    let first = std::fs::read(p.path().join("out/kita.pdf")).unwrap();
+    let text = Pdf::load(&first).text();
+    assert!(text.contains("Heute ist 01.11.2025."), "{text}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    p.run(&["report"]).exit(0);
+    assert_eq!(std::fs::read(p.path().join("out/kita.pdf")).unwrap(), first);
 }
 
 #[test]
