@@ -11,6 +11,8 @@ pub enum ExitStatus {
     DataProblems,
     /// 2: the tool could not do its job (usage error, I/O failure, internal error).
     Failed,
+    /// 130: ended by Ctrl+C (128 + SIGINT, as shells report it); nothing was written.
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -20,6 +22,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::DataProblems => 1,
             ExitStatus::Failed => 2,
+            ExitStatus::Interrupted => 130,
         }
     }
 }

@@ -35,6 +35,12 @@ pub fn run(cli: Cli) -> ExitStatus {
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(64 * 1024 * 1024)
         .build_global();
+    // Ctrl+C ends the process without unwinding: the staged outputs are removed first
+    // (a second handler in the same process, as in tests, is refused and not needed)
+    let _ = ctrlc::set_handler(|| {
+        output::atomic::remove_staged();
+        std::process::exit(ExitStatus::Interrupted.code().into());
+    });
     let g = &cli.global;
     let printer = Printer::new(g.format, g.color, g.verbose, g.quiet);
     let result = match &cli.command {

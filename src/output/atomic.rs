@@ -56,6 +56,9 @@ impl OutputBatch {
                     dir.display()
                 )
             })?;
+        if let Ok(mut staged) = STAGED.lock() {
+            staged.push(tmp.path().to_path_buf());
+        }
         // tempfile creates 0600 files; outputs are ordinary documents others may read.
         #[cfg(unix)]
         {
@@ -106,6 +109,16 @@ impl OutputBatch {
                 );
             }
         }
+        // a name the file system refuses would fail in the middle of the renames
+        for (_, target) in &self.pending {
+            let len = target.file_name().map_or(0, |n| n.len());
+            if len > MAX_NAME {
+                bail!(
+                    "Dateiname zu lang ({len} Bytes, höchstens {MAX_NAME}): {}; nichts geschrieben",
+                    target.display()
+                );
+            }
+        }
         // On disk before any rename; the files are flushed side by side, which lets the
         // file system combine the journal commits (one `fsync` after another costs a
         // visible part of writing hundreds of sheets).
@@ -119,14 +132,81 @@ impl OutputBatch {
                 .and_then(|f| f.sync_all())
                 .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))
         })?;
-        let mut written = Vec::with_capacity(self.pending.len());
+        // each earlier file is kept aside until all are in place: a rename that fails puts
+        // every file back as it was
+        let mut done: Vec<(PathBuf, Option<tempfile::TempPath>)> =
+            Vec::with_capacity(self.pending.len());
         for (tmp, target) in self.pending {
-            tmp.persist(&target)
-                .map_err(|e| e.error)
-                .with_context(|| format!("{} kann nicht geschrieben werden", target.display()))?;
-            written.push(target);
+            match swap_in(tmp, &target) {
+                Ok(backup) => done.push((target, backup)),
+                Err(e) => {
+                    roll_back(done);
+                    return Err(e.context(format!(
+                        "{} kann nicht geschrieben werden; keine Datei dieses Laufs geschrieben, die früheren sind unverändert",
+                        target.display()
+                    )));
+                }
+            }
         }
-        Ok(written)
+        // the backups go with `done`
+        Ok(done.into_iter().map(|(t, _)| t).collect())
+    }
+}
+
+/// Every temporary output file this process created: on Ctrl+C, which ends the process
+/// without running destructors, they are removed (those renamed or dropped are gone already).
+static STAGED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the temporary files of outputs not yet in place (the Ctrl+C handler).
+pub fn remove_staged() {
+    if let Ok(staged) = STAGED.lock() {
+        for p in staged.iter() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Longest file name (bytes) most file systems take.
+const MAX_NAME: usize = 255;
+
+/// Moves an existing `target` aside (a temporary file of its own), then `tmp` into place; the
+/// backup, if any.
+fn swap_in(tmp: tempfile::TempPath, target: &Path) -> Result<Option<tempfile::TempPath>> {
+    let backup = if std::fs::symlink_metadata(target).is_ok() {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let b = tempfile::Builder::new()
+            .prefix(".bildungsmonitor-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?
+            .into_temp_path();
+        std::fs::rename(target, &b)?;
+        Some(b)
+    } else {
+        None
+    };
+    if let Err(e) = tmp.persist(target) {
+        if let Some(b) = backup {
+            let _ = b.persist(target);
+        }
+        return Err(e.error.into());
+    }
+    Ok(backup)
+}
+
+/// Undoes the renames of a failed commit, last first.
+fn roll_back(done: Vec<(PathBuf, Option<tempfile::TempPath>)>) {
+    for (target, backup) in done.into_iter().rev() {
+        match backup {
+            Some(b) => {
+                let _ = b.persist(&target);
+            }
+            None => {
+                let _ = std::fs::remove_file(&target);
+            }
+        }
     }
 }
 
@@ -239,6 +319,44 @@ mod tests {
         assert!(!old.exists(), "a day-old leftover is removed");
         assert!(fresh.exists(), "a concurrent run's file stays");
         assert!(other.exists(), "other files stay");
+    }
+
+    /// A rename that fails in the middle of a batch puts back every file renamed before it.
+    #[test]
+    fn failing_rename_rolls_the_batch_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"alt").unwrap();
+        std::fs::create_dir(dir.path().join("c.txt")).unwrap();
+        std::fs::write(dir.path().join("c.txt/x"), b"x").unwrap();
+        let mut b = OutputBatch::new();
+        b.add(&dir.path().join("a.txt"), b"neu").unwrap();
+        b.add(&dir.path().join("b.txt"), b"neu").unwrap();
+        b.add(&dir.path().join("c.txt"), b"neu").unwrap();
+        let e = b.commit().unwrap_err();
+        assert!(
+            format!("{e:#}").contains("keine Datei dieses Laufs"),
+            "{e:#}"
+        );
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"alt");
+        assert!(!dir.path().join("b.txt").exists());
+        assert!(dir.path().join("c.txt/x").exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
+    }
+
+    #[test]
+    fn a_name_too_long_is_refused_before_anything_is_renamed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = OutputBatch::new();
+        b.add(&dir.path().join("a.pdf"), b"1").unwrap();
+        b.add(&dir.path().join(format!("{}.pdf", "x".repeat(300))), b"2")
+            .ok();
+        // staging the long name may already fail on some systems; the batch writes nothing
+        let _ = b.commit();
+        assert!(!dir.path().join("a.pdf").exists());
     }
 
     #[test]

@@ -1015,3 +1015,51 @@ fn printed_differences_can_be_redone_from_printed_numbers() {
         "trends {trends}, vergleiche {vergleiche}, deutlich {deutlich}"
     );
 }
+
+/// Ctrl+C in the middle of a batch of sheets: the process ends with 130 and leaves neither a
+/// sheet nor a temporary file.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_batch_leaves_nothing() {
+    let p = TestProject::sample();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bildungsmonitor"))
+        .current_dir(p.path())
+        .args(["faktencheck", "--all-stadtteile", "--no-cache"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = p.path().join("out");
+    let staged = || {
+        std::fs::read_dir(&out).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref().is_ok_and(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(".bildungsmonitor-")
+                })
+            })
+            .count()
+        })
+    };
+    let started = std::time::Instant::now();
+    while staged() == 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the batch ended before a file was staged"
+        );
+        assert!(started.elapsed().as_secs() < 300);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
