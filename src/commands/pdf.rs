@@ -254,10 +254,15 @@ pub(crate) fn melden(printer: &Printer, ausgaben: &[Ausgabe], lauf: &Lauf, gesam
     ));
 }
 
-/// Readable, stable file names: lower case ASCII, umlauts transliterated.
+/// Readable, stable file names: lower case ASCII, umlauts transliterated, at most
+/// [`MAX_TEIL`] characters (a name of 300 characters would make a file name the file system
+/// refuses).
 pub(crate) fn dateiname(s: &str) -> String {
     let mut out = String::new();
     for c in s.to_lowercase().chars() {
+        if out.len() >= MAX_TEIL {
+            break;
+        }
         match c {
             'ä' => out.push_str("ae"),
             'ö' => out.push_str("oe"),
@@ -274,6 +279,9 @@ pub(crate) fn dateiname(s: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
+/// Longest part of a file name taken from a name or title.
+const MAX_TEIL: usize = 80;
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -282,6 +290,11 @@ mod tests {
         assert_eq!(
             super::dateiname("#read(\"/etc/passwd\")"),
             "read-etc-passwd"
+        );
+        let long = super::dateiname(&"Sehr langer Name ".repeat(30));
+        assert!(
+            long.len() <= super::MAX_TEIL && !long.ends_with('-'),
+            "{long}"
         );
     }
 }

@@ -82,15 +82,28 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
                 SourceFormat::Xlsx => {
                     if let Some(bytes) = decode::read_capped(&q.path, &mut local) {
                         bytes_read = bytes.len() as u64;
-                        xlsx::read(
-                            &q.path,
-                            &bytes,
-                            q.sheet.as_deref(),
-                            q.start,
-                            q.header_rows,
-                            &mut mapper,
-                            &mut local,
-                        );
+                        // calamine gives up on some damaged sheets with a panic
+                        let read = crate::diag::without_panic(|| {
+                            xlsx::read(
+                                &q.path,
+                                &bytes,
+                                q.sheet.as_deref(),
+                                q.start,
+                                q.header_rows,
+                                &mut mapper,
+                                &mut local,
+                            )
+                        });
+                        if read.is_none() {
+                            local.push(
+                                crate::diag::Diagnostic::error(
+                                    "V009",
+                                    crate::diag::Location::file(&q.path),
+                                    "Excel-Datei nicht lesbar: sie ist beschädigt",
+                                )
+                                .hint("Die Datei in Excel öffnen und als „Excel-Arbeitsmappe (*.xlsx)“ neu speichern."),
+                            );
+                        }
                     }
                 }
                 SourceFormat::Csv | SourceFormat::Ffcsv => {

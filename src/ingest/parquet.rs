@@ -14,17 +14,30 @@ enum Col {
 
 /// Reads a Parquet file into the sink.
 pub fn read(path: &Path, sink: &mut dyn Sink, diags: &mut Diagnostics) {
-    let df = match std::fs::File::open(path)
-        .map_err(PolarsError::from)
-        .and_then(|f| ParquetReader::new(f).finish())
-    {
-        Ok(df) => df,
-        Err(e) => {
+    let df = match crate::diag::without_panic(|| {
+        std::fs::File::open(path)
+            .map_err(PolarsError::from)
+            .and_then(|f| ParquetReader::new(f).finish())
+    }) {
+        Some(Ok(df)) => df,
+        Some(Err(e)) => {
             diags.push(Diagnostic::error(
                 "V009",
                 Location::file(path),
                 format!("Parquet-Datei nicht lesbar: {e}"),
             ));
+            return;
+        }
+        // polars' metadata reader gives up on some damaged files with a panic
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    "V009",
+                    Location::file(path),
+                    "Parquet-Datei nicht lesbar: die Metadaten sind beschädigt",
+                )
+                .hint("Die Datei neu exportieren lassen; sie ist unvollständig oder verändert."),
+            );
             return;
         }
     };

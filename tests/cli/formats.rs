@@ -132,7 +132,7 @@ fn kissmd_table() {
 }
 
 /// Writes the mini population as Parquet, optionally with one negative count.
-fn population_parquet(p: &TestProject, negative_at: Option<usize>) {
+pub(crate) fn population_parquet(p: &TestProject, negative_at: Option<usize>) {
     use polars::prelude::*;
     use polars_io::prelude::ParquetWriter;
     let text = p.read("bevoelkerung.csv");

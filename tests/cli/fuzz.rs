@@ -12,8 +12,23 @@ fn cases() -> u32 {
         .unwrap_or(96)
 }
 
-/// Loads the project in `dir`; panics only if ingest panics.
+/// Longest time one case may take (debug build, a busy CI machine): a reader whose time is
+/// not linear in its input shows here long before a user's file takes minutes.
+const CASE_SECONDS: u64 = 30;
+
+/// Loads the project in `dir`; panics only if ingest panics or takes too long.
 fn ingest(dir: &std::path::Path) -> (bool, usize) {
+    let started = std::time::Instant::now();
+    let r = ingest_untimed(dir);
+    assert!(
+        started.elapsed().as_secs() < CASE_SECONDS,
+        "{:?}",
+        started.elapsed()
+    );
+    r
+}
+
+fn ingest_untimed(dir: &std::path::Path) -> (bool, usize) {
     let (project, _) = bildungsmonitor::project::load(&dir.join("bildungsmonitor.toml"))
         .expect("mini config is valid");
     let (data, diags) = bildungsmonitor::ingest::load(&project);
@@ -90,6 +105,45 @@ proptest! {
     }
 
     #[test]
+    fn mutated_parquet_never_panics(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..12)) {
+        let p = TestProject::from_fixture("mini");
+        crate::formats::population_parquet(&p, None);
+        let original = std::fs::read(p.path().join("bevoelkerung.parquet")).unwrap();
+        p.write("bevoelkerung.parquet", mutate(original, &edits));
+        ingest(p.path());
+    }
+
+    /// The sheet's XML mutated inside a valid workbook: the reader gets past the archive.
+    #[test]
+    fn mutated_xlsx_sheet_never_panics(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..12)) {
+        let p = TestProject::from_fixture("mini");
+        let cfg = p.read("bildungsmonitor.toml")
+            + "\n[quellen.x]\ntabelle = \"uebergaenge\"\ndatei = \"x.xlsx\"\nformat = \"xlsx\"\nzeit = { art = \"schuljahr\" }\n";
+        p.write("bildungsmonitor.toml", cfg);
+        p.write("x.xlsx", crate::util::edit_zip_member(&workbook(), "xl/worksheets/sheet1.xml", |xml| mutate(xml, &edits)));
+        ingest(p.path());
+    }
+
+    /// The project file and its GeoJSON, mutated: loading the project reports, never panics.
+    #[test]
+    fn mutated_toml_and_geojson_never_panic(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..12), which in any::<bool>()) {
+        let p = TestProject::from_fixture("mini");
+        let cfg = p.read("bildungsmonitor.toml").replace("datei = \"gebiete.csv\"", "datei = \"gebiete.csv\"\ngeojson = \"gebiete.geojson\"");
+        let square = |nr: &str, x: f64| format!("{{\"type\":\"Feature\",\"properties\":{{\"nr\":\"{nr}\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[[{x},0.0],[{x},1.0],[{},1.0],[{x},0.0]]]}}}}", x + 1.0);
+        let geojson = format!("{{\"type\":\"FeatureCollection\",\"features\":[{},{},{}]}}", square("01", 0.0), square("02", 1.0), square("03", 2.0));
+        if which {
+            p.write("bildungsmonitor.toml", mutate(cfg.into_bytes(), &edits));
+            p.write("gebiete.geojson", geojson);
+        } else {
+            p.write("bildungsmonitor.toml", cfg);
+            p.write("gebiete.geojson", mutate(geojson.into_bytes(), &edits));
+        }
+        let started = std::time::Instant::now();
+        let _ = bildungsmonitor::project::load(&p.path().join("bildungsmonitor.toml"));
+        prop_assert!(started.elapsed().as_secs() < CASE_SECONDS);
+    }
+
+    #[test]
     fn random_xlsx_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let p = TestProject::from_fixture("mini");
         let cfg = p.read("bildungsmonitor.toml")
@@ -101,6 +155,27 @@ proptest! {
         p.write("x.xlsx", data);
         ingest(p.path());
     }
+}
+
+/// A small valid workbook for the `uebergaenge` source of the fuzz cases.
+fn workbook() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let rows = [
+        ["zeit", "gebiet", "schulform", "anzahl"],
+        ["2023/24", "01", "gymnasium", "12"],
+        ["2023/24", "02", "realschule", "7"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(n) if r > 0 && c == 3 => ws.write_number(r as u32, c as u16, n),
+                _ => ws.write_string(r as u32, c as u16, *v),
+            }
+            .unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
 }
 
 #[test]

@@ -1063,3 +1063,25 @@ fn ctrl_c_during_a_batch_leaves_nothing() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A Stadtteil name of 300 characters gives a file name the file system takes (it once ended
+/// a batch half-way with "File name too long").
+#[test]
+fn a_very_long_name_gives_a_short_file_name() {
+    let p = TestProject::sample();
+    let gebiete = p.read("data-samples/gebiete.csv");
+    let long = "Sehr langer Stadtteilname ".repeat(12);
+    p.write(
+        "data-samples/gebiete.csv",
+        gebiete.replacen(";Altstadt;", &format!(";{long};"), 1),
+    );
+    p.run(&["faktencheck", "--stadtteil", "01", "--stadtteil", "02"])
+        .exit(0)
+        .no_panic();
+    let names: Vec<String> = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.len() < 140), "{names:?}");
+}

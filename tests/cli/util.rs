@@ -195,3 +195,33 @@ pub fn round1(v: f64) -> f64 {
     let f = x.floor();
     (if x - f >= 0.5 - 1e-9 { f + 1.0 } else { f }) / 10.0
 }
+
+/// The archive (an XLSX file) with one member's bytes passed through `edit`.
+pub fn edit_zip_member(
+    bytes: &[u8],
+    member: &str,
+    edit: impl FnOnce(Vec<u8>) -> Vec<u8>,
+) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zout = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut edit = Some(edit);
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == member
+            && let Some(e) = edit.take()
+        {
+            data = e(data);
+        }
+        zout.start_file(name, opts).unwrap();
+        zout.write_all(&data).unwrap();
+    }
+    zout.finish().unwrap();
+    out.into_inner()
+}

@@ -682,11 +682,15 @@ anzahl = "Anzahl"
             ws.write_number(r, 4, 1.0).unwrap();
         }
         // Excel writers stop at 32,767 characters; the hostile file is edited afterwards
-        let bytes = replace_in_member(
+        let bytes = crate::util::edit_zip_member(
             &wb.save_to_buffer().unwrap(),
             "xl/sharedStrings.xml",
-            "PLATZHALTER",
-            &long,
+            |xml| {
+                String::from_utf8(xml)
+                    .unwrap()
+                    .replace("PLATZHALTER", &long)
+                    .into_bytes()
+            },
         );
         let run = project(bytes).run(&["validate"]);
         run.no_panic()
@@ -694,32 +698,6 @@ anzahl = "Anzahl"
             .stderr_has("Abgänger!C4: Fehler[V110] Wert für „schulform“ ist 20.971.520 Zeichen lang (höchstens 10.000)")
             .stderr_has("\n200 Fehler in 1 Datei.");
         assert!(run.stderr.len() < 100_000, "{} bytes", run.stderr.len());
-    }
-
-    /// The archive with `from` replaced by `to` in one member.
-    fn replace_in_member(bytes: &[u8], member: &str, from: &str, to: &str) -> Vec<u8> {
-        use std::io::{Read, Write};
-        let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        let mut out = std::io::Cursor::new(Vec::new());
-        let mut zout = zip::ZipWriter::new(&mut out);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for i in 0..zin.len() {
-            let mut f = zin.by_index(i).unwrap();
-            let name = f.name().unwrap().to_string();
-            let mut text = Vec::new();
-            f.read_to_end(&mut text).unwrap();
-            if name == member {
-                text = String::from_utf8(text)
-                    .unwrap()
-                    .replace(from, to)
-                    .into_bytes();
-            }
-            zout.start_file(name, opts).unwrap();
-            zout.write_all(&text).unwrap();
-        }
-        zout.finish().unwrap();
-        out.into_inner()
     }
 
     #[test]
