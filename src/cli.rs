@@ -52,6 +52,15 @@ pub struct GlobalArgs {
     /// Die geschützte Veröffentlichung neu berechnen, statt sie aus `.bildungsmonitor-cache/` zu lesen (und dort nichts ablegen).
     #[arg(long, global = true)]
     pub no_cache: bool,
+    /// Die Lieferungen aus diesem Ordner lesen, ohne die Projektdatei zu ändern: jede Quelle unter
+    /// ihrem Dateinamen dort (z. B. `--daten daten/2026-10` für die Oktoberlieferung).
+    #[arg(
+        long,
+        global = true,
+        value_name = "ORDNER",
+        env = "BILDUNGSMONITOR_DATEN"
+    )]
+    pub daten: Option<PathBuf>,
 }
 
 /// Machine or human output.

@@ -1,13 +1,14 @@
 //! German number text: `1.234`, `37,4 %`, `−0,5`. Used by messages, charts, reports and
 //! exports so that every published number looks the same.
 
-/// A number with `digits` decimals, `.` as thousands and `,` as decimal separator,
-/// and the typographic minus U+2212.
+/// A number with `digits` decimals, rounded half up (`format!` would round a tie such as
+/// 1,25 to even), `.` as thousands and `,` as decimal separator, and the typographic minus
+/// U+2212.
 pub fn decimal(v: f64, digits: usize) -> String {
     if !v.is_finite() {
         return "–".into();
     }
-    let s = format!("{:.*}", digits, v.abs());
+    let s = format!("{:.*}", digits, round_half_up(v, digits as i32).abs());
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (s.as_str(), None),
@@ -118,7 +119,9 @@ mod tests {
         assert_eq!(decimal(f64::NAN, 1), "–");
         use crate::catalogue::Einheit;
         assert_eq!(value(10.3, Einheit::Verhaeltnis), "1 : 10,3");
-        assert_eq!(change(1.25, Einheit::Prozent), "+1,2");
+        assert_eq!(change(1.25, Einheit::Prozent), "+1,3");
+        assert_eq!(decimal(2.5, 0), "3");
+        assert_eq!(decimal(-0.05, 1), "\u{2212}0,1");
         assert_eq!(change(-35.0, Einheit::Anzahl), "\u{2212}35");
         assert_eq!(change(0.01, Einheit::Prozent), "0,0");
         assert_eq!(count(2533.5), "2.533,5");

@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         std::process::exit(ExitStatus::Interrupted.code().into());
     });
     let g = &cli.global;
+    commands::datenordner(g.daten.clone());
     let printer = Printer::new(g.format, g.color, g.verbose, g.quiet);
     let result = match &cli.command {
         Command::Validate(a) => commands::validate::run(a, &g.config, &printer),

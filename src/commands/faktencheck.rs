@@ -71,8 +71,7 @@ fn jahr(lauf: &Lauf, args: &FaktencheckArgs) -> i32 {
         .pdf
         .period
         .as_deref()
-        .and_then(|p| p.get(..4))
-        .and_then(|y| y.parse().ok())
+        .and_then(crate::report::ziel_jahr)
     {
         return y;
     }

@@ -156,18 +156,14 @@ fn fmt_change(k: &Kennzahl, unit: Einheit) -> String {
     let Some(d) = k.veraenderung else {
         return String::new();
     };
-    let sign = if d > 0.0 { "+" } else { "" };
+    // one sign rule for every printed change (`format::change`): no "+0,0", no "−0,0"
+    let change = format::change(d, unit);
     match unit {
-        Einheit::Prozent => format!("{sign}{} %-Pkt.", format::decimal(d, 1)),
-        Einheit::Verhaeltnis => format!("{sign}{}", format::decimal(d, 1)),
+        Einheit::Prozent => format!("{change} %-Pkt."),
+        Einheit::Verhaeltnis | Einheit::Anzahl if k.veraenderung_prozent.is_none() => change,
         _ => match k.veraenderung_prozent {
-            Some(p) => format!(
-                "{sign}{} ({}{} %)",
-                format::decimal(d, if unit == Einheit::Index { 1 } else { 0 }),
-                if p > 0.0 { "+" } else { "" },
-                format::decimal(p, 1)
-            ),
-            None => format!("{sign}{}", format::decimal(d, 0)),
+            Some(p) => format!("{change} ({} %)", format::change(p, Einheit::Prozent)),
+            None => change,
         },
     }
 }
@@ -326,5 +322,52 @@ impl serde::Serialize for Zeilen<'_> {
             v["gesperrt"] = serde_json::Value::Bool(*g);
             v
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Period;
+
+    fn row(d: f64, p: Option<f64>) -> Kennzahl {
+        Kennzahl {
+            indikator: "X".into(),
+            zeit: Period::Kalenderjahr(2025),
+            ebene: Ebene::Stadt,
+            gebiet: "stadt".into(),
+            name: "Stadt".into(),
+            gruppe: None,
+            wert: Some(1.0),
+            zaehler: None,
+            nenner: None,
+            luecke: None,
+            veraenderung: Some(d),
+            veraenderung_prozent: p,
+            abweichung_stadt: None,
+            rang: None,
+        }
+    }
+
+    /// A change that rounds to zero has no sign, as in every other output.
+    #[test]
+    fn changes_rounding_to_zero_have_no_sign() {
+        assert_eq!(fmt_change(&row(0.04, None), Einheit::Prozent), "0,0 %-Pkt.");
+        assert_eq!(
+            fmt_change(&row(-0.04, None), Einheit::Prozent),
+            "0,0 %-Pkt."
+        );
+        assert_eq!(
+            fmt_change(&row(0.4, Some(0.04)), Einheit::Anzahl),
+            "0 (0,0 %)"
+        );
+        assert_eq!(
+            fmt_change(&row(12.0, Some(3.456)), Einheit::Anzahl),
+            "+12 (+3,5 %)"
+        );
+        assert_eq!(
+            fmt_change(&row(-1.25, None), Einheit::Prozent),
+            "\u{2212}1,3 %-Pkt."
+        );
     }
 }

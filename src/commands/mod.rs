@@ -18,12 +18,28 @@ use crate::output::printer::Printer;
 use crate::project::{self, Project};
 use std::path::Path;
 
-/// Loads the project; on configuration errors prints them and returns the exit status.
+/// `--daten`: the folder the deliveries of this run are read from (set once per process,
+/// before any command runs).
+static DATENORDNER: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+
+/// Sets the `--daten` folder of this run.
+pub fn datenordner(ordner: Option<std::path::PathBuf>) {
+    let _ = DATENORDNER.set(ordner);
+}
+
+/// Loads the project (its sources from the `--daten` folder, if one is given); on
+/// configuration errors prints them and returns the exit status.
 pub(crate) fn load_project(
     config: &Path,
     printer: &Printer,
 ) -> Result<(Project, Diagnostics), ExitStatus> {
-    match project::load(config) {
+    let loaded = project::load(config).and_then(|(mut p, mut d)| {
+        if let Some(Some(ordner)) = DATENORDNER.get() {
+            p.sources_from(ordner, &mut d);
+        }
+        if d.has_errors() { Err(d) } else { Ok((p, d)) }
+    });
+    match loaded {
         Ok(ok) => Ok(ok),
         Err(diags) => {
             report_problems(printer, &diags);

@@ -73,6 +73,48 @@ fn bad_id(id: &str, was: &str, at: Location) -> Option<Diagnostic> {
 }
 
 impl Project {
+    /// Reads every source from `ordner` under its file name (`--daten daten/2026-10`): a
+    /// monthly delivery with the same file names needs no copy of the project. A file missing
+    /// there is an error (C005).
+    pub fn sources_from(&mut self, ordner: &Path, diags: &mut Diagnostics) {
+        if !ordner.is_dir() {
+            diags.push(
+                Diagnostic::error(
+                    "C005",
+                    Location::file(ordner),
+                    "Datenordner (--daten) nicht gefunden",
+                )
+                .hint("Den Ordner der Lieferung angeben, z. B. --daten daten/2026-10."),
+            );
+            return;
+        }
+        for q in &mut self.quellen {
+            let Some(name) = q.path.file_name() else {
+                continue;
+            };
+            let path = ordner.join(name);
+            if path.is_file() {
+                q.path = path;
+            } else {
+                diags.push(
+                    Diagnostic::error(
+                        "C005",
+                        Location::file(&path),
+                        format!(
+                            "Datei der Quelle „{}“ fehlt im Datenordner (--daten)",
+                            q.name
+                        ),
+                    )
+                    .hint(format!(
+                        "Im Ordner {} muss eine Datei „{}“ liegen, wie in der Projektdatei.",
+                        ordner.display(),
+                        name.to_string_lossy()
+                    )),
+                );
+            }
+        }
+    }
+
     /// Where an indicator counts: at the place of residence, of the school or of the facility
     /// (the Bezug of the sources of its numerator's table; a school counted where it stands
     /// makes the whole indicator a Schulort one).

@@ -239,6 +239,15 @@ fn parse_ziel(s: &str) -> Option<Ziel> {
     crate::domain::Date::parse(s).map(|d| Ziel::Periode(Period::Stichtag(d)))
 }
 
+/// The year of a `--period` (`2025`, `2025/26`, `01.03.2025`, `2025-10`), as the periods'
+/// own `year()` has it.
+pub fn ziel_jahr(s: &str) -> Option<i32> {
+    match parse_ziel(s)? {
+        Ziel::Jahr(y) => Some(y),
+        Ziel::Periode(p) => Some(p.year()),
+    }
+}
+
 /// Whether `--period` is understood at all (for a clear error before rendering).
 pub fn ziel_gueltig(s: &str) -> bool {
     parse_ziel(s).is_some()

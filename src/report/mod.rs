@@ -10,7 +10,7 @@ mod modul;
 mod profil;
 mod text;
 
-pub use auswahl::ziel_gueltig;
+pub use auswahl::{ziel_gueltig, ziel_jahr};
 pub use faktencheck::faktencheck;
 pub use modul::modul;
 pub use profil::{Profilgebiet, profil};

@@ -232,3 +232,51 @@ fn leading_number_of_the_area_label() {
         .exit(1)
         .stderr_has("„fuehrende_zahl“ gilt nur für ganzzahlige Felder wie „alter“ und für „gebiet“, nicht für „geburten“");
 }
+
+/// `--daten ORDNER` reads every source from another folder under its file name: the next
+/// month's delivery without a copy of the project; a file missing there is named.
+#[test]
+fn another_data_folder_without_editing_the_project() {
+    let p = TestProject::sample();
+    let month = p.path().join("daten/2026-12");
+    std::fs::create_dir_all(&month).unwrap();
+    for e in std::fs::read_dir(p.path().join("data-samples")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), month.join(e.file_name())).unwrap();
+    }
+    let kontext = p
+        .read("daten/2026-12/kontext.csv")
+        .replace("31.12.2025;01;395;79", "31.12.2025;01;395;80");
+    p.write("daten/2026-12/kontext.csv", kontext);
+    let args = [
+        "indicators",
+        "--indicator",
+        "KX02",
+        "--stadtteil",
+        "01",
+        "--period",
+        "2025",
+        "--format",
+        "csv",
+    ];
+    let before = p.run(&args);
+    let city_row = |out: &str| {
+        out.lines()
+            .find(|l| l.contains(";Stadtteil;01;"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(city_row(&before.exit(0).stdout).contains(";79;"));
+    let mut with = args.to_vec();
+    with.extend(["--daten", "daten/2026-12"]);
+    let after = p.run(&with);
+    assert!(
+        city_row(&after.exit(0).stdout).contains(";80;"),
+        "{}",
+        after.stdout
+    );
+    std::fs::remove_file(month.join("schulen.csv")).unwrap();
+    p.run(&["validate", "--daten", "daten/2026-12"])
+        .exit(1)
+        .stderr_has("daten/2026-12/schulen.csv: Fehler[C005] Datei der Quelle „schulen“ fehlt im Datenordner (--daten)");
+}

@@ -1085,3 +1085,16 @@ fn a_very_long_name_gives_a_short_file_name() {
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.iter().all(|n| n.len() < 140), "{names:?}");
 }
+
+/// `--period 01.03.2025` names the sheet for 2025 (the first four characters are "01.0").
+#[test]
+fn a_stichtag_period_names_its_year() {
+    let p = TestProject::sample();
+    p.run(&["faktencheck", "--stadtteil", "01", "--period", "01.03.2025"])
+        .exit(0);
+    let names: Vec<String> = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["faktencheck-2025-stadtteil-01-altstadt.pdf"]);
+}
