@@ -35,6 +35,9 @@ pub struct ConfigFile {
     /// `[gestaltung]`: corporate design of the PDFs.
     #[serde(default)]
     pub gestaltung: GestaltungConfig,
+    /// `[werte]`: value maps for every source (a source's own `werte` take precedence).
+    #[serde(default)]
+    pub werte: BTreeMap<Spanned<String>, BTreeMap<String, String>>,
 }
 
 /// `[faktenchecks.<id>]`: a one- or two-page sheet on a topic.

@@ -502,11 +502,43 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
         rundung_auf: g.rundung_auf,
     };
 
-    let quellen = raw
+    let quellen: Vec<Quelle> = raw
         .quellen
         .iter()
-        .filter_map(|(name, q)| resolve_source(ctx, name, q, diags))
+        .filter_map(|(name, q)| resolve_source(ctx, name, q, &raw.werte, diags))
         .collect();
+    // a project-wide map for a field no source has would be accepted and do nothing
+    for (field, map) in &raw.werte {
+        let ty = quellen
+            .iter()
+            .find_map(|q| crate::schema::schema(q.table).field(field.get_ref()))
+            .map(|f| f.ty);
+        if let Some(FieldType::Code(allowed)) = ty {
+            for target in map.values().filter(|t| !allowed.contains(&t.as_str())) {
+                diags.push(
+                    Diagnostic::error(
+                        "C006",
+                        ctx.at(field),
+                        format!(
+                            "„{target}“ ist kein erlaubter Wert für „{}“",
+                            field.get_ref()
+                        ),
+                    )
+                    .hint(format!("Erlaubt sind: {}.", allowed.join(", "))),
+                );
+            }
+        }
+        if ty.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "C006",
+                    ctx.at(field),
+                    format!("[werte] ordnet „{}“ zu, aber keine Quelle hat dieses Feld", field.get_ref()),
+                )
+                .hint("Feldnamen aus docs/data-format.md verwenden, z. B. gebiet, schulform, geschlecht."),
+            );
+        }
+    }
 
     let katalog = crate::catalogue::Catalogue::with_project(&raw.indikatoren);
     for i in katalog.indicators.iter().filter(|i| i.projekt) {
@@ -673,6 +705,7 @@ fn resolve_source(
     ctx: &Ctx,
     name: &Spanned<String>,
     q: &config::QuelleConfig,
+    project_maps: &BTreeMap<Spanned<String>, BTreeMap<String, String>>,
     diags: &mut Diagnostics,
 ) -> Option<Quelle> {
     let Some(table) = TableKind::from_id(q.tabelle.get_ref()) else {
@@ -819,7 +852,14 @@ fn resolve_source(
             }
         }
     }
-    let mut values = BTreeMap::new();
+    let mut values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    // the project's maps first, for the fields this table has; the source's own replace
+    // single entries
+    for (field, map) in project_maps {
+        if schema.field(field.get_ref()).is_some() {
+            values.insert(field.get_ref().clone(), map.clone());
+        }
+    }
     for (field, map) in &q.werte {
         if check_field(field, diags, "werte") {
             if let Some(FieldType::Code(allowed)) = schema.field(field.get_ref()).map(|f| f.ty) {
@@ -839,7 +879,10 @@ fn resolve_source(
                     }
                 }
             }
-            values.insert(field.get_ref().clone(), map.clone());
+            values
+                .entry(field.get_ref().clone())
+                .or_default()
+                .extend(map.clone());
         }
     }
     let unpivot = q.entpivotieren.as_ref().and_then(|u| {

@@ -280,3 +280,49 @@ fn another_data_folder_without_editing_the_project() {
         .exit(1)
         .stderr_has("daten/2026-12/schulen.csv: Fehler[C005] Datei der Quelle „schulen“ fehlt im Datenordner (--daten)");
 }
+
+/// `[werte]` maps values for every source: one area label mapping instead of one per source;
+/// a source's own map still wins, and a map for a field no source has is an error.
+#[test]
+fn project_wide_value_maps() {
+    let p = TestProject::sample();
+    let args = [
+        "indicators",
+        "--indicator",
+        "KX02",
+        "--indicator",
+        "UE01",
+        "--stadtteil",
+        "01",
+        "--format",
+        "csv",
+        "--no-cache",
+    ];
+    let before = p.run(&args);
+    before.exit(0);
+    for f in ["kontext.csv", "uebergaenge.csv"] {
+        let text = p.read(&format!("data-samples/{f}"));
+        let relabelled: String = text
+            .lines()
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(';').collect();
+                if cells.get(1) == Some(&"01") {
+                    cells[1] = "Alt-Stadt";
+                }
+                format!("{}\n", cells.join(";"))
+            })
+            .collect();
+        p.write(&format!("data-samples/{f}"), relabelled);
+    }
+    p.run(&["validate"]).exit(1).stderr_has("„Alt-Stadt“");
+    p.append(
+        "bildungsmonitor.toml",
+        "\n[werte]\ngebiet = { \"Alt-Stadt\" = \"01\" }\n",
+    );
+    p.run(&["validate"]).exit(0);
+    assert_eq!(p.run(&args).exit(0).stdout, before.stdout);
+    p.append("bildungsmonitor.toml", "farbe = { \"a\" = \"b\" }\n");
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("[werte] ordnet „farbe“ zu, aber keine Quelle hat dieses Feld");
+}
