@@ -64,7 +64,12 @@ pub fn run(cli: Cli) -> ExitStatus {
                 return ExitStatus::Success;
             }
             printer.failure(&err);
-            ExitStatus::Failed
+            // the templates are the user's input like the data (docs/cli.md)
+            if err.chain().any(|c| c.is::<render::Vorlagenfehler>()) {
+                ExitStatus::DataProblems
+            } else {
+                ExitStatus::Failed
+            }
         }
     }
 }

@@ -65,15 +65,15 @@ pub(crate) fn vorbereiten(
     // Stadtteil should not wait for the whole data pipeline to be reported.
     pruefen(&project)?;
     let vorlagen = match &project.vorlagen {
-        Some(dir) => Vorlagen::laden(dir)?,
+        Some(dir) => Vorlagen::laden(dir).map_err(crate::render::vorlagenfehler)?,
         None => Vorlagen::eingebaut(),
     };
     let lint = crate::render::lint(&vorlagen);
     if !lint.is_empty() {
-        bail!(
+        return Err(crate::render::vorlagenfehler(anyhow::anyhow!(
             "Vorlagen nicht zulässig:\n{}\nVorlagen bekommen alle Daten über sys.inputs und dürfen nichts ausführen oder von der Uhr lesen.",
             lint.join("\n")
-        );
+        )));
     }
     let mut schriften = Vec::new();
     for f in &project.gestaltung.schriftdateien {

@@ -264,7 +264,10 @@ impl Engine {
         pdf: &PdfEinstellungen,
     ) -> anyhow::Result<Pdf> {
         if !self.quellen.contains_key(main) {
-            bail!("Vorlage {main} fehlt in {}", self.herkunft);
+            return Err(vorlagenfehler(anyhow::anyhow!(
+                "Vorlage {main} fehlt in {}",
+                self.herkunft
+            )));
         }
         let mut inputs = Dict::new();
         inputs.insert(
@@ -289,7 +292,7 @@ impl Engine {
         let world = FesteUhr {
             world: match self.engine.world_builder(main).with_inputs(inputs).build() {
                 Ok(w) => w,
-                Err(e) => bail!("Vorlagenfehler: {e}"),
+                Err(e) => return Err(vorlagenfehler(anyhow::anyhow!("Vorlagenfehler: {e}"))),
             },
             heute: typst::foundations::Datetime::from_ymd(y, mo, d)
                 .context("ungültiges PDF-Datum")?,
@@ -307,7 +310,10 @@ impl Engine {
                     .filter(|d| d.severity == Severity::Error)
                     .map(|d| self.describe(d))
                     .collect();
-                bail!("Vorlagenfehler:\n{}", msgs.join("\n"));
+                return Err(vorlagenfehler(anyhow::anyhow!(
+                    "Vorlagenfehler:\n{}",
+                    msgs.join("\n")
+                )));
             }
         };
         let datetime = typst::foundations::Datetime::from_ymd_hms(y, mo, d, h, mi, s)
@@ -328,7 +334,10 @@ impl Engine {
                     format!("{} {}", self.describe(d), hints.join(" "))
                 })
                 .collect();
-            anyhow::anyhow!("PDF/A bzw. PDF/UA nicht erfüllt:\n{}", msgs.join("\n"))
+            vorlagenfehler(anyhow::anyhow!(
+                "PDF/A bzw. PDF/UA nicht erfüllt:\n{}",
+                msgs.join("\n")
+            ))
         })?;
         Ok(Pdf {
             seiten: doc.pages().len(),
@@ -421,6 +430,23 @@ impl typst::World for FesteUhr<'_> {
     ) -> Option<typst::foundations::Datetime> {
         Some(self.heute)
     }
+}
+
+/// A problem of the templates (a user input like the data): the run ends with status 1.
+#[derive(Debug)]
+pub struct Vorlagenfehler(pub String);
+
+impl std::fmt::Display for Vorlagenfehler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Vorlagenfehler {}
+
+/// Marks an error of the templates as [`Vorlagenfehler`].
+pub fn vorlagenfehler(e: anyhow::Error) -> anyhow::Error {
+    anyhow::Error::new(Vorlagenfehler(format!("{e:#}")))
 }
 
 /// How many names a file has (a hard link is a second name, possibly outside the folder).

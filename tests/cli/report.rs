@@ -357,7 +357,7 @@ fn symlink_in_template_folder_is_refused() {
     with_templates(&p, &[]);
     std::os::unix::fs::symlink("/etc/hostname", p.path().join("vorlagen/geheim.txt")).unwrap();
     let r = p.run(&["report"]);
-    r.exit(2).no_panic().stderr_has("symbolische Verknüpfung");
+    r.exit(1).no_panic().stderr_has("symbolische Verknüpfung");
     assert!(!p.path().join("out").exists());
 }
 
@@ -373,7 +373,7 @@ fn hard_link_in_template_folder_is_refused() {
     )
     .unwrap();
     let r = p.run(&["report"]);
-    r.exit(2)
+    r.exit(1)
         .no_panic()
         .stderr_has("harte Verknüpfung im Vorlagenordner");
     assert!(!p.path().join("out").exists());
@@ -390,7 +390,7 @@ fn broken_template_reports_file_line_column() {
         )],
     );
     let r = p.run(&["report"]);
-    r.exit(2).no_panic();
+    r.exit(1).no_panic();
     assert!(
         r.stderr.contains("modul.typ:4:"),
         "no file:line:column in: {}",
@@ -424,10 +424,10 @@ fn the_clock_past_the_lint_is_the_stand_date() {
 fn templates_must_not_read_the_clock_or_eval() {
     let p = tiny();
     with_templates(&p, &[("modul.typ", "#datetime.today()\n")]);
-    p.run(&["report"]).exit(2).stderr_has("datetime.today");
+    p.run(&["report"]).exit(1).stderr_has("datetime.today");
     let p = tiny();
     with_templates(&p, &[("modul.typ", "#eval(\"1+1\")\n")]);
-    p.run(&["report"]).exit(2).stderr_has("eval");
+    p.run(&["report"]).exit(1).stderr_has("eval");
 }
 
 #[test]
@@ -446,7 +446,7 @@ fn failing_module_leaves_no_pdf_and_keeps_older_files() {
     );
     p.write("out/kita.pdf", "ältere Datei");
     let r = p.run(&["report"]);
-    r.exit(2).no_panic().stderr_has("Abbruch mitten im Satz");
+    r.exit(1).no_panic().stderr_has("Abbruch mitten im Satz");
     assert_eq!(p.read("out/kita.pdf"), "ältere Datei");
     assert!(!p.path().join("out/kaputt.pdf").exists());
     let leftovers: Vec<_> = std::fs::read_dir(p.path().join("out"))
@@ -631,7 +631,7 @@ fn failure_in_sheet_three_of_five_leaves_no_new_file() {
         args.extend(["--stadtteil", n.as_str()]);
     }
     let r = p.run(&args);
-    r.exit(2).no_panic().stderr_has("Abbruch bei Blatt 3");
+    r.exit(1).no_panic().stderr_has("Abbruch bei Blatt 3");
     assert_eq!(before, p.snapshot(), "a file was written or changed");
 }
 
