@@ -357,7 +357,7 @@ pub fn run(args: &BenchArgs, printer: &Printer) -> Result<ExitStatus> {
         "mit_erzeugung_sekunden": t_gesamt.elapsed().as_secs_f64(),
     });
     if printer.format == OutputFormat::Json {
-        printer.json(&summary);
+        printer.json(&summary)?;
         return Ok(ExitStatus::Success);
     }
     let mut t = String::new();

@@ -19,7 +19,7 @@ pub fn run(config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
     };
     match printer.format {
         OutputFormat::Json => {
-            printer.json(&serde_json::json!({ "version": 1, "indikatoren": katalog.indicators }))
+            printer.json(&serde_json::json!({ "version": 1, "indikatoren": katalog.indicators }))?
         }
         OutputFormat::Markdown => printer.raw_stdout(markdown(&katalog).as_bytes())?,
         OutputFormat::Csv | OutputFormat::Xlsx => {

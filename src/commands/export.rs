@@ -20,11 +20,27 @@ pub fn run(
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_lowercase);
-        let format = match (printer.format, ext.as_deref()) {
-            (OutputFormat::Csv, _) | (OutputFormat::Human, Some("csv")) => Format::Csv,
-            (OutputFormat::Xlsx, _) | (OutputFormat::Human, Some("xlsx")) => Format::Xlsx,
-            (OutputFormat::Json, _) | (OutputFormat::Human, Some("json")) => Format::Json,
-            _ => bail!(
+        let by_ext = match ext.as_deref() {
+            Some("csv") => Some(Format::Csv),
+            Some("xlsx") => Some(Format::Xlsx),
+            Some("json") => Some(Format::Json),
+            _ => None,
+        };
+        let by_flag = match printer.format {
+            OutputFormat::Csv => Some(Format::Csv),
+            OutputFormat::Xlsx => Some(Format::Xlsx),
+            OutputFormat::Json => Some(Format::Json),
+            _ => None,
+        };
+        // a file named .csv that holds JSON would open as garbage in Excel
+        let format = match (by_flag, by_ext) {
+            (Some(f), Some(e)) if f != e => bail!(
+                "--format {} passt nicht zur Endung von {}: die Endung ändern oder --format weglassen",
+                format!("{f:?}").to_lowercase(),
+                out.display()
+            ),
+            (Some(f), _) | (None, Some(f)) => f,
+            (None, None) => bail!(
                 "Format für {} unklar: die Endung .csv, .xlsx oder .json verwenden oder --format csv|xlsx|json angeben",
                 out.display()
             ),

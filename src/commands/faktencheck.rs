@@ -61,7 +61,7 @@ pub fn run(
         },
         printer,
     )?;
-    pdf::melden(printer, &ausgaben, &lauf, t0.elapsed());
+    pdf::melden(printer, &ausgaben, &lauf, t0.elapsed())?;
     Ok(ExitStatus::Success)
 }
 

@@ -116,7 +116,7 @@ pub fn run(
             hinweise: &table.hinweise,
             kennzahlen: Zeilen(&table.zeilen, &gesperrt),
             version: 1,
-        }),
+        })?,
         OutputFormat::Csv => printer.raw_stdout(csv(&table.zeilen, &gesperrt, unit).as_bytes())?,
         _ => {
             printer

@@ -36,7 +36,7 @@ pub fn run(args: &InitArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             "version": 1,
             "config": config.display().to_string(),
             "daten": dir.join("daten").display().to_string(),
-        }));
+        }))?;
     } else {
         printer.success(&format!("Projekt angelegt in {}", dir.display()));
         printer.info(&format!(

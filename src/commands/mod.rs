@@ -158,13 +158,17 @@ pub(crate) fn geometrie(project: &Project) -> anyhow::Result<Option<crate::chart
 /// Prints diagnostics in the chosen format (JSON on stdout, text on stderr).
 pub(crate) fn report_problems(printer: &Printer, diags: &Diagnostics) {
     if printer.format == crate::cli::OutputFormat::Json {
-        printer.json(&serde_json::json!({
+        let written = printer.json(&serde_json::json!({
             "version": 1,
             "ok": !diags.has_errors(),
             "errors": diags.error_count(),
             "warnings": diags.warning_count(),
             "diagnostics": diags.sorted(),
         }));
+        // the problems are the message: if stdout takes none, stderr says so
+        if let Err(e) = written {
+            printer.failure(&anyhow::Error::new(e).context("Meldungen nicht ausgegeben"));
+        }
     } else {
         printer.diagnostics(diags);
     }

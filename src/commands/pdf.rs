@@ -223,15 +223,19 @@ pub(crate) fn rendern<J: Sync>(
 }
 
 /// Prints the manifest (`--format json`) or one line per file.
-pub(crate) fn melden(printer: &Printer, ausgaben: &[Ausgabe], lauf: &Lauf, gesamt: Duration) {
+pub(crate) fn melden(
+    printer: &Printer,
+    ausgaben: &[Ausgabe],
+    lauf: &Lauf,
+    gesamt: Duration,
+) -> std::io::Result<()> {
     if printer.format == OutputFormat::Json {
-        printer.json(&serde_json::json!({
+        return printer.json(&serde_json::json!({
             "version": 1,
             "dateien": ausgaben,
             "gesperrte_zahlen": lauf.ergebnis.audit.len(),
             "warnungen": ausgaben.iter().flat_map(|a| a.warnungen.iter()).collect::<Vec<_>>(),
         }));
-        return;
     }
     for a in ausgaben {
         for w in &a.warnungen {
@@ -252,6 +256,7 @@ pub(crate) fn melden(printer: &Printer, ausgaben: &[Ausgabe], lauf: &Lauf, gesam
         gesamt.saturating_sub(lauf.daten_zeit).as_secs_f64(),
         ausgaben.len()
     ));
+    Ok(())
 }
 
 /// Readable, stable file names: lower case ASCII, umlauts transliterated, at most

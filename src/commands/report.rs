@@ -72,7 +72,7 @@ fn einmal(
         },
         printer,
     )?;
-    pdf::melden(printer, &ausgaben, &lauf, t0.elapsed());
+    pdf::melden(printer, &ausgaben, &lauf, t0.elapsed())?;
     Ok(ExitStatus::Success)
 }
 

@@ -19,7 +19,7 @@ pub fn run(args: &SampleArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         printer.json(&serde_json::json!({
             "version": 1,
             "files": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        }));
+        }))?;
     } else {
         for p in &written {
             printer.detail(&format!("geschrieben: {}", p.display()));

@@ -66,7 +66,7 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
             "errors": diags.error_count(),
             "warnings": diags.warning_count(),
             "diagnostics": diags.sorted(),
-        }));
+        }))?;
         return Ok(status);
     }
     printer.info(&format!(

@@ -133,13 +133,14 @@ impl Printer {
         }
     }
 
-    /// Writes a JSON value to stdout (anything serialisable: large tables can stream).
-    pub fn json<T: serde::Serialize + ?Sized>(&self, value: &T) {
+    /// Writes a JSON value to stdout (anything serialisable: large tables can stream). A
+    /// failed write (a full disk behind a redirection) is an error of the run.
+    pub fn json<T: serde::Serialize + ?Sized>(&self, value: &T) -> std::io::Result<()> {
         // buffered: stdout alone writes line by line, one system call per line of JSON
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        let _ = serde_json::to_writer_pretty(&mut out, value);
-        let _ = writeln!(out);
-        let _ = out.flush();
+        serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+        out.flush()
     }
 
     /// Writes raw bytes to stdout (completions, man page).

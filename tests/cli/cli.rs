@@ -85,3 +85,37 @@ fn quiet_prints_only_errors() {
     r.exit(0);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
 }
+
+/// JSON on stdout that cannot be written (a full disk behind a redirection) fails the run
+/// instead of ending with status 0 and no output.
+#[cfg(target_os = "linux")]
+#[test]
+fn json_that_cannot_be_written_fails_the_run() {
+    let p = TestProject::from_fixture("mini");
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bildungsmonitor"))
+        .current_dir(p.path())
+        .args(["validate", "--format", "json"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("No space left") || err.contains("Speicher"),
+        "{err}"
+    );
+}
+
+/// `--format` and the file's ending must agree: JSON in a `.csv` file opens as garbage.
+#[test]
+fn export_format_must_match_the_file_ending() {
+    let p = TestProject::from_fixture("mini");
+    p.run(&["export", "--output", "a.csv", "--format", "json"])
+        .exit(2)
+        .stderr_has("--format json passt nicht zur Endung von a.csv");
+    assert!(!p.path().join("a.csv").exists());
+    p.run(&["export", "--output", "a.daten", "--format", "json"])
+        .exit(0);
+    assert!(p.read("a.daten").starts_with('{'));
+}
