@@ -514,19 +514,7 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
             .find_map(|q| crate::schema::schema(q.table).field(field.get_ref()))
             .map(|f| f.ty);
         if let Some(FieldType::Code(allowed)) = ty {
-            for target in map.values().filter(|t| !allowed.contains(&t.as_str())) {
-                diags.push(
-                    Diagnostic::error(
-                        "C006",
-                        ctx.at(field),
-                        format!(
-                            "„{target}“ ist kein erlaubter Wert für „{}“",
-                            field.get_ref()
-                        ),
-                    )
-                    .hint(format!("Erlaubt sind: {}.", allowed.join(", "))),
-                );
-            }
+            check_targets(ctx, field, map, allowed, diags);
         }
         if ty.is_none() {
             diags.push(
@@ -701,6 +689,29 @@ fn single_char(s: &str) -> Option<char> {
     }
 }
 
+/// C006 for each target of a value map that is not one of the code field's values.
+fn check_targets(
+    ctx: &Ctx,
+    field: &Spanned<String>,
+    map: &BTreeMap<String, String>,
+    allowed: &[&str],
+    diags: &mut Diagnostics,
+) {
+    for target in map.values().filter(|t| !allowed.contains(&t.as_str())) {
+        diags.push(
+            Diagnostic::error(
+                "C006",
+                ctx.at(field),
+                format!(
+                    "„{target}“ ist kein erlaubter Wert für „{}“",
+                    field.get_ref()
+                ),
+            )
+            .hint(format!("Erlaubt sind: {}.", allowed.join(", "))),
+        );
+    }
+}
+
 fn resolve_source(
     ctx: &Ctx,
     name: &Spanned<String>,
@@ -863,21 +874,7 @@ fn resolve_source(
     for (field, map) in &q.werte {
         if check_field(field, diags, "werte") {
             if let Some(FieldType::Code(allowed)) = schema.field(field.get_ref()).map(|f| f.ty) {
-                for target in map.values() {
-                    if !allowed.contains(&target.as_str()) {
-                        diags.push(
-                            Diagnostic::error(
-                                "C006",
-                                ctx.at(field),
-                                format!(
-                                    "„{target}“ ist kein erlaubter Wert für „{}“",
-                                    field.get_ref()
-                                ),
-                            )
-                            .hint(format!("Erlaubt sind: {}.", allowed.join(", "))),
-                        );
-                    }
-                }
+                check_targets(ctx, field, map, allowed, diags);
             }
             values
                 .entry(field.get_ref().clone())

@@ -541,6 +541,19 @@ anzahl = "Anzahl"
         wb.save_to_buffer().unwrap()
     }
 
+    /// The sheet „Abgänger“ with the header in row 3.
+    fn abgaenger_sheet(wb: &mut Workbook) -> &mut rust_xlsxwriter::Worksheet {
+        let ws = wb.add_worksheet();
+        ws.set_name("Abgänger").unwrap();
+        for (c, h) in ["Schuljahr", "Stadtteil", "Schulform", "Abschluss", "Anzahl"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(2, c as u16, *h).unwrap();
+        }
+        ws
+    }
+
     fn project(bytes: Vec<u8>) -> TestProject {
         let p = TestProject::from_fixture("mini");
         let cfg = p.read("bildungsmonitor.toml") + SOURCE;
@@ -630,14 +643,7 @@ anzahl = "Anzahl"
     #[test]
     fn a_cell_at_the_last_row_and_column_costs_nothing() {
         let mut wb = Workbook::new();
-        let ws = wb.add_worksheet();
-        ws.set_name("Abgänger").unwrap();
-        for (c, h) in ["Schuljahr", "Stadtteil", "Schulform", "Abschluss", "Anzahl"]
-            .iter()
-            .enumerate()
-        {
-            ws.write_string(2, c as u16, *h).unwrap();
-        }
+        let ws = abgaenger_sheet(&mut wb);
         for (i, (sj, st, sf, ab, n)) in GOOD.iter().enumerate() {
             let r = 3 + i as u32;
             for (c, v) in [sj, st, sf, ab].iter().enumerate() {
@@ -665,14 +671,7 @@ anzahl = "Anzahl"
             long.push(if x >> 16 & 1 == 0 { 'a' } else { 'b' });
         }
         let mut wb = Workbook::new();
-        let ws = wb.add_worksheet();
-        ws.set_name("Abgänger").unwrap();
-        for (c, h) in ["Schuljahr", "Stadtteil", "Schulform", "Abschluss", "Anzahl"]
-            .iter()
-            .enumerate()
-        {
-            ws.write_string(2, c as u16, *h).unwrap();
-        }
+        let ws = abgaenger_sheet(&mut wb);
         for i in 0..200u32 {
             let r = 3 + i;
             ws.write_string(r, 0, "2023/24").unwrap();
