@@ -98,7 +98,7 @@ fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
-/// What a table's time key means (`DOMAIN.md` §3.4).
+/// What a table's time key means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PeriodKind {
@@ -224,7 +224,7 @@ impl<'de> Deserialize<'de> for Period {
     }
 }
 
-/// Why a cell holds no number (Zeichenerklärung of the statistical offices, `DOMAIN.md` §3.3).
+/// Why a cell holds no number (Zeichenerklärung of the statistical offices).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingReason {
@@ -294,7 +294,7 @@ impl MissingReason {
     }
 }
 
-/// To which place a count refers (`DOMAIN.md` §1.6: school statistics count by Schulort).
+/// To which place a count refers (school statistics count by Schulort).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Bezug {

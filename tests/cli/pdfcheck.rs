@@ -1,5 +1,5 @@
 //! PDF inspection without system tools (lopdf): the automatable part of the PDF/A + PDF/UA
-//! checklist (ECOSYSTEM.md §4) and text extraction.
+//! checklist and text extraction.
 
 use lopdf::{Dictionary, Document, Object};
 
