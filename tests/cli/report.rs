@@ -1051,8 +1051,9 @@ fn ctrl_c_during_a_batch_leaves_nothing() {
         assert!(started.elapsed().as_secs() < 300);
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // the shell's own `kill`: no procps needed
+    std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     let status = child.wait().unwrap();
