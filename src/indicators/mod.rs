@@ -608,9 +608,8 @@ pub(crate) fn derive(rows: &mut [Kennzahl], unit: Einheit) {
             .ok()
             .and_then(|i| rows[i].wert)
     };
+    // rows are sorted by period first
     let mut periods: Vec<Period> = rows.iter().map(|r| r.zeit).collect();
-    periods.dedup();
-    periods.sort_unstable();
     periods.dedup();
     let related: Vec<(Option<f64>, Option<f64>)> = rows
         .iter()

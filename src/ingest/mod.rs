@@ -29,8 +29,8 @@ pub use decode::MAX_TEXT_BYTES;
 pub struct Dataset {
     /// One frame per table that has at least one source.
     pub tables: BTreeMap<TableKind, DataFrame>,
-    /// The rows of a delivered Gesamtstadt row, per table (same columns; `gebiet` is
-    /// [`mapper::GESAMTSTADT`]).
+    /// Rows for the whole city (a delivered Gesamtstadt row), per table: same columns,
+    /// `gebiet` is [`mapper::GESAMTSTADT`].
     pub gesamtstadt: BTreeMap<TableKind, DataFrame>,
     /// Every period of the tables, ascending: a frame's `zeit` column indexes it.
     pub zeiten: Vec<Period>,

@@ -192,12 +192,23 @@ pub fn duplicates(
             );
         }
     }
+    let what = format!("doppelte Schlüssel in Tabelle „{}“", t.schema.id);
+    capped(diags, Diagnostic::error, "V303", total, shown, &what);
+}
+
+/// The line for `total` problems of a kind of which only `shown` were reported one by one;
+/// the totals count them all.
+fn capped(
+    diags: &mut Diagnostics,
+    severity: fn(&'static str, Location, String) -> Diagnostic,
+    code: &'static str,
+    total: usize,
+    shown: usize,
+    what: &str,
+) {
     if total > shown {
-        diags.push(Diagnostic::error(
-            "V303",
-            Location::None,
-            format!("insgesamt {total} doppelte Schlüssel in Tabelle „{}“ (nur die ersten {shown} gezeigt)", t.schema.id),
-        ).summarising(total, shown));
+        let message = format!("insgesamt {total} {what} (nur die ersten {shown} gezeigt)");
+        diags.push(severity(code, Location::None, message).summarising(total, shown));
     }
 }
 
@@ -486,13 +497,8 @@ pub fn kita_above_population(
             );
         }
     }
-    if total > shown {
-        diags.push(Diagnostic::warning(
-            "V306",
-            Location::None,
-            format!("insgesamt {total} Fälle mit mehr betreuten Kindern als Einwohnern (nur die ersten {shown} gezeigt)"),
-        ).summarising(total, shown));
-    }
+    let what = "Fälle mit mehr betreuten Kindern als Einwohnern";
+    capped(diags, Diagnostic::warning, "V306", total, shown, what);
 }
 
 /// V310: one school with two Schulformen or two Stadtteile in the same school year.
@@ -610,14 +616,9 @@ pub fn reconcile(
             }
         }
     }
-    if total > shown {
-        diags.push(Diagnostic::warning(
-            "V309",
-            Location::None,
-            format!(
-                "insgesamt {total} Gesamtstadt-Zeilen weichen in Tabelle „{}“ von der Summe der Stadtteile ab (nur die ersten {shown} gezeigt)",
-                city.schema.id
-            ),
-        ).summarising(total, shown));
-    }
+    let what = format!(
+        "Gesamtstadt-Zeilen in Tabelle „{}“, die von der Summe der Stadtteile abweichen",
+        city.schema.id
+    );
+    capped(diags, Diagnostic::warning, "V309", total, shown, &what);
 }

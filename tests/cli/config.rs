@@ -9,6 +9,22 @@ fn with_config(edit: impl FnOnce(String) -> String) -> TestProject {
     p
 }
 
+/// Replaces area keys (second column) of a `;` file of the sample: `(key, label)`.
+fn relabel_areas(p: &TestProject, file: &str, labels: &[(&str, &str)]) {
+    let text: String = p
+        .read(file)
+        .lines()
+        .map(|l| {
+            let mut cells: Vec<&str> = l.split(';').collect();
+            if let Some((_, label)) = labels.iter().find(|(k, _)| cells.get(1) == Some(k)) {
+                cells[1] = label;
+            }
+            format!("{}\n", cells.join(";"))
+        })
+        .collect();
+    p.write(file, text);
+}
+
 /// Line (1-based) of the first line containing `needle`.
 fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
@@ -183,28 +199,21 @@ fn gebiete_file_in_windows_1252_names_line_and_column() {
 #[test]
 fn leading_number_of_the_area_label() {
     let p = TestProject::sample();
-    let kontext = p.read("data-samples/kontext.csv");
-    let before = p.run(&[
+    let args = [
         "indicators",
         "--indicator",
         "KX02",
         "--format",
         "csv",
         "--no-cache",
-    ]);
+    ];
+    let before = p.run(&args);
     before.exit(0);
-    let labelled: String = kontext
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split(';').collect();
-            match f[1] {
-                "01" => format!("{};01 Altstadt;{};{}\n", f[0], f[2], f[3]),
-                "02" => format!("{};02 - Werder;{};{}\n", f[0], f[2], f[3]),
-                _ => format!("{l}\n"),
-            }
-        })
-        .collect();
-    p.write("data-samples/kontext.csv", labelled);
+    relabel_areas(
+        &p,
+        "data-samples/kontext.csv",
+        &[("01", "01 Altstadt"), ("02", "02 - Werder")],
+    );
     p.run(&["validate"]).exit(1).stderr_has("„01 Altstadt“");
     let cfg = p.read("bildungsmonitor.toml").replace(
         "datei = \"data-samples/kontext.csv\"\n",
@@ -212,14 +221,7 @@ fn leading_number_of_the_area_label() {
     );
     p.write("bildungsmonitor.toml", &cfg);
     p.run(&["validate"]).exit(0);
-    let after = p.run(&[
-        "indicators",
-        "--indicator",
-        "KX02",
-        "--format",
-        "csv",
-        "--no-cache",
-    ]);
+    let after = p.run(&args);
     assert_eq!(after.exit(0).stdout, before.stdout);
     p.write(
         "bildungsmonitor.toml",
@@ -300,19 +302,8 @@ fn project_wide_value_maps() {
     ];
     let before = p.run(&args);
     before.exit(0);
-    for f in ["kontext.csv", "uebergaenge.csv"] {
-        let text = p.read(&format!("data-samples/{f}"));
-        let relabelled: String = text
-            .lines()
-            .map(|l| {
-                let mut cells: Vec<&str> = l.split(';').collect();
-                if cells.get(1) == Some(&"01") {
-                    cells[1] = "Alt-Stadt";
-                }
-                format!("{}\n", cells.join(";"))
-            })
-            .collect();
-        p.write(&format!("data-samples/{f}"), relabelled);
+    for f in ["data-samples/kontext.csv", "data-samples/uebergaenge.csv"] {
+        relabel_areas(&p, f, &[("01", "Alt-Stadt")]);
     }
     p.run(&["validate"]).exit(1).stderr_has("„Alt-Stadt“");
     p.append(
