@@ -972,6 +972,11 @@ impl Mapper<'_> {
                         );
                         if let Some(s) = self.areas.suggestion(key, t) {
                             d = d.hint(format!("Meinten Sie {s}?"));
+                        } else if let Some(s) = did_you_mean(
+                            t,
+                            self.areas.gebiete.gesamtstadt.iter().map(String::as_str),
+                        ) {
+                            d = d.hint(format!("Meinten Sie „{s}“ (Zeile für die ganze Stadt)?"));
                         }
                         d = d.hint("Schreibweise prüfen, das Gebiet in der Gebietsdatei ergänzen oder gebiet.unbekannte = \"warnung\" setzen, um solche Zeilen zu überspringen.");
                         self.report(d);

@@ -197,9 +197,11 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
         rules::gaps(loc, stats, &others, &project.gebiete, &mut diags);
     }
 
+    // rows refused for an error are missing from the sums: no reconciliation then
+    let reconcile = !diags.has_errors();
     for (kind, t) in &city_builders {
         rules::duplicates(t, &locs, &project.gebiete, &mut diags);
-        if let Some(parts) = builders.get(kind) {
+        if let Some(parts) = builders.get(kind).filter(|_| reconcile) {
             rules::reconcile(parts, t, &locs, &mut diags);
         }
     }

@@ -49,7 +49,8 @@ pub struct Gebietsgliederung {
     pub ebene1: String,
     /// Name of the middle level ("Sozialraum").
     pub ebene2: String,
-    /// Keys of a delivered row for the whole city (compared without case and outer blanks).
+    /// Keys of a delivered row for the whole city, as configured (compared without case and
+    /// outer blanks).
     pub gesamtstadt: Vec<String>,
     /// Stadtteil number → position, built on first use (11,000 Gemeinden make a linear
     /// search per lookup quadratic).
@@ -63,7 +64,7 @@ impl Gebietsgliederung {
         let key = key.trim();
         self.gesamtstadt
             .iter()
-            .any(|k| k.eq_ignore_ascii_case(key) || *k == key.to_lowercase())
+            .any(|k| k.to_lowercase() == key.to_lowercase())
     }
 
     /// A Stadtteil by number.
@@ -216,7 +217,7 @@ fn gesamtstadt_keys(
         return GESAMTSTADT_STANDARD
             .iter()
             .filter(|k| !taken(k))
-            .map(|k| k.to_lowercase())
+            .map(|k| k.to_string())
             .collect();
     };
     let mut keys = Vec::new();
@@ -238,7 +239,7 @@ fn gesamtstadt_keys(
                     .hint("Ein Schlüssel der Gesamtstadt darf keinen Stadtteil bezeichnen; den Eintrag streichen oder ändern."),
             );
         } else {
-            keys.push(key.to_lowercase());
+            keys.push(key.to_string());
         }
     }
     keys

@@ -979,6 +979,24 @@ fn gesamtstadt_row_is_reconciled_with_its_parts() {
         .stderr_has("„01“ in gebiete.gesamtstadt ist zugleich der Stadtteil 01 Altstadt");
 }
 
+/// A mistyped city row gets the configured key as suggestion; a row refused for an error is
+/// not reported again as a difference of the city row.
+#[test]
+fn gesamtstadt_typo_is_suggested_and_errors_are_not_reconciled() {
+    let p = TestProject::sample();
+    let kontext = p
+        .read("data-samples/kontext.csv")
+        .replace("31.12.2020;Gesamtstadt;", "31.12.2020;Gesamtstad;")
+        .replace("31.12.2016;04;375;", "31.12.2016;04;37x5;");
+    p.write("data-samples/kontext.csv", kontext);
+    let r = p.run(&["validate"]);
+    r.exit(1)
+        .stderr_has("„Gesamtstad“ steht nicht in der Gebietsgliederung")
+        .stderr_has("Hinweis: Meinten Sie „Gesamtstadt“ (Zeile für die ganze Stadt)?")
+        .stderr_has("Fehler[V101] „37x5“");
+    assert!(!r.stderr.contains("V309"), "{}", r.stderr);
+}
+
 fn fmt_int(v: i64) -> String {
     let s = v.to_string();
     let mut out = String::new();
