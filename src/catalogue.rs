@@ -6,7 +6,7 @@ use crate::diag::{Diagnostic, Diagnostics, Location};
 use crate::schema::{self, FieldType, Role, TableKind};
 use crate::suggest::did_you_mean;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The built-in catalogue (ships in the binary).
@@ -182,6 +182,40 @@ pub struct Definition {
     /// Source note (default: the `quelle` texts of the sources feeding the tables).
     #[serde(default)]
     pub quelle: Option<String>,
+}
+
+impl Definition {
+    /// The fields an indicator reads, per table: the summed measures, the filtered and
+    /// weighted fields, the breakdown and the ages of a Quotensumme. A source without one of
+    /// them cannot contribute to the indicator.
+    pub fn needs(&self) -> BTreeSet<(TableKind, String)> {
+        let mut out = BTreeSet::new();
+        let mut teil = |t: &Teil, broken_down: bool| {
+            out.insert((t.tabelle, t.wert.clone()));
+            out.extend(t.filter.keys().map(|f| (t.tabelle, f.clone())));
+            if !t.gewichte.is_empty() {
+                out.insert((t.tabelle, "alter".to_string()));
+            }
+            if broken_down && let Some(a) = &self.aufschluesselung {
+                out.insert((t.tabelle, a.feld.clone()));
+            }
+        };
+        teil(&self.zaehler, true);
+        if let Some(n) = &self.nenner {
+            let nach_gruppe = self
+                .aufschluesselung
+                .as_ref()
+                .is_some_and(|a| a.nenner_aufgeschluesselt);
+            teil(n, nach_gruppe);
+        }
+        if self.art == Art::Quotensumme {
+            out.insert((self.zaehler.tabelle, "alter".to_string()));
+            if let Some(n) = &self.nenner {
+                out.insert((n.tabelle, "alter".to_string()));
+            }
+        }
+        out
+    }
 }
 
 /// A catalogue entry.

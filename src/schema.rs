@@ -104,7 +104,9 @@ pub struct Field {
     pub ty: FieldType,
     /// Key, attribute or measure.
     pub role: Role,
-    /// Whether every source of this table must provide it.
+    /// Whether a source that has the column must fill every cell (an empty cell is V107 or
+    /// V108, not a gap). Only `zeit` and `gebiet` must be given by every source; without
+    /// another field the indicators that need it are left out.
     pub required: bool,
     /// One line for the documentation.
     pub doc: &'static str,

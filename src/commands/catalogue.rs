@@ -32,17 +32,28 @@ pub fn run(config: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
             for i in &katalog.indicators {
                 let _ = writeln!(
                     out,
-                    "{:<6} {:<60} {:<8} {}",
+                    "{:<6} {:<60} {:<8} {:<14} {}",
                     i.id,
                     i.def.titel,
                     i.def.einheit.label(),
-                    i.def.thema.label()
+                    i.def.thema.label(),
+                    braucht(&i.def).replace('`', "")
                 );
             }
             printer.raw_stdout(out.as_bytes())?;
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// `schulen.schueler, schulen.klassenstufe`: what a source must give for the indicator.
+fn braucht(d: &crate::catalogue::Definition) -> String {
+    let list: Vec<String> = d
+        .needs()
+        .iter()
+        .map(|(t, f)| format!("`{}.{f}`", t.id()))
+        .collect();
+    list.join(", ")
 }
 
 fn teil(t: &Teil) -> String {
@@ -128,6 +139,7 @@ pub fn markdown(k: &Catalogue) -> String {
             Richtung::Neutral => "keine Wertung",
         };
         let _ = writeln!(s, "- Lesart: {richtung}");
+        let _ = writeln!(s, "- Braucht die Felder: {}", braucht(d));
         let _ = writeln!(
             s,
             "- Ebenen: Stadtteil, Sozialraum, Stadt (Summen aus Fallzahlen, nie Mittel von Quoten)"

@@ -45,6 +45,7 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
         ExitStatus::Success
     };
     let sources: Vec<SourceSummary> = dataset.map(|d| d.sources).unwrap_or_default();
+    let fehlend = crate::indicators::lacking(&project.katalog.indicators, &sources);
     if printer.format == OutputFormat::Json {
         printer.json(&serde_json::json!({
             "version": 1,
@@ -63,6 +64,7 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
                 "zeitpunkte": s.periods.iter().map(|p| p.key()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "leere_kennzahlen": leer,
+            "fehlende_felder": fehlend,
             "errors": diags.error_count(),
             "warnings": diags.warning_count(),
             "diagnostics": diags.sorted(),
@@ -75,12 +77,14 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
         project.kommune,
         project.stand
     ));
+    let ebene2 = match project.gebiete.sozialraeume.len() {
+        0 => String::new(),
+        n => format!(", {} {}", n, plural(&project.gebiete.ebene2, n)),
+    };
     printer.info(&format!(
-        "Gebietsgliederung: {} {}, {} {}",
+        "Gebietsgliederung: {} {}{ebene2}",
         project.gebiete.stadtteile.len(),
         plural(&project.gebiete.ebene1, project.gebiete.stadtteile.len()),
-        project.gebiete.sozialraeume.len(),
-        plural(&project.gebiete.ebene2, project.gebiete.sozialraeume.len()),
     ));
     if !sources.is_empty() {
         printer.info(&format!(
@@ -95,6 +99,20 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
                 crate::format::integer(s.rows as i64),
                 coverage(&s.periods)
             ));
+        }
+    }
+    if !fehlend.is_empty() {
+        printer.info("Felder, die eine Quelle nicht liefert (die Kennzahlen in Klammern fehlen für ihre Zeilen):");
+        let mut by_source: Vec<(&str, Vec<String>)> = Vec::new();
+        for f in &fehlend {
+            let entry = format!("{} ({})", f.feld, f.kennzahlen.join(", "));
+            match by_source.last_mut() {
+                Some((q, list)) if *q == f.quelle => list.push(entry),
+                _ => by_source.push((&f.quelle, vec![entry])),
+            }
+        }
+        for (q, list) in by_source {
+            printer.info(&format!("  {q}: {}", list.join("; ")));
         }
     }
     let unused: Vec<&str> = {

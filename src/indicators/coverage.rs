@@ -6,6 +6,7 @@ use super::{Kennzahl, align};
 use crate::catalogue::{Art, Indicator, Teil};
 use crate::domain::Period;
 use crate::ingest::Dataset;
+use crate::schema::TableKind;
 use std::collections::BTreeSet;
 
 /// An indicator without a single value, with the reason and what to do.
@@ -46,12 +47,13 @@ fn reason(ind: &Indicator, data: &Dataset) -> (String, String) {
     if let Some(n) = &def.nenner {
         parts.push(("Nenner", n));
     }
+    let needs = def.needs();
     for (rolle, teil) in &parts {
-        if let Some(r) = missing(rolle, teil, data) {
+        if let Some(r) = missing(rolle, teil, &needs, data) {
             return r;
         }
     }
-    if def.art == Art::Quotensumme && !has_values(data, &def.zaehler, "alter") {
+    if def.art == Art::Quotensumme && !has_values(data, def.zaehler.tabelle, "alter") {
         return (
             format!(
                 "das Quotensummenverfahren braucht Altersjahre (Feld „alter“ der Tabelle „{}“), die Lieferung hat keine",
@@ -81,8 +83,13 @@ fn reason(ind: &Indicator, data: &Dataset) -> (String, String) {
     )
 }
 
-/// The reason a part cannot be summed: no table, or its measure or a filter field is absent.
-fn missing(rolle: &str, teil: &Teil, data: &Dataset) -> Option<(String, String)> {
+/// The reason a part cannot be summed: no table, or a field it reads is absent.
+fn missing(
+    rolle: &str,
+    teil: &Teil,
+    needs: &BTreeSet<(TableKind, String)>,
+    data: &Dataset,
+) -> Option<(String, String)> {
     let table = teil.tabelle.id();
     if !data.tables.contains_key(&teil.tabelle) {
         return Some((
@@ -92,35 +99,29 @@ fn missing(rolle: &str, teil: &Teil, data: &Dataset) -> Option<(String, String)>
             ),
         ));
     }
-    if !has_values(data, teil, &teil.wert) {
-        return Some((
-            format!(
-                "{rolle}: das Feld „{}“ der Tabelle „{table}“ hat in keiner Quelle einen Wert",
-                teil.wert
-            ),
-            format!(
-                "Eine Spalte der Lieferung dem Feld „{}“ zuordnen (spalten.{}) oder die Kennzahl aus Berichten nehmen.",
-                teil.wert, teil.wert
-            ),
-        ));
-    }
-    for field in teil.filter.keys() {
-        if !has_values(data, teil, field) {
+    let fields = needs
+        .iter()
+        .filter(|(t, _)| *t == teil.tabelle)
+        .map(|(_, f)| f);
+    for field in fields {
+        if !has_values(data, teil.tabelle, field) {
             return Some((
                 format!(
-                    "{rolle}: die Kennzahl filtert nach „{field}“, die Tabelle „{table}“ hat dieses Feld nicht"
+                    "{rolle}: die Kennzahl braucht das Feld „{field}“ der Tabelle „{table}“, keine Quelle liefert es"
                 ),
-                format!("Eine Spalte der Lieferung dem Feld „{field}“ zuordnen (spalten.{field})."),
+                format!(
+                    "Eine Spalte der Lieferung dem Feld „{field}“ zuordnen (spalten.{field}) oder die Kennzahl aus Berichten nehmen."
+                ),
             ));
         }
     }
     None
 }
 
-/// Whether `field` of the part's table holds at least one value.
-fn has_values(data: &Dataset, teil: &Teil, field: &str) -> bool {
+/// Whether `field` of `table` holds at least one value.
+fn has_values(data: &Dataset, table: TableKind, field: &str) -> bool {
     data.tables
-        .get(&teil.tabelle)
+        .get(&table)
         .and_then(|df| df.column(field).ok())
         .is_some_and(|c| c.null_count() < c.len())
 }
@@ -141,4 +142,47 @@ fn span(p: &BTreeSet<Period>) -> String {
         (Some(a), _) => a.to_string(),
         _ => "–".into(),
     }
+}
+
+/// A field one source does not give, and the indicators that need it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Fehlend {
+    /// Source profile name.
+    pub quelle: String,
+    /// Canonical field.
+    pub feld: String,
+    /// Indicators that read the field from the source's table.
+    pub kennzahlen: Vec<String>,
+}
+
+/// Per source, each field of its table that it does not give while an indicator of
+/// `indicators` needs it.
+pub fn lacking(indicators: &[Indicator], sources: &[crate::ingest::SourceSummary]) -> Vec<Fehlend> {
+    let needs: Vec<(&str, BTreeSet<(TableKind, String)>)> = indicators
+        .iter()
+        .map(|i| (i.id.as_str(), i.def.needs()))
+        .collect();
+    let mut out = Vec::new();
+    for s in sources {
+        for f in crate::schema::schema(s.table).fields {
+            if s.fields.contains(&f.name) {
+                continue;
+            }
+            let key = (s.table, f.name.to_string());
+            let mut kennzahlen: Vec<String> = needs
+                .iter()
+                .filter(|(_, n)| n.contains(&key))
+                .map(|(id, _)| id.to_string())
+                .collect();
+            kennzahlen.sort();
+            if !kennzahlen.is_empty() {
+                out.push(Fehlend {
+                    quelle: s.name.clone(),
+                    feld: f.name.to_string(),
+                    kennzahlen,
+                });
+            }
+        }
+    }
+    out
 }

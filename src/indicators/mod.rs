@@ -8,7 +8,7 @@ mod aggregate;
 mod coverage;
 mod frames;
 
-pub use coverage::{Leer, empty};
+pub use coverage::{Fehlend, Leer, empty, lacking};
 
 use crate::catalogue::{Art, Einheit, Indicator, Zeitbezug};
 use crate::domain::{Date, Period};
@@ -204,7 +204,11 @@ impl Areas {
         }
         nrs.sort_by(|a, b| a.nr.cmp(&b.nr));
         nrs.dedup_by(|a, b| a.nr == b.nr);
-        let mut sr_keys: Vec<&str> = nrs.iter().map(|s| s.sozialraum.as_str()).collect();
+        let mut sr_keys: Vec<&str> = nrs
+            .iter()
+            .map(|s| s.sozialraum.as_str())
+            .filter(|s| !s.is_empty())
+            .collect();
         sr_keys.sort_unstable();
         sr_keys.dedup();
         let sozialraeume = sr_keys

@@ -113,6 +113,8 @@ pub struct SourceStats {
     pub periods: BTreeSet<Period>,
     /// Periods per area (for gap checks).
     pub area_periods: BTreeMap<u32, BTreeSet<Period>>,
+    /// The fields the source gives (a column, a fixed value or an unpivoted header).
+    pub fields: Vec<&'static str>,
 }
 
 /// The sink that turns one source into canonical rows.
@@ -413,7 +415,7 @@ impl Sink for Mapper<'_> {
                 }
             } else if let Some(i) = headers.iter().position(|h| h == f.name) {
                 Plan::Column(i)
-            } else if f.required {
+            } else if matches!(f.ty, FieldType::Period | FieldType::Area) {
                 let mut d = Diagnostic::error(
                     "V008",
                     loc.at(pos, 0),
@@ -488,6 +490,70 @@ impl Sink for Mapper<'_> {
                 self.ok = false;
             }
         }
+        if !plans.iter().zip(self.schema.fields).any(|(p, f)| {
+            f.role == Role::Measure
+                && (!matches!(p, Plan::Absent)
+                    || q.unpivot.as_ref().is_some_and(|u| u.measure == f.name))
+        }) {
+            let measures: Vec<&str> = self
+                .schema
+                .fields
+                .iter()
+                .filter(|f| f.role == Role::Measure)
+                .map(|f| f.name)
+                .collect();
+            self.report(
+                Diagnostic::error(
+                    "V008",
+                    loc.at(pos, 0),
+                    format!(
+                        "keine Zählgröße der Tabelle „{}“ hat eine Spalte (möglich: {})",
+                        self.schema.id,
+                        measures.join(", ")
+                    ),
+                )
+                .hint(format!(
+                    "Im Quellprofil unter [quellen.{}.spalten] mindestens eine Zählgröße zuordnen, z. B. „{} = \"Spaltenkopf\"“.",
+                    q.name, measures[0]
+                )),
+            );
+            self.ok = false;
+        }
+        // a part ("darunter") is read against its total in the same row
+        let given = |name: &str| {
+            self.schema
+                .fields
+                .iter()
+                .position(|f| f.name == name)
+                .is_some_and(|i| !matches!(plans[i], Plan::Absent))
+                || q.unpivot.as_ref().is_some_and(|u| u.measure == name)
+        };
+        for (part, total) in self.schema.parts {
+            if given(part) && !given(total) {
+                let mut d = Diagnostic::error(
+                    "V008",
+                    loc.at(pos, 0),
+                    format!("„{part}“ ist ein Teil von „{total}“, aber „{total}“ hat keine Spalte"),
+                );
+                if let Some(s) = did_you_mean(total, headers.iter().map(String::as_str)) {
+                    d = d.hint(format!("Meinten Sie die Spalte „{s}“?"));
+                }
+                self.report(d.hint(format!(
+                    "Im Quellprofil unter [quellen.{}.spalten] „{total} = \"Spaltenkopf\"“ eintragen: ein Teil braucht seine Gesamtzahl in derselben Zeile.",
+                    q.name
+                )));
+                self.ok = false;
+            }
+        }
+        self.stats.fields = plans
+            .iter()
+            .zip(self.schema.fields)
+            .filter(|(p, f)| {
+                !matches!(p, Plan::Absent)
+                    || q.unpivot.as_ref().is_some_and(|u| u.measure == f.name)
+            })
+            .map(|(_, f)| f.name)
+            .collect();
         self.plans = plans;
         self.ok
     }

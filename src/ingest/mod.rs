@@ -55,6 +55,8 @@ pub struct SourceSummary {
     pub bytes: u64,
     /// Distinct periods, sorted.
     pub periods: Vec<Period>,
+    /// The fields of the table the source gives.
+    pub fields: Vec<&'static str>,
 }
 
 /// Reads and validates every source. The data set is `None` if any error was found.
@@ -182,6 +184,7 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
             skipped: stats.skipped,
             bytes: bytes_read,
             periods: stats.periods.iter().copied().collect(),
+            fields: stats.fields.clone(),
         });
         locs.push(loc);
         all_stats.push(stats);

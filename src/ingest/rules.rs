@@ -40,12 +40,16 @@ impl SourceLoc {
 /// Shows at most this many diagnostics of one rule per table.
 const MAX_SHOWN: usize = 25;
 
+/// The key, and the coded attributes: without a school number, rows by Stadtteil and
+/// Schulform are told apart by the Schulform (with one, V310 checks that it is one).
 fn key_fields(t: &TableBuilder) -> Vec<usize> {
     t.schema
         .fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.role == Role::Key)
+        .filter(|(_, f)| {
+            f.role == Role::Key || (f.role == Role::Attribute && matches!(f.ty, FieldType::Code(_)))
+        })
         .map(|(i, _)| i)
         .collect()
 }

@@ -749,7 +749,7 @@ nenner = { tabelle = "bevoelkerung", wert = "einwohner" }
     );
     let r = p.run(&["validate"]);
     r.exit(0).no_panic();
-    r.stderr_has("Warnung[K001] Kennzahl KX05 (Anteil mit Migrationshintergrund) bleibt leer: Zähler: das Feld „migrationshintergrund“ der Tabelle „bevoelkerung“ hat in keiner Quelle einen Wert")
+    r.stderr_has("Warnung[K001] Kennzahl KX05 (Anteil mit Migrationshintergrund) bleibt leer: Zähler: die Kennzahl braucht das Feld „migrationshintergrund“ der Tabelle „bevoelkerung“, keine Quelle liefert es")
         .stderr_has("Kennzahl ZZ01 (Quote mit falschem Zeitbezug) bleibt leer: Zähler und Nenner treffen sich zeitlich nie: der Zähler braucht den Nenner zu 01.03.2023 bis 01.03.2025, geliefert ist er zu 31.12.2022 bis 31.12.2024")
         .stderr_has("zeitbezug");
     assert!(!r.stderr.contains("K001] Kennzahl FK01"), "{}", r.stderr);
@@ -1007,4 +1007,85 @@ fn fmt_int(v: i64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A pupil file by Stadtteil and Schulform, without school numbers and Klassenstufen, is a
+/// source: what needs the missing fields is named, everything else is computed.
+#[test]
+fn a_source_without_optional_fields_disables_only_what_needs_them() {
+    let p = TestProject::from_fixture("mini");
+    p.write(
+        "schulen.csv",
+        "zeit;gebiet;schulform;schueler;foerderbedarf\n\
+         2022/23;01;grundschule;103;3\n\
+         2022/23;02;gymnasium;111;2\n\
+         2022/23;02;grundschule;98;1\n\
+         2023/24;01;grundschule;101;3\n\
+         2023/24;02;gymnasium;109;2\n\
+         2023/24;02;grundschule;97;1\n",
+    );
+    p.append(
+        "bildungsmonitor.toml",
+        "\n[berichte.schule]\ntitel = \"Schule\"\nindikatoren = [\"AS01\", \"AS03\"]\n",
+    );
+    let r = p.run(&["validate"]);
+    r.exit(0).no_panic();
+    r.stderr_has("schulen: klassenstufe (AS03, AS04, AS05, AS06, AS07)")
+        .stderr_has("Kennzahl AS03 (")
+        .stderr_has(
+            "braucht das Feld „klassenstufe“ der Tabelle „schulen“, keine Quelle liefert es",
+        );
+    let j = p.run(&["validate", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    let fehlend = v["fehlende_felder"].as_array().unwrap();
+    assert!(
+        fehlend
+            .iter()
+            .any(|f| f["quelle"] == "schulen" && f["feld"] == "klassenstufe"),
+        "{fehlend:?}"
+    );
+    // Schulformen tell the rows apart: no duplicate key, and the counts add up
+    let out = p.run(&[
+        "indicators",
+        "--indicator",
+        "AS01",
+        "--period",
+        "2023/24",
+        "--format",
+        "json",
+    ]);
+    out.exit(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let stadt = v["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ebene"] == "stadt" && r["gruppe"] == "grundschule")
+        .cloned()
+        .unwrap();
+    assert_eq!(stadt["wert"], 198.0, "{stadt}");
+    // the same Schulform twice in one Stadtteil is still a duplicate
+    p.append("schulen.csv", "2023/24;02;grundschule;5;0\n");
+    p.run(&["validate"]).exit(1).stderr_has("Fehler[V303]");
+}
+
+/// A source needs a measure, and a part needs its total in the same row.
+#[test]
+fn a_source_needs_a_measure_and_a_part_its_total() {
+    let p = TestProject::from_fixture("mini");
+    p.write(
+        "schulen.csv",
+        "zeit;gebiet;schulform\n2022/23;01;grundschule\n",
+    );
+    p.run(&["validate"]).exit(1).stderr_has(
+        "schulen.csv:1:1: Fehler[V008] keine Zählgröße der Tabelle „schulen“ hat eine Spalte",
+    );
+    p.write(
+        "schulen.csv",
+        "zeit;gebiet;schulform;Schüler;foerderbedarf\n2022/23;01;grundschule;3;1\n",
+    );
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("„foerderbedarf“ ist ein Teil von „schueler“, aber „schueler“ hat keine Spalte")
+        .stderr_has("Meinten Sie die Spalte „Schüler“?");
 }
