@@ -132,6 +132,12 @@ fn auswahl<'a>(p: &'a Project, args: &FaktencheckArgs) -> Result<Vec<Blatt<'a>>>
                 .map(|s| Blatt::Profil(Profilgebiet::Stadtteil(s.nr.clone()), s.name.clone())),
         );
     }
+    if (args.all_sozialraeume || !args.sozialraum.is_empty()) && g.sozialraeume.is_empty() {
+        bail!(
+            "die Gebietsgliederung hat keine mittlere Ebene ({}): die Gebietsdatei hat keine Spalte „sozialraum“; Profile gibt es mit --stadtteil oder --all-stadtteile",
+            g.ebene2
+        );
+    }
     for id in &args.sozialraum {
         let Some(s) = g.sozialraum(id) else {
             return Err(unbekannt(

@@ -830,6 +830,10 @@ fn relations(
             parts.push(sr_cell);
             add(sr_cell, stadtteile);
         }
+        // without a middle level the Stadtteile are the city's parts
+        if gebiete.sozialraeume.is_empty() {
+            parts.extend(by_sr.get("").into_iter().flatten());
+        }
         if let Some(city) = city {
             let known: f64 = parts.iter().map(|&p| cells[p as usize].value).sum();
             let rest = cells[city as usize].value - known;

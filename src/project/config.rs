@@ -144,7 +144,8 @@ pub struct StadtteilConfig {
     pub nr: String,
     /// Name.
     pub name: String,
-    /// Id of the Sozialraum it belongs to.
+    /// Id of the Sozialraum it belongs to (none: a Gliederung without a middle level).
+    #[serde(default)]
     pub sozialraum: String,
     /// Amtlicher Gemeindeschlüssel, if the unit has one.
     #[serde(default)]

@@ -15,7 +15,7 @@ pub struct Stadtteil {
     pub nr: String,
     /// Name.
     pub name: String,
-    /// Id of its Sozialraum.
+    /// Id of its Sozialraum (empty in a Gliederung without a middle level).
     pub sozialraum: String,
     /// AGS, if any.
     pub ags: Option<String>,
@@ -159,7 +159,12 @@ pub(super) fn resolve(
             ));
         }
     }
-    let used: BTreeSet<&str> = stadtteile.iter().map(|s| s.sozialraum.as_str()).collect();
+    ok &= one_level_or_two(&stadtteile, ctx, diags);
+    let used: BTreeSet<&str> = stadtteile
+        .iter()
+        .map(|s| s.sozialraum.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
     let sozialraeume = used
         .iter()
         .map(|id| Sozialraum {
@@ -187,6 +192,42 @@ pub(super) fn resolve(
         ebene2: raw.ebene2.clone(),
         gesamtstadt,
     })
+}
+
+/// Either every Stadtteil has a Sozialraum or none has: the Sozialräume must add up to the
+/// city, or the city's sum and the published Sozialräume would give back a Stadtteil.
+fn one_level_or_two(stadtteile: &[Stadtteil], ctx: &Ctx, diags: &mut Diagnostics) -> bool {
+    let ohne: Vec<&Stadtteil> = stadtteile
+        .iter()
+        .filter(|s| s.sozialraum.is_empty())
+        .collect();
+    if ohne.is_empty() || ohne.len() == stadtteile.len() {
+        return true;
+    }
+    let names: Vec<String> = ohne
+        .iter()
+        .take(5)
+        .map(|s| format!("{} {}", s.nr, s.name))
+        .collect();
+    let more = if ohne.len() > 5 {
+        format!(" und {} weitere", ohne.len() - 5)
+    } else {
+        String::new()
+    };
+    diags.push(
+        Diagnostic::error(
+            "C007",
+            ctx.at_offset(super::find_section(ctx.text, "gebiete")),
+            format!(
+                "{} von {} Stadtteilen haben keinen Sozialraum: {}{more}",
+                ohne.len(),
+                stadtteile.len(),
+                names.join(", ")
+            ),
+        )
+        .hint("Jedem Stadtteil einen Sozialraum geben oder keinem (die Spalte „sozialraum“ weglassen): die Sozialräume müssen zusammen die Stadt ergeben."),
+    );
+    false
 }
 
 /// Labels of a Gesamtstadt row that deliveries use when `gesamtstadt` is not set.
@@ -291,7 +332,7 @@ fn read_csv(
     };
     let idx = |name: &str| headers.iter().position(|h| h == name);
     let mut ok = true;
-    for required in ["nr", "name", "sozialraum"] {
+    for required in ["nr", "name"] {
         if idx(required).is_none() {
             diags.push(
                 Diagnostic::error(
@@ -343,15 +384,16 @@ fn read_csv(
             }
             d
         };
-        let (Some(nr), Some(name), Some(sr)) = (get("nr"), get("name"), get("sozialraum")) else {
+        let (Some(nr), Some(name)) = (get("nr"), get("name")) else {
             diags.push(Diagnostic::error(
                 "C007",
                 Location::text(path, line, 1),
-                "nr, name und sozialraum müssen ausgefüllt sein",
+                "nr und name müssen ausgefüllt sein",
             ));
             ok = false;
             continue;
         };
+        let sr = get("sozialraum").unwrap_or_default();
         // a control character breaks every PDF later, blamed on the template
         let mut clean = true;
         for (j, h) in headers.iter().enumerate() {
@@ -372,7 +414,7 @@ fn read_csv(
             ok = false;
             continue;
         }
-        if let Some(srn) = get("sozialraum_name") {
+        if let Some(srn) = get("sozialraum_name").filter(|_| !sr.is_empty()) {
             sr_names
                 .entry(sr.to_string())
                 .or_insert_with(|| srn.to_string());

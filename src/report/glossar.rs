@@ -83,10 +83,12 @@ const EINTRAEGE: &[Eintrag] = &[
     },
 ];
 
-/// The glossary entries needed by these indicators, alphabetically.
-pub fn fuer<'a>(inds: impl Iterator<Item = &'a Indicator> + Clone) -> Value {
+/// The glossary entries needed by these indicators, alphabetically (Sozialraum only where
+/// the Gebietsgliederung has that level).
+pub fn fuer<'a>(inds: impl Iterator<Item = &'a Indicator> + Clone, sozialraeume: bool) -> Value {
     let list: Vec<Value> = EINTRAEGE
         .iter()
+        .filter(|e| sozialraeume || e.begriff != "Sozialraum")
         .filter(|e| inds.clone().any(|i| (e.passt)(i)))
         .map(|e| json!({ "begriff": e.begriff, "erklaerung": e.erklaerung }))
         .collect();

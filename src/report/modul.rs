@@ -73,7 +73,7 @@ pub fn modul(ctx: &Kontext, bericht: &Bericht) -> Result<Dokument> {
         "meta": meta(ctx, &titel, "Bildungsbericht", &schlagworte),
         "kernaussagen": kernaussagen,
         "kapitel": kapitel.into_iter().map(|(t, v)| json!({ "titel": t.label(), "indikatoren": v })).collect::<Vec<_>>(),
-        "glossar": glossar::fuer(inds.iter().copied()),
+        "glossar": glossar::fuer(inds.iter().copied(), !ctx.project.gebiete.sozialraeume.is_empty()),
         "quellen": quellen(ctx, &bericht.indikatoren),
         "hinweise": hinweise,
         "zeichen": zeichen(),
@@ -113,7 +113,14 @@ pub(super) fn impressum(ctx: &Kontext) -> Vec<String> {
             p.herausgeber.clone().unwrap_or_else(|| p.kommune.clone())
         ),
         format!("Datenstand: {}", super::datum_lang(p.stand)),
-        "Alle Zahlen nach Geheimhaltung; Werte von Sozialräumen und Stadt aus den summierten Fallzahlen.".into(),
+        if p.gebiete.sozialraeume.is_empty() {
+            "Alle Zahlen nach Geheimhaltung; Werte der Stadt aus den summierten Fallzahlen.".into()
+        } else {
+            format!(
+                "Alle Zahlen nach Geheimhaltung; Werte von {} und Stadt aus den summierten Fallzahlen.",
+                super::plural_dativ(&p.gebiete.ebene2)
+            )
+        },
         format!(
             "Erstellt mit bildungsmonitor {} – reproduzierbar: dieselben Daten ergeben dieselbe Datei.",
             env!("CARGO_PKG_VERSION")

@@ -96,6 +96,9 @@ fn measure(teil: &Value, group: Option<(&str, &str)>) -> String {
 struct RowParts {
     zaehler: Option<(Key, Option<f64>)>,
     nenner: Option<(Key, Option<f64>)>,
+    /// Not suppressed, only not printed next to a withheld count: unknown here, but no
+    /// secret where another row prints it.
+    unprinted: bool,
 }
 
 fn parts(row: &Value, def: &Value) -> RowParts {
@@ -116,20 +119,24 @@ fn parts(row: &Value, def: &Value) -> RowParts {
         gebiet: row["gebiet"].as_str().unwrap().to_string(),
     };
     let hidden = row["gesperrt"] == true || row["gesperrt"].is_string();
-    // a count the source withheld (`...`) is as unknown to the attacker as a suppressed one:
-    // the numerator if it is missing, else the denominator
+    // a count the source withheld (`...`) is as unknown to the attacker as a suppressed one,
+    // and so is the denominator printed without it (it still adds up to the city)
     let withheld = row["luecke"] == "unvollstaendig";
     let number = |v: &Value| v.as_f64();
     let zaehler = (row["zaehler"].is_number() || hidden || withheld)
         .then(|| (key(&def["zaehler"], true), number(&row["zaehler"])));
     let nenner = (def["nenner"].is_object()
         && def["art"] != "quotensumme"
-        && (row["nenner"].is_number() || hidden || withheld && row["zaehler"].is_number()))
-    .then(|| {
-        let grouped = group.is_some_and(|g| g.2);
-        (key(&def["nenner"], grouped), number(&row["nenner"]))
-    });
-    RowParts { zaehler, nenner }
+        && (row["nenner"].is_number() || hidden || withheld))
+        .then(|| {
+            let grouped = group.is_some_and(|g| g.2);
+            (key(&def["nenner"], grouped), number(&row["nenner"]))
+        });
+    RowParts {
+        zaehler,
+        nenner,
+        unprinted: withheld && !hidden,
+    }
 }
 
 /// What an outsider knows: every count printed or hidden, and the constraints between them.
@@ -170,11 +177,15 @@ fn knowledge(export: &Value, sozialraum_of: &BTreeMap<String, String>) -> Knowle
     let mut hidden: BTreeSet<Key> = BTreeSet::new();
     let mut constraints = Vec::new();
     let mut pairs = BTreeSet::new();
-    let mut note = |p: &Option<(Key, Option<f64>)>| {
+    let mut unprinted: BTreeSet<Key> = BTreeSet::new();
+    let mut note = |p: &Option<(Key, Option<f64>)>, only_unprinted: bool| {
         if let Some((k, v)) = p {
             match v {
                 Some(v) => {
                     known.insert(k.clone(), *v);
+                }
+                None if only_unprinted => {
+                    unprinted.insert(k.clone());
                 }
                 None => {
                     hidden.insert(k.clone());
@@ -186,10 +197,11 @@ fn knowledge(export: &Value, sozialraum_of: &BTreeMap<String, String>) -> Knowle
     for r in rows {
         let def = defs[r["indikator"].as_str().unwrap()];
         let p = parts(r, def);
-        note(&p.zaehler);
-        note(&p.nenner);
+        note(&p.zaehler, p.unprinted);
+        note(&p.nenner, p.unprinted);
         row_parts.push(p);
     }
+    hidden.extend(unprinted.into_iter().filter(|k| !known.contains_key(k)));
     // a printed share ties its counts (to the printed precision); a numerator is at most its
     // denominator where both count the same persons
     for (r, p) in rows.iter().zip(&row_parts) {
@@ -307,9 +319,11 @@ fn hierarchy(
     let mut sums: BTreeMap<(String, String, String, String), Vec<Key>> = BTreeMap::new();
     for k in all {
         let parent = match k.ebene.as_str() {
-            "stadtteil" => sozialraum_of
-                .get(&k.gebiet)
-                .map(|s| ("sozialraum", s.clone())),
+            // without a middle level the Stadtteile add up to the city
+            "stadtteil" => sozialraum_of.get(&k.gebiet).map(|s| match s.as_str() {
+                "" => ("stadt", "stadt".to_string()),
+                _ => ("sozialraum", s.clone()),
+            }),
             "sozialraum" => Some(("stadt", "stadt".to_string())),
             _ => None,
         };
@@ -688,6 +702,33 @@ fn no_small_count_of_a_fixture_can_be_narrowed_from_the_export() {
             "{fixture}: no small count hidden"
         );
     }
+}
+
+#[test]
+fn no_small_count_can_be_narrowed_without_a_middle_level() {
+    let p = TestProject::sample();
+    let gebiete: String = p
+        .read("data-samples/gebiete.csv")
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            format!("{};{};{}\n", f[0], f[1], f[4])
+        })
+        .collect();
+    assert!(gebiete.starts_with("nr;name;ags\n"), "{gebiete}");
+    p.write("data-samples/gebiete.csv", &gebiete);
+    let (export, _, small) = export_and_attack(&p);
+    assert!(small > 500, "hidden counts of 1 or 2 attacked: {small}");
+    let ebenen: BTreeSet<&str> = export["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["ebene"].as_str())
+        .collect();
+    assert_eq!(ebenen, BTreeSet::from(["stadt", "stadtteil"]));
+    p.run(&["faktencheck", "--all-sozialraeume"])
+        .exit(2)
+        .stderr_has("keine mittlere Ebene");
 }
 
 /// With the rounding method every printed share is the share of the printed (rounded)
