@@ -218,6 +218,70 @@ impl Definition {
     }
 }
 
+impl Definition {
+    /// The first age group of `groups` (first, last age) of `table` that this indicator cuts:
+    /// a filter range, breakdown band or weighted age that holds part of the group but not
+    /// all of it, or (Quotensumme) any group wider than one age; with the range it asked for.
+    pub fn cut_age_group(
+        &self,
+        table: TableKind,
+        groups: &[(i64, i64)],
+    ) -> Option<((i64, i64), (i64, i64))> {
+        let wide = || groups.iter().copied().filter(|(lo, hi)| hi > lo);
+        if self.art == Art::Quotensumme
+            && (self.zaehler.tabelle == table
+                || self.nenner.as_ref().is_some_and(|n| n.tabelle == table))
+        {
+            return wide().next().map(|g| (g, g));
+        }
+        let ty = FieldType::Int {
+            min: 0,
+            max: i64::MAX,
+        };
+        let mut ranges: Vec<(i64, i64)> = Vec::new();
+        let mut teil = |t: &Teil, broken_down: bool| {
+            if t.tabelle != table {
+                return;
+            }
+            let mut texts: Vec<&str> = t
+                .filter
+                .get("alter")
+                .map(|v| v.iter().map(|s| s.trim_start_matches('!')).collect())
+                .unwrap_or_default();
+            texts.extend(t.gewichte.keys().map(String::as_str));
+            if broken_down
+                && let Some(a) = self.aufschluesselung.as_ref().filter(|a| a.feld == "alter")
+            {
+                texts.extend(a.gruppen.values().map(String::as_str));
+            }
+            for v in texts {
+                if let Some(FilterValue::Range(a, b)) = parse_filter_value(ty, v) {
+                    ranges.push((a, b));
+                }
+            }
+        };
+        teil(&self.zaehler, true);
+        if let Some(n) = &self.nenner {
+            teil(
+                n,
+                self.aufschluesselung
+                    .as_ref()
+                    .is_some_and(|a| a.nenner_aufgeschluesselt),
+            );
+        }
+        for (lo, hi) in wide() {
+            for &(a, b) in &ranges {
+                let overlaps = lo <= b && a <= hi;
+                let inside = a <= lo && hi <= b;
+                if overlaps && !inside {
+                    return Some(((a, b), (lo, hi)));
+                }
+            }
+        }
+        None
+    }
+}
+
 /// A catalogue entry.
 #[derive(Debug, Clone, Serialize)]
 pub struct Indicator {

@@ -245,6 +245,11 @@ static SCHEMAS: [TableSchema; 9] = [
                 FieldType::Int { min: 0, max: 120 },
                 "Alter in vollendeten Jahren (oberste Klasse z. B. 90 = 90 und älter)",
             ),
+            opt_key(
+                "alter_bis",
+                FieldType::Int { min: 0, max: 120 },
+                "oberstes Alter einer Altersgruppe (leer: Einzelalter); aus Angaben wie „3 bis unter 6“ gelesen",
+            ),
             GESCHLECHT_OPT,
             measure("einwohner", true, "Einwohner mit Hauptwohnsitz"),
             measure(
@@ -276,6 +281,11 @@ static SCHEMAS: [TableSchema; 9] = [
                 "alter",
                 FieldType::Int { min: 0, max: 14 },
                 "Alter in vollendeten Jahren",
+            ),
+            opt_key(
+                "alter_bis",
+                FieldType::Int { min: 0, max: 14 },
+                "oberstes Alter einer Altersgruppe (leer: Einzelalter); aus Angaben wie „3 bis unter 6“ gelesen",
             ),
             key(
                 "betreuungsart",
@@ -426,6 +436,11 @@ static SCHEMAS: [TableSchema; 9] = [
                 "alter",
                 FieldType::Int { min: 10, max: 30 },
                 "Alter (für die Quote auf Bevölkerungsbasis)",
+            ),
+            opt_key(
+                "alter_bis",
+                FieldType::Int { min: 10, max: 30 },
+                "oberstes Alter einer Altersgruppe (leer: Einzelalter); aus Angaben wie „3 bis unter 6“ gelesen",
             ),
             measure(
                 "anzahl",

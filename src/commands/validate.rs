@@ -23,7 +23,7 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
     if let Some(data) = dataset.as_ref().filter(|_| !diags.has_errors()) {
         let table = crate::indicators::compute(&project, data, &Default::default())?;
         leer = crate::indicators::empty(&project.katalog.indicators, data, &table.zeilen);
-        let used = used_indicators(&project);
+        let used = project.used_indicators();
         for l in leer.iter().filter(|l| used.contains(l.id.as_str())) {
             let titel = project
                 .katalog
@@ -116,7 +116,7 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
         }
     }
     let unused: Vec<&str> = {
-        let used = used_indicators(&project);
+        let used = project.used_indicators();
         leer.iter()
             .map(|l| l.id.as_str())
             .filter(|id| !used.contains(id))
@@ -130,26 +130,6 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
     }
     report_problems(printer, &diags);
     Ok(status)
-}
-
-/// The indicators the project's reports, sheets and profiles show.
-fn used_indicators(project: &crate::project::Project) -> std::collections::BTreeSet<&str> {
-    // the built-in profile list is no choice of the project: a profile leaves out what has
-    // no data
-    let eigenes_profil = project.profil != crate::project::PROFIL_STANDARD;
-    project
-        .berichte
-        .iter()
-        .flat_map(|b| b.indikatoren.iter())
-        .chain(
-            project
-                .faktenchecks
-                .iter()
-                .flat_map(|f| f.indikatoren.iter()),
-        )
-        .chain(project.profil.iter().filter(|_| eigenes_profil))
-        .map(String::as_str)
-        .collect()
 }
 
 /// "31.12.2016 – 31.12.2025 (10 Stichtage)".

@@ -84,11 +84,14 @@ pub fn sums(
     };
     let s = schema::schema(teil.tabelle);
     let mut lf = df.clone().lazy();
+    let bands = df
+        .column("alter_bis")
+        .is_ok_and(|c| c.null_count() < c.len());
 
     // Filters from the definition.
     for (field, values) in &teil.filter {
         let Some(f) = s.field(field) else { continue };
-        lf = lf.filter(filter_expr(field, f.ty, values));
+        lf = lf.filter(filter_expr(field, f.ty, values, bands));
     }
     if let Some((from, to)) = ages {
         lf = lf.filter(
@@ -147,7 +150,7 @@ pub fn sums(
                 let mut e = lit(0u32);
                 band_labels = b.gruppen.keys().map(String::as_str).collect();
                 for (i, v) in b.gruppen.values().enumerate().rev() {
-                    e = when(filter_expr(&b.feld, f.ty, std::slice::from_ref(v)))
+                    e = when(filter_expr(&b.feld, f.ty, std::slice::from_ref(v), bands))
                         .then(lit(i as u32 + 1))
                         .otherwise(e);
                 }
@@ -256,13 +259,20 @@ pub fn sums(
     Ok(out)
 }
 
-/// `values` as a polars expression: inclusions OR-ed, `!x` exclusions AND-ed.
-fn filter_expr(field: &str, ty: FieldType, values: &[String]) -> Expr {
+/// `values` as a polars expression: inclusions OR-ed, `!x` exclusions AND-ed. With `bands`
+/// an age row holds the ages `alter` to `alter_bis` and is in a range when all of them are
+/// (a range that cuts a group never gets here: [`super::cut_age_group`]).
+fn filter_expr(field: &str, ty: FieldType, values: &[String], bands: bool) -> Expr {
+    let upper = || {
+        if bands && field == "alter" {
+            col("alter_bis").fill_null(col("alter"))
+        } else {
+            col(field)
+        }
+    };
     let one = |v: &str| -> Expr {
         match parse_filter_value(ty, v) {
-            Some(FilterValue::Range(a, b)) => {
-                col(field).gt_eq(lit(a)).and(col(field).lt_eq(lit(b)))
-            }
+            Some(FilterValue::Range(a, b)) => col(field).gt_eq(lit(a)).and(upper().lt_eq(lit(b))),
             Some(FilterValue::Exact(s)) => col(field).eq(lit(s)),
             None => lit(false),
         }

@@ -47,6 +47,14 @@ fn reason(ind: &Indicator, data: &Dataset) -> (String, String) {
     if let Some(n) = &def.nenner {
         parts.push(("Nenner", n));
     }
+    if let Some(((a, b), (lo, hi))) = super::cut_age_group(def, data) {
+        return (
+            format!(
+                "die Lieferung hat die Altersgruppe {lo}–{hi}, die Kennzahl fragt Alter {a}–{b}: welcher Teil der Gruppe gemeint ist, ist unbekannt"
+            ),
+            "Eine Lieferung nach Einzelaltern oder passenden Gruppen besorgen oder eine eigene Kennzahl mit den Altersgrenzen der Lieferung anlegen ([indikatoren.ID]).".into(),
+        );
+    }
     let needs = def.needs();
     for (rolle, teil) in &parts {
         if let Some(r) = missing(rolle, teil, &needs, data) {

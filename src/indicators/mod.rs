@@ -128,6 +128,8 @@ pub fn compute(project: &Project, data: &Dataset, auswahl: &Auswahl) -> anyhow::
         .filter(|ind| {
             auswahl.indikatoren.is_empty() || auswahl.indikatoren.iter().any(|i| i == &ind.id)
         })
+        // an indicator whose ages cut a delivered age group has no value (K002 where shown)
+        .filter(|ind| cut_age_group(&ind.def, data).is_none())
         .collect();
     // Indicators are independent (collected in catalogue order). Side by side on sets of up to
     // a few million rows; beyond, one after the other, as each aggregation holds copies of
@@ -158,6 +160,18 @@ pub fn compute(project: &Project, data: &Dataset, auswahl: &Auswahl) -> anyhow::
         }
     }
     Ok(out)
+}
+
+/// The first delivered age group the indicator's ages cut, with the range it asks for.
+pub fn cut_age_group(
+    def: &crate::catalogue::Definition,
+    data: &Dataset,
+) -> Option<((i64, i64), (i64, i64))> {
+    let mut tables = vec![def.zaehler.tabelle];
+    tables.extend(def.nenner.as_ref().map(|n| n.tabelle));
+    tables
+        .into_iter()
+        .find_map(|t| def.cut_age_group(t, &data.altersgruppen(t)))
 }
 
 /// The denominator period belonging to a numerator period.

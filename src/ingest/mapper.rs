@@ -115,6 +115,8 @@ pub struct SourceStats {
     pub area_periods: BTreeMap<u32, BTreeSet<Period>>,
     /// The fields the source gives (a column, a fixed value or an unpivoted header).
     pub fields: Vec<&'static str>,
+    /// Every age or age group of the rows (first, last age) with its text and first line.
+    pub ages: BTreeMap<(i64, i64), (String, u32)>,
 }
 
 /// The sink that turns one source into canonical rows.
@@ -156,6 +158,10 @@ pub struct Mapper<'a> {
     memo_area: Option<(String, Option<Period>, u32)>,
     /// Last (area, period) recorded in the statistics.
     last_seen: Option<(u32, Period)>,
+    /// The upper end and text of the age group read for the current row (`3 bis unter 6`).
+    band: Option<(i64, String)>,
+    /// The last age interval recorded in the statistics.
+    last_ages: Option<(i64, i64)>,
     /// A symbol of the profile is all digits (then digits are looked up first).
     digit_symbol: bool,
 }
@@ -269,6 +275,8 @@ impl<'a> Mapper<'a> {
             memo_period: None,
             memo_area: None,
             last_seen: None,
+            band: None,
+            last_ages: None,
             digit_symbol: q
                 .symbols
                 .iter()
@@ -584,6 +592,7 @@ impl Sink for Mapper<'_> {
         // returning the 32-byte value and copying it stalled the processor on every field
         vals.resize(self.plans.len(), Val::Null);
         self.cur_period = None;
+        self.band = None;
         let mut row_ok = true;
         let mut skip_row = false;
         // taken for the row so that parsing (which needs `&mut self`) can borrow the plans
@@ -619,7 +628,9 @@ impl Sink for Mapper<'_> {
             }
         } else {
             let unpivot = std::mem::take(&mut self.unpivot);
+            let band = self.band.take();
             for (keys, contributions) in &unpivot {
+                self.band = band.clone();
                 let mut row = vals.clone();
                 let mut ok = row_ok;
                 for (fi, value) in keys {
@@ -677,6 +688,8 @@ impl Split for Mapper<'_> {
             memo_period: None,
             memo_area: None,
             last_seen: None,
+            band: None,
+            last_ages: None,
             digit_symbol: self.digit_symbol,
         }
     }
@@ -725,6 +738,18 @@ impl Mapper<'_> {
         self.stats.rows += stats.rows;
         self.stats.skipped += stats.skipped;
         self.stats.periods.extend(stats.periods);
+        for (k, v) in stats.ages {
+            match self.stats.ages.entry(k) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) if v.1 < e.get().1 => {
+                    e.insert(v);
+                }
+                _ => {}
+            }
+        }
+        part.last_ages = None;
         for (area, periods) in stats.area_periods {
             self.stats
                 .area_periods
@@ -756,7 +781,38 @@ impl Mapper<'_> {
         Some(v + self.q.offsets.get(field).copied().unwrap_or(0))
     }
 
+    /// An age group (`3 bis unter 6`), shifted by `versatz` like a single age.
+    fn read_age_group(&self, t: &str, min: i64, max: i64) -> Option<(i64, i64)> {
+        let off = self.q.offsets.get("alter").copied().unwrap_or(0);
+        let (lo, hi) = super::values::parse_age_group(t, min - off, max - off)?;
+        Some((lo + off, hi + off))
+    }
+
+    /// Writes the age group's upper end into `alter_bis` and records the row's ages.
+    fn note_ages(&mut self, vals: &mut [Val], line: u32) {
+        let band = self.band.take();
+        let Some(ai) = self.schema.fields.iter().position(|f| f.name == "alter") else {
+            return;
+        };
+        let Val::Int(lo) = vals[ai] else { return };
+        let bi = ai + 1; // `alter_bis` follows `alter` (schema)
+        let hi = match (&band, &vals[bi]) {
+            (Some((hi, _)), _) => {
+                vals[bi] = Val::Int(*hi);
+                *hi
+            }
+            (None, Val::Int(hi)) => *hi,
+            (None, _) => lo,
+        };
+        if self.last_ages != Some((lo, hi)) {
+            self.last_ages = Some((lo, hi));
+            let text = band.map_or_else(|| lo.to_string(), |(_, t)| t);
+            self.stats.ages.entry((lo, hi)).or_insert((text, line));
+        }
+    }
+
     fn accept(&mut self, vals: &mut [Val], line: u32) {
+        self.note_ages(vals, line);
         let mut period = None;
         let mut area = None;
         for v in vals.iter() {
@@ -1059,6 +1115,15 @@ impl Mapper<'_> {
                     *slot = Val::Int(v);
                     Ok(())
                 }
+                None if f.name == "alter"
+                    && let Some((lo, hi)) = self.read_age_group(t, min, max) =>
+                {
+                    *slot = Val::Int(lo);
+                    if hi != lo {
+                        self.band = Some((hi, t.to_string()));
+                    }
+                    Ok(())
+                }
                 _ => {
                     let mut d = Diagnostic::error(
                         "V105",
@@ -1068,8 +1133,10 @@ impl Mapper<'_> {
                             f.name
                         ),
                     );
-                    if mapped.is_none() && t.chars().any(|c| !c.is_ascii_digit()) {
-                        d = d.hint(format!("Eine Ausprägung wie „{t}“ lässt sich unter [quellen.{}.werte] auf eine Zahl abbilden, z. B. {} = {{ \"{t}\" = \"{max}\" }}.", self.q.name, f.name));
+                    if f.name == "alter" {
+                        d = d.hint(format!("Altersgruppen werden gelesen, wenn sie wie „3 bis unter 6“, „unter 3“, „0-2“ oder „65 und älter“ geschrieben sind; eine andere Schreibweise unter [quellen.{}.werte] zuordnen, z. B. alter = {{ \"{t}\" = \"3-5\" }}.", self.q.name));
+                    } else if mapped.is_none() && t.chars().any(|c| !c.is_ascii_digit()) {
+                        d = d.hint(format!("Eine Ausprägung wie „{t}“ lässt sich unter [quellen.{}.werte] auf eine Zahl abbilden, z. B. {} = {{ \"{t}\" = \"{min}\" }}.", self.q.name, f.name));
                     }
                     self.report(d);
                     Err(Skip::Bad)

@@ -57,6 +57,23 @@ pub struct SourceSummary {
     pub periods: Vec<Period>,
     /// The fields of the table the source gives.
     pub fields: Vec<&'static str>,
+    /// The age groups wider than one age (first, last age).
+    pub altersgruppen: Vec<(i64, i64)>,
+}
+
+impl Dataset {
+    /// The age groups wider than one age that the sources of `table` deliver.
+    pub fn altersgruppen(&self, table: TableKind) -> Vec<(i64, i64)> {
+        let mut out: Vec<(i64, i64)> = self
+            .sources
+            .iter()
+            .filter(|s| s.table == table)
+            .flat_map(|s| s.altersgruppen.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// Reads and validates every source. The data set is `None` if any error was found.
@@ -185,6 +202,12 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
             bytes: bytes_read,
             periods: stats.periods.iter().copied().collect(),
             fields: stats.fields.clone(),
+            altersgruppen: stats
+                .ages
+                .keys()
+                .copied()
+                .filter(|(lo, hi)| hi > lo)
+                .collect(),
         });
         locs.push(loc);
         all_stats.push(stats);
@@ -198,7 +221,9 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
             .map(|(_, s)| s)
             .collect();
         rules::gaps(loc, stats, &others, &project.gebiete, &mut diags);
+        rules::age_overlaps(loc, stats, &mut diags);
     }
+    rules::age_groups_cut(project, &locs, &all_stats, &mut diags);
 
     // rows refused for an error are missing from the sums: no reconciliation then
     let reconcile = !diags.has_errors();

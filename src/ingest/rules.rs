@@ -54,8 +54,21 @@ fn key_fields(t: &TableBuilder) -> Vec<usize> {
         .collect()
 }
 
-/// (year, area, age) of a population count.
-type PopKey = (i32, u32, i64);
+/// First and last age of a row (the same for a single age).
+type Ages = (i64, i64);
+
+/// (year, area, ages) of a population count.
+type PopKey = (i32, u32, Ages);
+
+/// The ages of row `r`: its `alter`, up to its `alter_bis` where it is an age group.
+fn age_of(t: &TableBuilder, age: &super::table::Ints, r: usize) -> Option<(i64, i64)> {
+    let lo = age.get(r)?;
+    let hi = match t.col("alter_bis") {
+        Some(Col::Int(bis)) => bis.get(r).unwrap_or(lo),
+        _ => lo,
+    };
+    Some((lo, hi))
+}
 
 fn hash_fields(t: &TableBuilder, row: usize, fields: &[usize], seed: u8) -> u64 {
     let mut h = FxHasher(u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -414,12 +427,12 @@ pub fn kita_above_population(
     else {
         return;
     };
-    let mut children: HashMap<(Period, u32, i64), (i64, usize), FxBuild> = HashMap::default();
+    let mut children: HashMap<(Period, u32, Ages), (i64, usize), FxBuild> = HashMap::default();
     for r in 0..kita.len() {
         if sources[kita.source[r] as usize].quelle.bezug != Bezug::Wohnort {
             continue;
         }
-        let (Some(age), Some(n)) = (k_age.get(r), k_n.get(r)) else {
+        let (Some(age), Some(n)) = (age_of(kita, k_age, r), k_n.get(r)) else {
             continue;
         };
         let e = children
@@ -432,7 +445,7 @@ pub fn kita_above_population(
     }
     // only the ages children are counted at (a few of the population's 90 and more)
     let (min_age, max_age) = children.keys().fold((i64::MAX, i64::MIN), |(lo, hi), k| {
-        (lo.min(k.2), hi.max(k.2))
+        (lo.min(k.2.0), hi.max(k.2.1))
     });
     // (year, area, age) → (sum of sexes, insgesamt row)
     let mut population: HashMap<PopKey, (i64, Option<i64>), FxBuild> = HashMap::default();
@@ -443,10 +456,10 @@ pub fn kita_above_population(
         if d.month != 12 || d.day != 31 {
             continue;
         }
-        let (Some(age), Some(n)) = (p_age.get(r), p_n.get(r)) else {
+        let (Some(age), Some(n)) = (age_of(pop, p_age, r), p_n.get(r)) else {
             continue;
         };
-        if age < min_age || age > max_age {
+        if age.1 < min_age || age.0 > max_age {
             continue;
         }
         let e = population
@@ -493,8 +506,8 @@ pub fn kita_above_population(
                     "V306",
                     src.at(kita.line[row]),
                     format!(
-                        "{} {}, {period}: {n} betreute Kinder im Alter {age}, aber nur {residents} Einwohner dieses Alters am 31.12.{year} ({quota})",
-                        s.nr, s.name
+                        "{} {}, {period}: {n} betreute Kinder im Alter {}, aber nur {residents} Einwohner dieses Alters am 31.12.{year} ({quota})",
+                        s.nr, s.name, ages(age.0, age.1)
                     ),
                 )
                 .hint("Bezug prüfen: Zählt die Quelle nach Wohnort (gebiet.bezug = \"wohnort\") oder nach Einrichtungsort? Sonst Gebietszuordnung und Stichtage prüfen."),
@@ -625,4 +638,104 @@ pub fn reconcile(
         city.schema.id
     );
     capped(diags, Diagnostic::warning, "V309", total, shown, &what);
+}
+
+/// "0–2" or "7" for messages.
+fn ages(lo: i64, hi: i64) -> String {
+    if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}–{hi}")
+    }
+}
+
+/// V311: two ages or age groups of one source that overlap ("bis 2 Jahre" next to "bis 17
+/// Jahre", or "insgesamt" next to single ages): every sum over them would count some
+/// persons twice.
+pub fn age_overlaps(loc: &SourceLoc, stats: &SourceStats, diags: &mut Diagnostics) {
+    let groups: Vec<(&Ages, &(String, u32))> = stats.ages.iter().collect();
+    let mut shown = 0;
+    let mut total = 0;
+    for (i, ((lo, hi), (text, line))) in groups.iter().enumerate() {
+        // sorted by first age: the groups after this one that start inside it
+        for ((lo2, hi2), (text2, line2)) in groups[i + 1..].iter().take_while(|((l, _), _)| l <= hi)
+        {
+            total += 1;
+            if shown >= MAX_SHOWN {
+                continue;
+            }
+            shown += 1;
+            let (first, second) = if line <= line2 {
+                (line, line2)
+            } else {
+                (line2, line)
+            };
+            diags.push(
+                Diagnostic::error(
+                    "V311",
+                    loc.at(*second),
+                    format!(
+                        "Altersangaben überschneiden sich: „{text2}“ (Alter {}) und „{text}“ (Alter {}, {}) zählen Personen doppelt",
+                        ages(*lo2, *hi2),
+                        ages(*lo, *hi),
+                        loc.describe(*first)
+                    ),
+                )
+                .hint("Summen- oder Zwischenzeilen mit ausschliessen überspringen, z. B. ausschliessen = { Alter = [\"insgesamt\"] }, oder sie mit filter auf eine Gliederung beschränken."),
+            );
+        }
+    }
+    capped(
+        diags,
+        Diagnostic::error,
+        "V311",
+        total,
+        shown,
+        "Überschneidungen von Altersangaben",
+    );
+}
+
+/// K002: an indicator a report, sheet or profile shows asks for ages that cut an age group
+/// of the delivery (0–2 from a group 0–5): its share of the range is unknown, so the
+/// indicator cannot be computed. Named with the group's text and place.
+pub fn age_groups_cut(
+    project: &crate::project::Project,
+    locs: &[SourceLoc],
+    stats: &[SourceStats],
+    diags: &mut Diagnostics,
+) {
+    let used = project.used_indicators();
+    for ind in project
+        .katalog
+        .indicators
+        .iter()
+        .filter(|i| used.contains(i.id.as_str()))
+    {
+        'sources: for (loc, st) in locs.iter().zip(stats) {
+            let groups: Vec<(i64, i64)> = st.ages.keys().copied().collect();
+            let Some(((a, b), (lo, hi))) = ind.def.cut_age_group(loc.quelle.table, &groups) else {
+                continue;
+            };
+            let (text, line) = &st.ages[&(lo, hi)];
+            let gefragt = if (a, b) == (lo, hi) {
+                "braucht Einzelalter (Quotensummenverfahren)".to_string()
+            } else {
+                format!("fragt Alter {}", ages(a, b))
+            };
+            diags.push(
+                Diagnostic::error(
+                    "K002",
+                    loc.at(*line),
+                    format!(
+                        "Kennzahl {} ({}) {gefragt}, die Quelle liefert die Altersgruppe „{text}“ (Alter {}): welcher Teil davon gemeint ist, ist unbekannt",
+                        ind.id,
+                        ind.def.titel,
+                        ages(lo, hi)
+                    ),
+                )
+                .hint("Die Kennzahl aus Berichten, Faktenchecks und Profil nehmen, eine Lieferung nach Einzelaltern oder passenden Gruppen besorgen, oder eine eigene Kennzahl mit den Altersgrenzen der Lieferung anlegen ([indikatoren.ID], docs/config.md)."),
+            );
+            break 'sources;
+        }
+    }
 }

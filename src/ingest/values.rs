@@ -278,6 +278,42 @@ pub fn excel_date(serial: f64) -> Option<Date> {
     Date::from_days_since_epoch(serial.floor() as i64 - 25_569) // 25 569 days to 1970-01-01
 }
 
+/// An age group as delivered: `0-2`, `3 bis unter 6`, `unter 3`, `bis 2 Jahre`,
+/// `65 und älter`, `75+`, `insgesamt` … as the ages it holds (inclusive), within
+/// `min..=max` (an open group ends at `max`). `None` for anything else.
+pub fn parse_age_group(t: &str, min: i64, max: i64) -> Option<(i64, i64)> {
+    let lower = t
+        .to_lowercase()
+        .replace('_', " ")
+        .replace(['–', '—', '-'], " - ");
+    let words: Vec<&str> = lower
+        .split_whitespace()
+        .filter(|w| {
+            !matches!(
+                *w,
+                "jahre" | "jahren" | "jahr" | "j." | "lebensjahre" | "alter" | "im" | "von" | "zu"
+            )
+        })
+        .collect();
+    let num = |w: &str| w.trim_end_matches('+').parse::<i64>().ok();
+    let group = match words.as_slice() {
+        ["insgesamt" | "gesamt" | "zusammen" | "alle" | "summe"] => (min, max),
+        [a, "-", b] | [a, "bis", b] => (num(a)?, num(b)?),
+        [a, "bis", "unter", b] | [a, "-", "unter", b] | [a, "bis", "<", b] => {
+            (num(a)?, num(b)? - 1)
+        }
+        ["unter" | "<", b] | ["bis", "unter", b] => (min, num(b)? - 1),
+        ["bis" | "<=" | "höchstens", b] => (min, num(b)?),
+        [a, "und" | "u.", "älter" | "mehr" | "darüber" | "ä."] | ["ab" | ">=", a] => {
+            (num(a)?, max)
+        }
+        [a] if a.ends_with('+') => (num(a)?, max),
+        ["über" | ">", a] => (num(a)? + 1, max),
+        _ => return None,
+    };
+    (min <= group.0 && group.0 <= group.1 && group.1 <= max).then_some(group)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,5 +465,30 @@ mod tests {
         assert_eq!(excel_date(45_658.0), Date::new(2025, 1, 1));
         assert_eq!(excel_date(25_569.0), Date::new(1970, 1, 1));
         assert_eq!(excel_date(-3.0), None);
+    }
+
+    #[test]
+    fn age_groups_as_deliveries_write_them() {
+        let g = |t| parse_age_group(t, 0, 120);
+        assert_eq!(g("0-2"), Some((0, 2)));
+        assert_eq!(g("0 – 2 Jahre"), Some((0, 2)));
+        assert_eq!(g("3 bis unter 6"), Some((3, 5)));
+        assert_eq!(g("3 bis unter 6 Jahre"), Some((3, 5)));
+        assert_eq!(g("0_bis_unter_1"), Some((0, 0)));
+        assert_eq!(g("unter 3"), Some((0, 2)));
+        assert_eq!(g("unter 3 Jahren"), Some((0, 2)));
+        assert_eq!(g("bis 2 Jahre"), Some((0, 2)));
+        assert_eq!(g("bis 17 Jahre"), Some((0, 17)));
+        assert_eq!(g("65 und älter"), Some((65, 120)));
+        assert_eq!(g("65 Jahre und mehr"), Some((65, 120)));
+        assert_eq!(g("75+"), Some((75, 120)));
+        assert_eq!(g("über 64"), Some((65, 120)));
+        assert_eq!(g("Insgesamt"), Some((0, 120)));
+        assert_eq!(g("6 bis 9"), Some((6, 9)));
+        // not an age group, or outside the field's range
+        assert_eq!(g("männlich"), None);
+        assert_eq!(g("5 bis 3"), None);
+        assert_eq!(parse_age_group("6 und älter", 0, 14), Some((6, 14)));
+        assert_eq!(parse_age_group("0 bis 20", 0, 14), None);
     }
 }

@@ -73,6 +73,20 @@ fn bad_id(id: &str, was: &str, at: Location) -> Option<Diagnostic> {
 }
 
 impl Project {
+    /// The indicators the project's reports, sheets and profiles show.
+    pub fn used_indicators(&self) -> std::collections::BTreeSet<&str> {
+        // the built-in profile list is no choice of the project: a profile leaves out what
+        // has no data
+        let eigenes_profil = self.profil != PROFIL_STANDARD;
+        self.berichte
+            .iter()
+            .flat_map(|b| b.indikatoren.iter())
+            .chain(self.faktenchecks.iter().flat_map(|f| f.indikatoren.iter()))
+            .chain(self.profil.iter().filter(|_| eigenes_profil))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Reads every source from `ordner` under its file name (`--daten daten/2026-10`): a
     /// monthly delivery with the same file names needs no copy of the project. A file missing
     /// there is an error (C005).

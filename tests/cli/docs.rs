@@ -66,9 +66,15 @@ fn every_table_field_is_in_data_format_md() {
             .or_else(|| rest.find("\n## "))
             .unwrap_or(rest.len())];
         for f in s.fields {
-            assert!(
-                section.contains(&format!("| `{}` |", f.name)),
-                "{}.{} not documented",
+            let row = section
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", f.name)))
+                .unwrap_or_else(|| panic!("{}.{} not documented", s.id, f.name));
+            let role = row.split('|').nth(2).unwrap_or_default();
+            assert_eq!(
+                role.contains('P'),
+                f.required,
+                "{}.{}: P in data-format.md must say whether an empty cell is an error",
                 s.id,
                 f.name
             );

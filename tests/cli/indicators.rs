@@ -288,3 +288,91 @@ fn a_moved_stichtag_keeps_the_change_to_the_previous_year() {
     // and 15.03.2025 itself to 01.03.2024
     assert!(before["veraenderung"].is_number(), "{before}");
 }
+
+/// The sample's single-age population summed into the groups `group` names.
+fn regroup(text: &str, group: impl Fn(u32) -> &'static str) -> String {
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert_eq!(
+        header,
+        "Stichtag;Stadtteil-Nr.;Altersjahr;Geschlecht;Einwohner mit Hauptwohnsitz;darunter nichtdeutsch"
+    );
+    let mut sums: Vec<(String, [u64; 2])> = Vec::new();
+    for l in lines {
+        let f: Vec<&str> = l.split(';').collect();
+        let age: u32 = f[2].trim_end_matches(" und älter").parse().unwrap();
+        let key = format!("{};{};{};{}", f[0], f[1], group(age), f[3]);
+        let n = [f[4].parse::<u64>().unwrap(), f[5].parse::<u64>().unwrap()];
+        match sums.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, s)) => (0..2).for_each(|i| s[i] += n[i]),
+            None => sums.push((key, n)),
+        }
+    }
+    let mut out = format!("{header}\n");
+    for (k, [a, b]) in &sums {
+        out.push_str(&format!("{k};{a};{b}\n"));
+    }
+    out
+}
+
+/// Population delivered in age groups: every indicator whose ages the groups fit gives the
+/// same publication as single ages; groups that overlap and ranges that cut a group stop.
+#[test]
+fn age_groups_give_the_numbers_of_single_ages_where_they_fit() {
+    let p = TestProject::sample();
+    p.run(&["export", "--output", "einzel.json"]).exit(0);
+    let single = p.read("data-samples/bevoelkerung.csv");
+    let grouped = regroup(&single, |a| match a {
+        0..=2 => "unter 3",
+        3..=5 => "3 bis unter 6",
+        6..=9 => "6 bis unter 10",
+        10 => "10",
+        11..=14 => "11 bis 14",
+        15 => "15",
+        16..=18 => "16 bis unter 19",
+        19..=24 => "19 bis unter 25",
+        25..=64 => "25 bis unter 65",
+        _ => "65 und älter",
+    });
+    p.write("data-samples/bevoelkerung.csv", &grouped);
+    p.run(&["validate"]).exit(0);
+    p.run(&["export", "--output", "gruppen.json"]).exit(0);
+    let rows = |file: &str| -> Vec<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(&p.read(file)).unwrap();
+        v["kennzahlen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            // the Quotensumme needs single ages: without them it has no value
+            .filter(|r| r["indikator"] != "AS11")
+            .cloned()
+            .collect()
+    };
+    let (einzel, gruppen) = (rows("einzel.json"), rows("gruppen.json"));
+    assert!(einzel.len() > 20_000);
+    assert_eq!(einzel.len(), gruppen.len());
+    for (a, b) in einzel.iter().zip(&gruppen) {
+        assert_eq!(a, b);
+    }
+    // a range that cuts a group (FK03 asks 6–10) stops with the group's text and place
+    let cut = regroup(&single, |a| match a {
+        0..=2 => "unter 3",
+        3..=5 => "3 bis unter 6",
+        6..=9 => "6 bis unter 10",
+        10..=14 => "10 bis 14",
+        15..=64 => "15 bis unter 65",
+        _ => "65 und älter",
+    });
+    p.write("data-samples/bevoelkerung.csv", &cut);
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[K002] Kennzahl FK03 (Betreuungsquote Schulkinder (Hort)) fragt Alter 6–10, die Quelle liefert die Altersgruppe „10 bis 14“ (Alter 10–14)");
+    // groups that overlap count persons twice
+    p.write(
+        "data-samples/bevoelkerung.csv",
+        format!("{grouped}31.12.2025;01;bis 17 Jahre;männlich;300;20\n"),
+    );
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[V311] Altersangaben überschneiden sich: „bis 17 Jahre“ (Alter 0–17) und „unter 3“ (Alter 0–2");
+}
