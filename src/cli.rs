@@ -282,12 +282,18 @@ pub struct ReportArgs {
 /// `init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Ordner für das neue Projekt (wird angelegt; muss leer sein oder fehlen).
+    /// Ordner für das neue Projekt (wird angelegt; ohne --from muss er leer sein oder fehlen,
+    /// mit --from darf er nur noch keine bildungsmonitor.toml haben).
     #[arg(value_name = "ORDNER")]
     pub dir: PathBuf,
-    /// Name der Kommune in der Konfiguration.
-    #[arg(long, default_value = "Musterstadt")]
-    pub kommune: String,
+    /// Name der Kommune in der Konfiguration (Vorgabe: Musterstadt, mit --from der Name aus
+    /// den Lieferungen, sonst „Meine Kommune“).
+    #[arg(long)]
+    pub kommune: Option<String>,
+    /// Ordner mit Lieferungen (CSV, XLSX, GENESIS, GeoJSON): statt der Beispieldaten ein Projekt,
+    /// das genau diese Dateien liest; Offenes steht als „FRAGE“ in der Projektdatei.
+    #[arg(long, value_name = "ORDNER")]
+    pub from: Option<PathBuf>,
 }
 
 /// `sample`.

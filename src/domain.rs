@@ -48,6 +48,18 @@ impl Date {
         Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
     }
 
+    /// The day a file was last changed (UTC).
+    pub fn from_system_time(t: std::time::SystemTime) -> Date {
+        let secs = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Date::from_days_since_epoch(secs.div_euclid(86_400)).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+
     /// Days since 1970-01-01 (for SOURCE_DATE_EPOCH and date arithmetic).
     pub fn days_since_epoch(self) -> i64 {
         // Howard Hinnant's days_from_civil.

@@ -15,6 +15,7 @@ pub mod format;
 pub(crate) mod fxhash;
 pub mod indicators;
 pub mod ingest;
+pub mod inspect;
 pub mod labels;
 pub mod output;
 pub mod project;

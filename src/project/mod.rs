@@ -6,7 +6,7 @@ pub mod config;
 mod gebiete;
 
 pub use config::{AreaKey, Kodierung, SourceFormat, Unbekannte, Verfahren};
-pub use gebiete::{Gebietsgliederung, Sozialraum, Stadtteil};
+pub use gebiete::{GESAMTSTADT_STANDARD, Gebietsgliederung, Sozialraum, Stadtteil};
 
 use crate::diag::{Diagnostic, Diagnostics, Location, line_column};
 use crate::domain::{Bezug, Date, MissingReason, PeriodKind};

@@ -24,6 +24,8 @@ mod fuzz;
 mod golden;
 /// Indicator values against hand computation.
 mod indicators;
+/// `init --from`: projects for deliveries never seen before.
+mod init;
 /// PDF inspection helpers (lopdf).
 mod pdfcheck;
 /// Engine properties on the whole sample city.

@@ -1,0 +1,171 @@
+//! `init --from ORDNER`: a project for deliveries the tool has never seen, which validates
+//! and reports without a hand edit.
+
+use crate::util::{TestProject, copy_dir, fixture, repo};
+
+/// A folder `daten/` holding a copy of `src` in a fresh test project.
+fn with_data(src: &std::path::Path) -> TestProject {
+    let p = TestProject::empty();
+    copy_dir(src, &p.path().join("daten"));
+    p
+}
+
+/// The colleague's four CSVs (Stadtteil number and name, bare years, age groups and
+/// Schulformen as text, no school numbers): profile, value maps and Gebietsdatei are
+/// written; validate finds nothing and report writes every module.
+#[test]
+fn init_from_a_colleagues_csvs_validates_and_reports_without_an_edit() {
+    let p = with_data(&fixture("kollegin"));
+    let r = p.run(&["init", "projekt", "--from", "daten"]);
+    r.exit(0).no_panic();
+    let toml = p.read("projekt/bildungsmonitor.toml");
+    for want in [
+        "datei = \"../daten/einwohner.csv\"",
+        "zeit = { art = \"stichtag\", nacktes_jahr = \"31.12.\" }",
+        "alter = \"Altersgruppe\"",
+        "kodierung = \"windows-1252\"",
+        "fuehrende_zahl = [\"gebiet\"]",
+        "betreuungsart = { \"Kindertageseinrichtung\" = \"kita\", \"Kindertagespflege\" = \"tagespflege\" }",
+        "trennzeichen = \",\"",
+        "foerderbedarf = \"darunter mit Förderbedarf\"",
+        "schulform = \"aufnehmende Schulform\"",
+        "# FRAGE:",
+        "[berichte.fruehkindliche_bildung]",
+        "indikatoren = [\"FK01\", \"FK02\"]",
+    ] {
+        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
+    }
+    let gebiete = p.read("projekt/gebiete.csv");
+    assert!(gebiete.starts_with("nr;name\n01;Altstadt\n"), "{gebiete}");
+    assert_eq!(gebiete.lines().count(), 13, "{gebiete}");
+    let pr = |args: &[&str]| {
+        let mut a = vec!["--config", "projekt/bildungsmonitor.toml"];
+        a.extend_from_slice(args);
+        p.run(&a)
+    };
+    let v = pr(&["validate"]);
+    v.exit(0).no_panic();
+    assert!(!v.stderr.contains("Warnung"), "{}", v.stderr);
+    v.stderr_has("Keine Probleme gefunden");
+    let rep = pr(&["report"]);
+    rep.exit(0);
+    for m in [
+        "fruehkindliche_bildung",
+        "allgemeinbildende_schulen",
+        "uebergaenge",
+    ] {
+        assert!(
+            p.path().join(format!("out/{m}.pdf")).is_file(),
+            "{m}: {}",
+            rep.stderr
+        );
+    }
+    // the tiny Stadtteil's counts are protected like any other
+    let out = pr(&[
+        "indicators",
+        "--indicator",
+        "UE01G",
+        "--stadtteil",
+        "03",
+        "--format",
+        "json",
+    ]);
+    out.exit(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let hafen: Vec<&serde_json::Value> = v["kennzahlen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ebene"] == "stadtteil")
+        .collect();
+    assert_eq!(hafen.len(), 3, "{}", out.stdout);
+    assert!(
+        hafen.iter().all(|r| r["gesperrt"] == true),
+        "{}",
+        out.stdout
+    );
+    // a second run does not overwrite the project
+    p.run(&["init", "projekt", "--from", "daten"])
+        .exit(2)
+        .stderr_has("überschreibt keine Projektdatei");
+}
+
+/// The sample's deliveries give a project that validates without a problem.
+#[test]
+fn init_from_the_sample_data_validates() {
+    let p = with_data(&repo().join("data-samples"));
+    p.run(&["init", "projekt", "--from", "daten"]).exit(0);
+    let toml = p.read("projekt/bildungsmonitor.toml");
+    assert!(toml.contains("datei = \"../daten/gebiete.csv\""), "{toml}");
+    assert!(
+        toml.contains("geojson = \"../daten/stadtteile.geojson\""),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("personalstunden = \"Wochenstunden päd. Personal\""),
+        "{toml}"
+    );
+    assert!(!p.path().join("projekt/gebiete.csv").exists());
+    let v = p.run(&["--config", "projekt/bildungsmonitor.toml", "validate"]);
+    v.exit(0).stderr_has("Keine Probleme gefunden");
+}
+
+/// A GENESIS table (title lines, three stacked header rows, one column per Abschlussart and
+/// Geschlecht, Bund and Land rows): unpivoted, the Kreise as Gebietsdatei, the Land as the
+/// total, the rounding noticed.
+#[test]
+fn init_from_a_genesis_table_validates() {
+    let p = TestProject::empty();
+    std::fs::create_dir(p.path().join("daten")).unwrap();
+    std::fs::copy(
+        fixture("formats/genesis/21111-02-06-4.csv"),
+        p.path().join("daten/21111-02-06-4.csv"),
+    )
+    .unwrap();
+    p.run(&["init", "projekt", "--from", "daten"]).exit(0);
+    let toml = p.read("projekt/bildungsmonitor.toml");
+    for want in [
+        "format = \"genesis\"",
+        "ueberspringen = 6",
+        "kopfzeilen = 3",
+        "gerundet_auf = 3",
+        "tabelle = \"abgaenger\"",
+        "zeit = { art = \"schuljahr\", nacktes_jahr = \"ende\" }",
+        "gesamtstadt = [\"15\"]",
+        "ausschliessen = { \"#2\" = [\"DG\"] }",
+        "| mit Mittlerem Abschluss | weiblich\" = { abschlussart = \"msa\", geschlecht = \"w\" }",
+        "kommune = \"Sachsen-Anhalt\"",
+    ] {
+        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
+    }
+    assert!(p.read("projekt/gebiete.csv").contains("15003;Magdeburg\n"));
+    let v = p.run(&["--config", "projekt/bildungsmonitor.toml", "validate"]);
+    v.exit(0).no_panic();
+    let out = p.run(&[
+        "--config",
+        "projekt/bildungsmonitor.toml",
+        "indicators",
+        "--indicator",
+        "AS10",
+        "--stadtteil",
+        "15003",
+        "--format",
+        "json",
+    ]);
+    out.exit(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    // 222 of 1.917 leavers without a Hauptschulabschluss in Magdeburg (the file's numbers)
+    assert_eq!(v["kennzahlen"][0]["zaehler"], 222.0, "{}", out.stdout);
+    assert_eq!(v["kennzahlen"][0]["nenner"], 1917.0, "{}", out.stdout);
+}
+
+/// A folder with nothing readable stops with the reason and writes nothing.
+#[test]
+fn init_from_a_folder_without_deliveries_writes_nothing() {
+    let p = TestProject::empty();
+    p.write("daten/notiz.csv", "Das ist keine Tabelle\n");
+    p.run(&["init", "projekt", "--from", "daten"])
+        .exit(2)
+        .stderr_has("keine Lieferung mit Gebietsnummern");
+    assert!(!p.path().join("projekt/bildungsmonitor.toml").exists());
+}
