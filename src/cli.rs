@@ -147,6 +147,8 @@ pub enum EbeneArg {
     Stadtteil,
     /// Sozialräume.
     Sozialraum,
+    /// Bezirke (dritte Ebene, `bezirk` in der Gebietsdatei).
+    Bezirk,
     /// Gesamtstadt.
     Stadt,
 }

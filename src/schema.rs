@@ -165,6 +165,11 @@ pub const SCHULFORM: &[&str] = &[
 ];
 /// Abschlussarten (KMK 2020 names in the docs).
 pub const ABSCHLUSSART: &[&str] = &["ohne_hsa", "hsa", "msa", "fhr", "ahr", "insgesamt"];
+/// Staatsangehörigkeit and Familiensprache as a field: the `nichtdeutsch` rows make the part
+/// measure (docs/data-format.md, Merkmale als Zeilen).
+pub const DEUTSCH_NICHTDEUTSCH: &[&str] = &["deutsch", "nichtdeutsch", "insgesamt"];
+/// Migrationshintergrund as a field.
+pub const MIGRATION: &[&str] = &["mit", "ohne", "insgesamt"];
 /// Träger of a facility or school.
 pub const TRAEGER: &[&str] = &["oeffentlich", "frei"];
 
@@ -230,6 +235,70 @@ const GESCHLECHT_OPT: Field = opt_key(
     "Geschlecht: m, w, d oder insgesamt",
 );
 
+const STAATSANGEHOERIGKEIT_OPT: Field = opt_key(
+    "staatsangehoerigkeit",
+    FieldType::Code(DEUTSCH_NICHTDEUTSCH),
+    "Staatsangehörigkeit als Merkmal: deutsch, nichtdeutsch oder insgesamt (ergibt „nichtdeutsch“)",
+);
+const MIGRATION_OPT: Field = opt_key(
+    "migration",
+    FieldType::Code(MIGRATION),
+    "Migrationshintergrund als Merkmal: mit, ohne oder insgesamt (ergibt „migrationshintergrund“)",
+);
+const FAMILIENSPRACHE_OPT: Field = opt_key(
+    "familiensprache",
+    FieldType::Code(DEUTSCH_NICHTDEUTSCH),
+    "vorrangige Familiensprache als Merkmal: deutsch, nichtdeutsch oder insgesamt (ergibt „familiensprache_nichtdeutsch“)",
+);
+
+/// Coded fields whose rows split a count into a part and the rest: (table, field, code of
+/// the part, part measure, total measure). A delivery by Staatsangehörigkeit gives
+/// `nichtdeutsch` from its `nichtdeutsch` rows, as if it were a second value column.
+pub const SPLITS: &[(TableKind, &str, &str, &str, &str)] = &[
+    (
+        TableKind::Bevoelkerung,
+        "staatsangehoerigkeit",
+        "nichtdeutsch",
+        "nichtdeutsch",
+        "einwohner",
+    ),
+    (
+        TableKind::Bevoelkerung,
+        "migration",
+        "mit",
+        "migrationshintergrund",
+        "einwohner",
+    ),
+    (
+        TableKind::KitaKinder,
+        "familiensprache",
+        "nichtdeutsch",
+        "familiensprache_nichtdeutsch",
+        "kinder",
+    ),
+    (
+        TableKind::KitaKinder,
+        "migration",
+        "mit",
+        "migrationshintergrund",
+        "kinder",
+    ),
+    (
+        TableKind::Schulen,
+        "staatsangehoerigkeit",
+        "nichtdeutsch",
+        "nichtdeutsch",
+        "schueler",
+    ),
+    (
+        TableKind::Schulen,
+        "geschlecht",
+        "w",
+        "weiblich",
+        "schueler",
+    ),
+];
+
 static SCHEMAS: [TableSchema; 9] = [
     TableSchema {
         kind: TableKind::Bevoelkerung,
@@ -251,6 +320,8 @@ static SCHEMAS: [TableSchema; 9] = [
                 "oberstes Alter einer Altersgruppe (leer: Einzelalter); aus Angaben wie „3 bis unter 6“ gelesen",
             ),
             GESCHLECHT_OPT,
+            STAATSANGEHOERIGKEIT_OPT,
+            MIGRATION_OPT,
             measure("einwohner", true, "Einwohner mit Hauptwohnsitz"),
             measure(
                 "nichtdeutsch",
@@ -292,6 +363,9 @@ static SCHEMAS: [TableSchema; 9] = [
                 FieldType::Code(BETREUUNGSART),
                 "kita, tagespflege oder hort",
             ),
+            GESCHLECHT_OPT,
+            FAMILIENSPRACHE_OPT,
+            MIGRATION_OPT,
             measure("kinder", true, "betreute Kinder (jedes Kind einmal)"),
             measure(
                 "ganztags",
@@ -385,6 +459,8 @@ static SCHEMAS: [TableSchema; 9] = [
                 FieldType::Int { min: 1, max: 13 },
                 "Klassenstufe bzw. Schuljahrgang",
             ),
+            GESCHLECHT_OPT,
+            STAATSANGEHOERIGKEIT_OPT,
             measure("schueler", true, "Schülerinnen und Schüler"),
             measure("weiblich", false, "darunter weiblich"),
             measure(
@@ -522,6 +598,7 @@ static SCHEMAS: [TableSchema; 9] = [
                 FieldType::Id,
                 "Befund-Kennung, z. B. sprache, visuomotorik, uebergewicht",
             ),
+            GESCHLECHT_OPT,
             measure("untersucht", true, "untersuchte Kinder"),
             measure("auffaellig", true, "darunter mit Befund"),
         ],

@@ -65,6 +65,11 @@ pub fn run(
         .iter()
         .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.sozialraum.clone()))
         .collect();
+    let bezirke: Vec<String> = args
+        .stadtteil
+        .iter()
+        .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.bezirk.clone()))
+        .collect();
     let keep = |k: &Kennzahl| {
         let indicator_ok =
             args.indicator.is_empty() || args.indicator.iter().any(|i| **i == *k.indikator);
@@ -72,6 +77,7 @@ pub fn run(
             || match k.ebene {
                 Ebene::Stadtteil => args.stadtteil.iter().any(|s| **s == *k.gebiet),
                 Ebene::Sozialraum => srs.iter().any(|s| **s == *k.gebiet),
+                Ebene::Bezirk => bezirke.iter().any(|s| **s == *k.gebiet),
                 Ebene::Stadt => true,
             };
         let level_ok = args.ebene.is_none_or(|e| {
@@ -79,6 +85,7 @@ pub fn run(
                 (e, k.ebene),
                 (EbeneArg::Stadtteil, Ebene::Stadtteil)
                     | (EbeneArg::Sozialraum, Ebene::Sozialraum)
+                    | (EbeneArg::Bezirk, Ebene::Bezirk)
                     | (EbeneArg::Stadt, Ebene::Stadt)
             )
         });
@@ -172,6 +179,7 @@ fn ebene_label(e: Ebene) -> &'static str {
     match e {
         Ebene::Stadtteil => "Stadtteil",
         Ebene::Sozialraum => "Sozialraum",
+        Ebene::Bezirk => "Bezirk",
         Ebene::Stadt => "Stadt",
     }
 }
@@ -214,6 +222,7 @@ fn human(
             match k.ebene {
                 Ebene::Stadtteil => gebiete.ebene1.clone(),
                 Ebene::Sozialraum => gebiete.ebene2.clone(),
+                Ebene::Bezirk => gebiete.ebene3.clone(),
                 Ebene::Stadt => "Gesamt".to_string(),
             },
             if k.ebene == Ebene::Stadt {

@@ -817,18 +817,34 @@ fn relations(
                 by_sr.entry(s.sozialraum.as_str()).or_default().push(m);
             }
         }
-        // the city's parts: the Sozialräume, or the known Stadtteile of one without a total
+        // the city's parts: the Bezirke or Sozialräume, or the known parts of one without a
+        // total (its Sozialräume, its Stadtteile)
         let mut parts = Vec::new();
         let mut unknown = false;
+        let mut by_bezirk: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
         for (sr, key) in gebiete.sozialraeume.iter().zip(&sr_keys) {
             let stadtteile = by_sr.get(sr.nr.as_str()).map_or(&[][..], Vec::as_slice);
+            let bezirk = gebiete.bezirk_of.get(&sr.nr).map_or("", String::as_str);
+            let group = by_bezirk.entry(bezirk).or_default();
             let Some(sr_cell) = find(Ebene::Sozialraum, key) else {
                 unknown = true;
-                parts.extend_from_slice(stadtteile);
+                group.extend_from_slice(stadtteile);
                 continue;
             };
-            parts.push(sr_cell);
+            group.push(sr_cell);
             add(sr_cell, stadtteile);
+        }
+        for (bezirk, group) in by_bezirk {
+            match find(Ebene::Bezirk, bezirk).filter(|_| !bezirk.is_empty()) {
+                Some(cell) => {
+                    add(cell, &group);
+                    parts.push(cell);
+                }
+                None => {
+                    unknown |= !bezirk.is_empty();
+                    parts.extend(group);
+                }
+            }
         }
         // without a middle level the Stadtteile are the city's parts
         if gebiete.sozialraeume.is_empty() {
@@ -1213,6 +1229,12 @@ pub fn every_area(published: &mut Ergebnis, gebiete: &Gebietsgliederung) {
                         .sozialraeume
                         .iter()
                         .map(|s| (Ebene::Sozialraum, &s.nr, &s.name)),
+                )
+                .chain(
+                    gebiete
+                        .bezirke
+                        .iter()
+                        .map(|s| (Ebene::Bezirk, &s.nr, &s.name)),
                 );
             for (ebene, nr, name) in areas {
                 let key = (

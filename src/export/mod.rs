@@ -76,6 +76,7 @@ fn ebene(e: Ebene) -> &'static str {
     match e {
         Ebene::Stadtteil => "Stadtteil",
         Ebene::Sozialraum => "Sozialraum",
+        Ebene::Bezirk => "Bezirk",
         Ebene::Stadt => "Stadt",
     }
 }

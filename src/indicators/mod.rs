@@ -27,6 +27,8 @@ pub enum Ebene {
     Stadtteil,
     /// A Sozialraum.
     Sozialraum,
+    /// A Bezirk above the Sozialräume.
+    Bezirk,
     /// The whole city.
     Stadt,
 }
@@ -201,6 +203,9 @@ pub(crate) struct Areas {
     stadtteile: Vec<(Arc<str>, Arc<str>, Option<u32>)>,
     /// Sozialräume by id: key, name.
     sozialraeume: Vec<(Arc<str>, Arc<str>)>,
+    /// Bezirke by id: key, name; and the Bezirk id of each Sozialraum id.
+    bezirke: Vec<(Arc<str>, Arc<str>)>,
+    bezirk_of: Vec<Option<u32>>,
     /// "stadt" and the city's name.
     stadt: (Arc<str>, Arc<str>),
     /// Id per Stadtteil of the Gebietsgliederung (by its index there; several entries of one
@@ -235,6 +240,21 @@ impl Areas {
             })
             .collect();
         let sr_id = |k: &str| sr_keys.binary_search(&k).ok().map(|i| i as u32);
+        let bezirke: Vec<(Arc<str>, Arc<str>)> = g
+            .bezirke
+            .iter()
+            .map(|b| (b.nr.as_str().into(), b.name.as_str().into()))
+            .collect();
+        let bezirk_of = sr_keys
+            .iter()
+            .map(|k| {
+                let b = g.bezirk_of.get(*k)?;
+                g.bezirke
+                    .binary_search_by(|x| x.nr.cmp(b))
+                    .ok()
+                    .map(|i| i as u32)
+            })
+            .collect();
         let rank: HashMap<&str, u32> = nrs
             .iter()
             .enumerate()
@@ -252,6 +272,8 @@ impl Areas {
                 })
                 .collect(),
             sozialraeume,
+            bezirke,
+            bezirk_of,
             stadt: ("stadt".into(), project.kommune.as_str().into()),
             gliederung: g
                 .stadtteile
@@ -271,12 +293,14 @@ impl Areas {
         self.gliederung.get(index as usize).copied().flatten()
     }
 
-    /// The levels a Stadtteil counts on: itself, its Sozialraum, the city.
+    /// The levels a Stadtteil counts on: itself, its Sozialraum and Bezirk, the city.
     fn levels(&self, id: u32) -> impl Iterator<Item = (Ebene, u32)> {
         let sr = self.stadtteile[id as usize].2;
+        let bezirk = sr.and_then(|s| self.bezirk_of.get(s as usize).copied().flatten());
         [
             Some((Ebene::Stadtteil, id)),
             sr.map(|s| (Ebene::Sozialraum, s)),
+            bezirk.map(|b| (Ebene::Bezirk, b)),
             Some((Ebene::Stadt, 0)),
         ]
         .into_iter()
@@ -292,6 +316,10 @@ impl Areas {
             }
             Ebene::Sozialraum => {
                 let (k, name) = &self.sozialraeume[id as usize];
+                (k, name)
+            }
+            Ebene::Bezirk => {
+                let (k, name) = &self.bezirke[id as usize];
                 (k, name)
             }
             Ebene::Stadt => (&self.stadt.0, &self.stadt.1),

@@ -162,11 +162,19 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
                 }
             }
             let mapper::Gelesen {
-                stats,
-                rows,
-                city,
+                mut stats,
+                mut rows,
+                mut city,
                 diags: found,
             } = mapper.finish();
+            let here = SourceLoc {
+                path: q.path.clone(),
+                sheet: sheet.as_ref().map(|_| actual_sheet(q)),
+                quelle: q.clone(),
+            };
+            let derived = rules::split_rows(&mut rows, &stats.fields, &here, &mut local);
+            rules::split_rows(&mut city, &stats.fields, &here, &mut local);
+            stats.fields.extend(derived);
             builder.append(rows);
             if !city.is_empty() {
                 city_builders

@@ -739,3 +739,138 @@ pub fn age_groups_cut(
         }
     }
 }
+
+/// Merkmale als Zeilen: where a source delivers a [`schema::SPLITS`] field (Staatsangehörigkeit
+/// deutsch/nichtdeutsch/insgesamt), its part rows give the part measure (`nichtdeutsch`) as if
+/// it were a column: a part row counts wholly, a rest row not at all, and a total row gets the
+/// sum of the part rows of its key (or total minus the rest rows). The fields the source thus
+/// gives; V312 where a part has neither a rest nor a total to stand in.
+pub fn split_rows(
+    t: &mut TableBuilder,
+    source_fields: &[&'static str],
+    loc: &SourceLoc,
+    diags: &mut Diagnostics,
+) -> Vec<&'static str> {
+    let mut derived = Vec::new();
+    for &(kind, field, part_code, part, total) in crate::schema::SPLITS {
+        let s = t.schema;
+        let (Some(fi), Some(pi), Some(ti)) = (pos(t, field), pos(t, part), pos(t, total)) else {
+            continue;
+        };
+        if s.kind != kind || !has_values(t, fi) {
+            continue;
+        }
+        let FieldType::Code(codes) = s.fields[fi].ty else {
+            continue;
+        };
+        let code = |c: &str| codes.iter().position(|x| *x == c).map(|i| i as u16);
+        let (part_c, total_c) = (code(part_code), code("insgesamt"));
+        if source_fields.contains(&part) {
+            diags.push(
+                Diagnostic::error("V312", Location::file(&loc.path), format!("„{part}“ kommt doppelt: als Spalte und aus dem Merkmal „{field}“"))
+                    .hint(format!("Entweder die Spalte „{part}“ oder das Merkmal „{field}“ zuordnen, nicht beides.")),
+            );
+            continue;
+        }
+        let keys: Vec<usize> = key_fields(t).into_iter().filter(|&k| k != fi).collect();
+        let mut groups: FxHashMap<u64, Vec<Vec<usize>>> = FxHashMap::default();
+        for r in 0..t.len() {
+            let bucket = groups.entry(hash_fields(t, r, &keys, 7)).or_default();
+            match bucket.iter_mut().find(|g| same_fields(t, g[0], r, &keys)) {
+                Some(g) => g.push(r),
+                None => bucket.push(vec![r]),
+            }
+        }
+        let mut alone = Vec::new();
+        for g in groups.into_values().flatten() {
+            if let Some(r) = split_group(t, &g, fi, pi, ti, part_c, total_c) {
+                alone.push(r);
+            }
+        }
+        alone.sort_unstable();
+        for &r in alone.iter().take(MAX_SHOWN) {
+            diags.push(
+                Diagnostic::error("V312", loc.at(t.line[r]), format!("„{field}“ = {part_code} ohne Zeile für den Rest oder insgesamt: „{total}“ ist dann nur ein Teil"))
+                    .hint(format!("Zu jeder {part_code}-Zeile gehört eine Zeile mit den übrigen Werten von „{field}“ oder mit insgesamt.")),
+            );
+        }
+        capped(
+            diags,
+            Diagnostic::error,
+            "V312",
+            alone.len(),
+            alone.len().min(MAX_SHOWN),
+            "Teilzeilen ohne Gesamtzahl",
+        );
+        derived.push(part);
+    }
+    derived
+}
+
+fn pos(t: &TableBuilder, name: &str) -> Option<usize> {
+    t.schema.fields.iter().position(|f| f.name == name)
+}
+
+/// One key's rows of a split field; the first part row when nothing stands for the rest.
+fn split_group(
+    t: &mut TableBuilder,
+    rows: &[usize],
+    fi: usize,
+    pi: usize,
+    ti: usize,
+    part_c: Option<u16>,
+    total_c: Option<u16>,
+) -> Option<usize> {
+    let Col::Code(codes) = &t.cols[fi] else {
+        return None;
+    };
+    let code: Vec<Option<u16>> = rows.iter().map(|&r| codes[r]).collect();
+    let value = |t: &TableBuilder, r: usize| match &t.cols[ti] {
+        Col::Count(v, why) => (v.get(r), why[r]),
+        _ => (None, None),
+    };
+    let sum = |t: &TableBuilder, want: &dyn Fn(Option<u16>) -> bool| {
+        let mut total = Some(0);
+        let mut why = None;
+        for (&r, &c) in rows.iter().zip(&code) {
+            if want(c) {
+                let (v, w) = value(t, r);
+                total = total.zip(v).map(|(a, b)| a + b);
+                why = why.or(w);
+            }
+        }
+        (total, why)
+    };
+    let is_part = |c: Option<u16>| c == part_c;
+    let is_rest = |c: Option<u16>| c != part_c && c != total_c && c.is_some();
+    let has = |f: &dyn Fn(Option<u16>) -> bool| code.iter().any(|&c| f(c));
+    let (parts, rests, totals) = (has(&is_part), has(&is_rest), has(&|c| c == total_c));
+    if parts && !rests && !totals {
+        return rows
+            .iter()
+            .zip(&code)
+            .find(|(_, c)| is_part(**c))
+            .map(|(&r, _)| r);
+    }
+    let (part_sum, part_why) = sum(t, &is_part);
+    let (rest_sum, rest_why) = sum(t, &is_rest);
+    for (&r, &c) in rows.iter().zip(&code) {
+        let (v, why) = if is_part(c) {
+            value(t, r)
+        } else if c == total_c {
+            if parts {
+                (part_sum, part_why)
+            } else {
+                let (tv, tw) = value(t, r);
+                (tv.zip(rest_sum).map(|(a, b)| a - b), tw.or(rest_why))
+            }
+        } else {
+            (Some(0), None)
+        };
+        if let Col::Count(col, reasons) = &mut t.cols[pi] {
+            col.set(r, v);
+            reasons[r] = if v.is_some() { None } else { why };
+        }
+    }
+    None
+}

@@ -142,6 +142,27 @@ impl Ints {
         o.len = 0;
     }
 
+    /// Sets the value of row `i` (a row of this column).
+    pub fn set(&mut self, i: usize, v: Option<i64>) {
+        if let Some(x) = v
+            && (matches!(self.values, IntValues::NoneGiven)
+                || matches!(self.values, IntValues::Narrow(_)) && i32::try_from(x).is_err())
+        {
+            self.widen_for(x);
+        }
+        match &mut self.values {
+            IntValues::NoneGiven => {}
+            IntValues::Narrow(n) => {
+                n[i] = v.map_or(0, |x| x as i32);
+                self.given[i] = v.is_some();
+            }
+            IntValues::Wide(w) => {
+                w[i] = v.unwrap_or(0);
+                self.given[i] = v.is_some();
+            }
+        }
+    }
+
     /// The value of row `i`, if given.
     pub fn get(&self, i: usize) -> Option<i64> {
         match &self.values {

@@ -108,6 +108,9 @@ pub struct GebieteConfig {
     /// Inline Sozialräume (names of the ids used by the Stadtteile).
     #[serde(default)]
     pub sozialraum: Vec<SozialraumConfig>,
+    /// Inline Bezirke above the Sozialräume (names of the ids used by the Stadtteile).
+    #[serde(default)]
+    pub bezirk: Vec<SozialraumConfig>,
     /// GeoJSON with one polygon per Stadtteil.
     #[serde(default)]
     pub geojson: Option<Spanned<String>>,
@@ -120,6 +123,9 @@ pub struct GebieteConfig {
     /// Name of the middle level in texts ("Sozialraum", "Stadtbezirk").
     #[serde(default = "default_ebene2")]
     pub ebene2: String,
+    /// Name of the level above the Sozialräume in texts ("Stadtbezirk").
+    #[serde(default = "default_ebene3")]
+    pub ebene3: String,
     /// Area keys that stand for the whole city in deliveries (a Gesamtstadt row, the AGS of
     /// the city); without the setting the usual labels (see `GESAMTSTADT_STANDARD`).
     #[serde(default)]
@@ -135,6 +141,9 @@ fn default_ebene1() -> String {
 fn default_ebene2() -> String {
     "Sozialraum".into()
 }
+fn default_ebene3() -> String {
+    "Stadtbezirk".into()
+}
 
 /// One `[[gebiete.stadtteil]]`.
 #[derive(Debug, Deserialize)]
@@ -147,6 +156,9 @@ pub struct StadtteilConfig {
     /// Id of the Sozialraum it belongs to (none: a Gliederung without a middle level).
     #[serde(default)]
     pub sozialraum: String,
+    /// Id of the Bezirk its Sozialraum belongs to (none: no third level).
+    #[serde(default)]
+    pub bezirk: String,
     /// Amtlicher Gemeindeschlüssel, if the unit has one.
     #[serde(default)]
     pub ags: Option<String>,

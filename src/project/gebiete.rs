@@ -17,6 +17,8 @@ pub struct Stadtteil {
     pub name: String,
     /// Id of its Sozialraum (empty in a Gliederung without a middle level).
     pub sozialraum: String,
+    /// Id of the Bezirk above its Sozialraum (empty without a third level).
+    pub bezirk: String,
     /// AGS, if any.
     pub ags: Option<String>,
     /// First day of validity.
@@ -41,6 +43,10 @@ pub struct Gebietsgliederung {
     pub stadtteile: Vec<Stadtteil>,
     /// Sozialräume sorted by id.
     pub sozialraeume: Vec<Sozialraum>,
+    /// Bezirke above the Sozialräume, sorted by id (empty: no third level).
+    pub bezirke: Vec<Sozialraum>,
+    /// Sozialraum id → Bezirk id.
+    pub bezirk_of: BTreeMap<String, String>,
     /// GeoJSON file.
     pub geojson: Option<PathBuf>,
     /// GeoJSON property holding the number.
@@ -49,6 +55,8 @@ pub struct Gebietsgliederung {
     pub ebene1: String,
     /// Name of the middle level ("Sozialraum").
     pub ebene2: String,
+    /// Name of the level above the Sozialräume ("Stadtbezirk").
+    pub ebene3: String,
     /// Keys of a delivered row for the whole city, as configured (compared without case and
     /// outer blanks).
     pub gesamtstadt: Vec<String>,
@@ -79,6 +87,14 @@ impl Gebietsgliederung {
         index.get(nr).map(|&i| &self.stadtteile[i])
     }
 
+    /// A Bezirk by id.
+    pub fn bezirk(&self, id: &str) -> Option<&Sozialraum> {
+        self.bezirke
+            .binary_search_by(|s| s.nr.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.bezirke[i])
+    }
+
     /// A Sozialraum by id.
     pub fn sozialraum(&self, id: &str) -> Option<&Sozialraum> {
         // sorted by id
@@ -89,11 +105,13 @@ impl Gebietsgliederung {
     }
 }
 
-const CSV_COLUMNS: [&str; 7] = [
+const CSV_COLUMNS: [&str; 9] = [
     "nr",
     "name",
     "sozialraum",
     "sozialraum_name",
+    "bezirk",
+    "bezirk_name",
     "ags",
     "gueltig_ab",
     "gueltig_bis",
@@ -110,12 +128,17 @@ pub(super) fn resolve(
         .iter()
         .map(|s| (s.nr.clone(), s.name.clone()))
         .collect();
+    let mut bz_names: BTreeMap<String, String> = raw
+        .bezirk
+        .iter()
+        .map(|s| (s.nr.clone(), s.name.clone()))
+        .collect();
     let mut ok = true;
 
     if let Some(datei) = &raw.datei {
         let path = ctx.check_file(datei, "Gebietsdatei", diags);
         if path.is_file() {
-            ok &= read_csv(&path, &mut stadtteile, &mut sr_names, diags);
+            ok &= read_csv(&path, &mut stadtteile, &mut sr_names, &mut bz_names, diags);
         } else {
             ok = false;
         }
@@ -125,6 +148,7 @@ pub(super) fn resolve(
             nr: s.nr.clone(),
             name: s.name.clone(),
             sozialraum: s.sozialraum.clone(),
+            bezirk: s.bezirk.clone(),
             ags: s.ags.clone(),
             gueltig_ab: s.gueltig_ab.as_ref().and_then(toml_date),
             gueltig_bis: s.gueltig_bis.as_ref().and_then(toml_date),
@@ -160,6 +184,18 @@ pub(super) fn resolve(
         }
     }
     ok &= one_level_or_two(&stadtteile, ctx, diags);
+    let bezirk_of = third_level(&stadtteile, ctx, diags);
+    ok &= bezirk_of.is_some();
+    let bezirk_of = bezirk_of.unwrap_or_default();
+    let bezirke = bezirk_of
+        .values()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|id| Sozialraum {
+            nr: id.clone(),
+            name: bz_names.get(id).cloned().unwrap_or_else(|| id.clone()),
+        })
+        .collect();
     let used: BTreeSet<&str> = stadtteile
         .iter()
         .map(|s| s.sozialraum.as_str())
@@ -186,10 +222,13 @@ pub(super) fn resolve(
         index: Default::default(),
         stadtteile,
         sozialraeume,
+        bezirke,
+        bezirk_of,
         geojson,
         geojson_schluessel: raw.geojson_schluessel.clone(),
         ebene1: raw.ebene1.clone(),
         ebene2: raw.ebene2.clone(),
+        ebene3: raw.ebene3.clone(),
         gesamtstadt,
     })
 }
@@ -228,6 +267,57 @@ fn one_level_or_two(stadtteile: &[Stadtteil], ctx: &Ctx, diags: &mut Diagnostics
         .hint("Jedem Stadtteil einen Sozialraum geben oder keinem (die Spalte „sozialraum“ weglassen): die Sozialräume müssen zusammen die Stadt ergeben."),
     );
     false
+}
+
+/// Sozialraum → Bezirk where the Gliederung has a third level: every Stadtteil has a Bezirk
+/// or none, a Bezirk only above a Sozialraum, and every Sozialraum in one Bezirk (the Bezirke
+/// must add up to the city, each from whole Sozialräume). `None` after an error.
+fn third_level(
+    stadtteile: &[Stadtteil],
+    ctx: &Ctx,
+    diags: &mut Diagnostics,
+) -> Option<BTreeMap<String, String>> {
+    let at = || ctx.at_offset(super::find_section(ctx.text, "gebiete"));
+    let mit = stadtteile.iter().filter(|s| !s.bezirk.is_empty()).count();
+    if mit == 0 {
+        return Some(BTreeMap::new());
+    }
+    let mut err = |msg: String, hint: &str| {
+        diags.push(Diagnostic::error("C007", at(), msg).hint(hint.to_string()));
+        None
+    };
+    if mit < stadtteile.len() {
+        return err(
+            format!(
+                "{} von {} Stadtteilen haben keinen Bezirk",
+                stadtteile.len() - mit,
+                stadtteile.len()
+            ),
+            "Jedem Stadtteil einen Bezirk geben oder keinem: die Bezirke müssen zusammen die Stadt ergeben.",
+        );
+    }
+    if stadtteile.iter().any(|s| s.sozialraum.is_empty()) {
+        return err(
+            "Bezirke ohne Sozialräume".into(),
+            "Für eine einzige mittlere Ebene die Spalte „sozialraum“ verwenden (ebene2 = \"Stadtbezirk\"); „bezirk“ ist die Ebene über den Sozialräumen.",
+        );
+    }
+    let mut of: BTreeMap<String, String> = BTreeMap::new();
+    for s in stadtteile {
+        let e = of
+            .entry(s.sozialraum.clone())
+            .or_insert_with(|| s.bezirk.clone());
+        if *e != s.bezirk {
+            return err(
+                format!(
+                    "Sozialraum „{}“ liegt in zwei Bezirken: „{e}“ und „{}“ (Stadtteil {} {})",
+                    s.sozialraum, s.bezirk, s.nr, s.name
+                ),
+                "Jeder Sozialraum gehört zu genau einem Bezirk.",
+            );
+        }
+    }
+    Some(of)
 }
 
 /// Labels of a Gesamtstadt row that deliveries use when `gesamtstadt` is not set.
@@ -290,6 +380,7 @@ fn read_csv(
     path: &std::path::Path,
     out: &mut Vec<Stadtteil>,
     sr_names: &mut BTreeMap<String, String>,
+    bz_names: &mut BTreeMap<String, String>,
     diags: &mut Diagnostics,
 ) -> bool {
     let text = match std::fs::read(path).map(String::from_utf8) {
@@ -414,6 +505,12 @@ fn read_csv(
             ok = false;
             continue;
         }
+        let bz = get("bezirk").unwrap_or_default();
+        if let Some(n) = get("bezirk_name").filter(|_| !bz.is_empty()) {
+            bz_names
+                .entry(bz.to_string())
+                .or_insert_with(|| n.to_string());
+        }
         if let Some(srn) = get("sozialraum_name").filter(|_| !sr.is_empty()) {
             sr_names
                 .entry(sr.to_string())
@@ -425,6 +522,7 @@ fn read_csv(
             nr: nr.to_string(),
             name: name.to_string(),
             sozialraum: sr.to_string(),
+            bezirk: bz.to_string(),
             ags: get("ags").map(str::to_string),
             gueltig_ab,
             gueltig_bis,

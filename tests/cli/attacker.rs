@@ -324,7 +324,12 @@ fn hierarchy(
                 "" => ("stadt", "stadt".to_string()),
                 _ => ("sozialraum", s.clone()),
             }),
-            "sozialraum" => Some(("stadt", "stadt".to_string())),
+            // Sozialräume add up to their Bezirk (keyed "bezirk:<Sozialraum>") or the city
+            "sozialraum" => Some(match sozialraum_of.get(&format!("bezirk:{}", k.gebiet)) {
+                Some(b) => ("bezirk", b.clone()),
+                None => ("stadt", "stadt".to_string()),
+            }),
+            "bezirk" => Some(("stadt", "stadt".to_string())),
             _ => None,
         };
         if let Some((e, g)) = parent {
@@ -595,11 +600,15 @@ fn truth(p: &TestProject, export: &Value, true_files: &[(&str, &str)]) -> BTreeM
 fn sozialraum_of(p: &TestProject) -> BTreeMap<String, String> {
     let (project, _) =
         bildungsmonitor::project::load(&p.path().join("bildungsmonitor.toml")).unwrap();
-    project
-        .gebiete
-        .stadtteile
+    let g = &project.gebiete;
+    g.stadtteile
         .iter()
         .map(|s| (s.nr.clone(), s.sozialraum.clone()))
+        .chain(
+            g.bezirk_of
+                .iter()
+                .map(|(sr, b)| (format!("bezirk:{sr}"), b.clone())),
+        )
         .collect()
 }
 
@@ -729,6 +738,59 @@ fn no_small_count_can_be_narrowed_without_a_middle_level() {
     p.run(&["faktencheck", "--all-sozialraeume"])
         .exit(2)
         .stderr_has("keine mittlere Ebene");
+}
+
+#[test]
+fn no_small_count_can_be_narrowed_with_a_third_level() {
+    let p = TestProject::sample();
+    let gebiete: String = p
+        .read("data-samples/gebiete.csv")
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split(';').collect();
+            let bezirk = match (i, f[2]) {
+                (0, _) => "bezirk;bezirk_name",
+                (_, "SR1" | "SR2" | "SR3" | "SR4") => "N;Nord",
+                _ => "S;Süd",
+            };
+            format!("{l};{bezirk}\n")
+        })
+        .collect();
+    p.write("data-samples/gebiete.csv", &gebiete);
+    let (export, _, small) = export_and_attack(&p);
+    assert!(small > 500, "hidden counts of 1 or 2 attacked: {small}");
+    let rows = export["kennzahlen"].as_array().unwrap();
+    let ebenen: BTreeSet<&str> = rows.iter().filter_map(|w| w["ebene"].as_str()).collect();
+    assert_eq!(
+        ebenen,
+        BTreeSet::from(["bezirk", "sozialraum", "stadt", "stadtteil"])
+    );
+    // a Bezirk counts what its Sozialräume count
+    let value = |ebene: &str, gebiet: &str| {
+        rows.iter()
+            .find(|r| {
+                r["indikator"] == "KX04"
+                    && r["zeit"] == "2025-12-31"
+                    && r["ebene"] == ebene
+                    && r["gebiet"] == gebiet
+            })
+            .and_then(|r| r["nenner"].as_f64())
+            .unwrap()
+    };
+    let nord: f64 = ["SR1", "SR2", "SR3", "SR4"]
+        .iter()
+        .map(|s| value("sozialraum", s))
+        .sum();
+    assert_eq!(value("bezirk", "N"), nord);
+    // a Sozialraum in two Bezirke is refused
+    p.write(
+        "data-samples/gebiete.csv",
+        gebiete.replacen("SR1;Zentrum;;;;N;Nord", "SR1;Zentrum;;;;S;Süd", 1),
+    );
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[C007] Sozialraum „SR1“ liegt in zwei Bezirken");
 }
 
 /// With the rounding method every printed share is the share of the printed (rounded)

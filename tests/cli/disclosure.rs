@@ -178,6 +178,7 @@ fn gebiete(n_sr: usize, per_sr: usize) -> Gebietsgliederung {
                 nr: format!("{s}{t}"),
                 name: format!("T{s}{t}"),
                 sozialraum: format!("S{s}"),
+                bezirk: String::new(),
                 ags: None,
                 gueltig_ab: None,
                 gueltig_bis: None,
@@ -197,6 +198,9 @@ fn gebiete(n_sr: usize, per_sr: usize) -> Gebietsgliederung {
         geojson_schluessel: "nr".into(),
         ebene1: "Stadtteil".into(),
         ebene2: "Sozialraum".into(),
+        ebene3: "Stadtbezirk".into(),
+        bezirke: Vec::new(),
+        bezirk_of: Default::default(),
         gesamtstadt: Vec::new(),
     }
 }
@@ -292,7 +296,7 @@ proptest! {
         let shown = |e: Ebene, s: usize, t: usize| match e {
             Ebene::Stadtteil => value(e, &format!("{s}{t}")),
             Ebene::Sozialraum => value(e, &format!("S{s}")),
-            Ebene::Stadt => value(e, "stadt"),
+            Ebene::Bezirk | Ebene::Stadt => value(e, "stadt"),
         };
         // every published value is the true one
         for (s, r) in leaves.iter().enumerate() {

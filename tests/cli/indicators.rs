@@ -376,3 +376,74 @@ fn age_groups_give_the_numbers_of_single_ages_where_they_fit() {
         .exit(1)
         .stderr_has("Fehler[V311] Altersangaben überschneiden sich: „bis 17 Jahre“ (Alter 0–17) und „unter 3“ (Alter 0–2");
 }
+
+/// The sample's population with `staatsangehoerigkeit` as a field instead of a
+/// `nichtdeutsch` column; `rows` makes the rows of one line's total and part.
+fn by_nationality(text: &str, rows: impl Fn(u64, u64) -> Vec<(&'static str, u64)>) -> String {
+    let mut out = String::from(
+        "Stichtag;Stadtteil-Nr.;Altersjahr;Geschlecht;Staatsangehörigkeit;Einwohner mit Hauptwohnsitz\n",
+    );
+    for l in text.lines().skip(1) {
+        let f: Vec<&str> = l.split(';').collect();
+        let (e, n) = (f[4].parse().unwrap(), f[5].parse().unwrap());
+        for (label, v) in rows(e, n) {
+            out.push_str(&format!(
+                "{};{};{};{};{label};{v}\n",
+                f[0], f[1], f[2], f[3]
+            ));
+        }
+    }
+    out
+}
+
+/// Staatsangehörigkeit delivered as a field (rows deutsch and nichtdeutsch, or insgesamt and
+/// nichtdeutsch) gives the publication of a `nichtdeutsch` column; a part alone stops.
+#[test]
+fn nationality_as_a_field_gives_the_numbers_of_a_part_column() {
+    let p = TestProject::sample();
+    p.run(&["export", "--output", "spalte.json"]).exit(0);
+    let single = p.read("data-samples/bevoelkerung.csv");
+    let cfg = p.read("bildungsmonitor.toml");
+    let cfg = cfg.replace(
+        "nichtdeutsch = \"darunter nichtdeutsch\"",
+        "staatsangehoerigkeit = \"Staatsangehörigkeit\"",
+    );
+    assert!(cfg.contains("staatsangehoerigkeit = "));
+    p.write("bildungsmonitor.toml", cfg.replace(
+        "geschlecht = { \"männlich\" = \"m\", \"weiblich\" = \"w\" }",
+        "geschlecht = { \"männlich\" = \"m\", \"weiblich\" = \"w\" }\nstaatsangehoerigkeit = { \"Ausländer\" = \"nichtdeutsch\", \"Insgesamt\" = \"insgesamt\" }",
+    ));
+    let rows = |file: &str| -> Vec<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(&p.read(file)).unwrap();
+        v["kennzahlen"].as_array().unwrap().clone()
+    };
+    let expected = rows("spalte.json");
+    for (name, text) in [
+        (
+            "deutsch",
+            by_nationality(&single, |e, n| {
+                vec![("deutsch", e - n), ("nichtdeutsch", n)]
+            }),
+        ),
+        (
+            "insgesamt",
+            by_nationality(&single, |e, n| vec![("Insgesamt", e), ("Ausländer", n)]),
+        ),
+    ] {
+        p.write("data-samples/bevoelkerung.csv", &text);
+        p.run(&["validate"]).exit(0);
+        p.run(&["export", "--output", "merkmal.json"]).exit(0);
+        let got = rows("merkmal.json");
+        assert_eq!(got.len(), expected.len(), "{name}");
+        for (a, b) in expected.iter().zip(&got) {
+            assert_eq!(a, b, "{name}");
+        }
+    }
+    p.write(
+        "data-samples/bevoelkerung.csv",
+        by_nationality(&single, |_, n| vec![("nichtdeutsch", n)]),
+    );
+    p.run(&["validate"]).exit(1).stderr_has(
+        "Fehler[V312] „staatsangehoerigkeit“ = nichtdeutsch ohne Zeile für den Rest oder insgesamt",
+    );
+}
