@@ -386,26 +386,36 @@ fn time_and_area_lines(t: &mut String, roh: &Roh, v: &Vorschlag, b: &Befund) {
     if v.fuehrende_zahl {
         let _ = writeln!(t, "fuehrende_zahl = [\"gebiet\"]");
     }
+    // rows to skip: higher levels of a GENESIS table, values without a code
+    let mut skip: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if roh.format == "genesis" {
-        let others: Vec<String> = roh
+        for k in roh
             .zeilen
             .iter()
             .filter_map(|r| r.get(1).map(|k| k.trim().to_string()))
-            .filter(|k| !b.gebiete.contains_key(k) && !b.gesamtstadt.contains(k))
-            .fold(Vec::new(), |mut acc, k| {
-                if !acc.contains(&k) {
-                    acc.push(k);
-                }
-                acc
-            });
-        if !others.is_empty() {
-            let list: Vec<String> = others.iter().map(|k| lit(k)).collect();
-            let _ = writeln!(
-                t,
-                "# höhere Ebenen (Bund, Länder) werden übersprungen\nausschliessen = {{ \"#2\" = [{}] }}",
-                list.join(", ")
-            );
+        {
+            let list = skip.entry("#2".into()).or_default();
+            if !b.gebiete.contains_key(&k) && !b.gesamtstadt.contains(&k) && !list.contains(&k) {
+                list.push(k);
+            }
         }
+        if skip.get("#2").is_some_and(|l| !l.is_empty()) {
+            let _ = writeln!(t, "# höhere Ebenen (Bund, Länder) werden übersprungen");
+        }
+    }
+    for (column, value) in &v.ausschliessen {
+        skip.entry(column.clone()).or_default().push(value.clone());
+    }
+    skip.retain(|_, l| !l.is_empty());
+    if !skip.is_empty() {
+        let parts: Vec<String> = skip
+            .iter()
+            .map(|(c, l)| {
+                let l: Vec<String> = l.iter().map(|x| lit(x)).collect();
+                format!("{} = [{}]", lit(c), l.join(", "))
+            })
+            .collect();
+        let _ = writeln!(t, "ausschliessen = {{ {} }}", parts.join(", "));
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Vorschlag {
     pub fragen: Vec<String>,
     /// Counts are all multiples of this (rounded deliveries).
     pub gerundet_auf: Option<u32>,
+    /// (column header, value) of rows skipped until a question is answered.
+    pub ausschliessen: Vec<(String, String)>,
 }
 
 /// A header in a comparable form: lower case, umlauts spelled out, only letters and digits.
@@ -94,6 +96,7 @@ const CODES: &[(&str, &[(&str, &str)])] = &[
             ("gymnasien", "gymnasium"),
             ("foerderschule", "foerderschule"),
             ("foerderzentrum", "foerderschule"),
+            ("sonderschule", "foerderschule"),
             ("waldorf", "waldorfschule"),
             ("freie waldorfschule", "waldorfschule"),
             ("sonstige", "sonstige"),
@@ -122,6 +125,19 @@ const CODES: &[(&str, &[(&str, &str)])] = &[
             ("mit allgemeiner hochschulreife", "ahr"),
             ("allgemeine hochschulreife", "ahr"),
             ("abitur", "ahr"),
+            ("insgesamt", "insgesamt"),
+            ("zusammen", "insgesamt"),
+        ],
+    ),
+    (
+        "staatsangehoerigkeit",
+        &[
+            ("deutsch", "deutsch"),
+            ("deutsche", "deutsch"),
+            ("nichtdeutsch", "nichtdeutsch"),
+            ("auslaender", "nichtdeutsch"),
+            ("auslaenderinnen", "nichtdeutsch"),
+            ("nicht deutsch", "nichtdeutsch"),
             ("insgesamt", "insgesamt"),
             ("zusammen", "insgesamt"),
         ],
@@ -173,6 +189,10 @@ const HEADERS: &[(&str, &[&str])] = &[
     ("schulform", &["schulform", "schulart"]),
     ("abschlussart", &["abschlussart", "abschluss"]),
     ("traeger", &["traeger"]),
+    (
+        "staatsangehoerigkeit",
+        &["staatsangehoerigkeit", "nationalitaet"],
+    ),
     ("befund", &["befund"]),
     (
         "klassenstufe",
@@ -301,6 +321,10 @@ struct Inhalt {
     distinct: Vec<String>,
     /// Text starting with a number and a name (`01 Altstadt`).
     numbered_names: usize,
+    /// Numbers with a decimal part (`0,24`): shares or hours, no counts of persons.
+    decimals: usize,
+    /// Whole numbers from 1 to 13 (Klassenstufen).
+    grades: usize,
 }
 
 fn inhalt(rows: &[Vec<String>], c: usize) -> Inhalt {
@@ -318,6 +342,14 @@ fn inhalt(rows: &[Vec<String>], c: usize) -> Inhalt {
                 .all(|c| c.is_ascii_digit())
         {
             i.numbers += 1;
+            if let Some((_, frac)) = t.rsplit_once([',', '.']).filter(|_| !symbol)
+                && frac.len() != 3
+            {
+                i.decimals += 1;
+            }
+        }
+        if t.parse::<u8>().is_ok_and(|g| (1..=13).contains(&g)) {
+            i.grades += 1;
         }
         if t.len() == 4 && t.starts_with(['1', '2']) && t.chars().all(|c| c.is_ascii_digit()) {
             i.years += 1;
@@ -387,8 +419,17 @@ pub fn vorschlag(roh: &Roh, datei: &str) -> Result<Vorschlag, String> {
     let counts: Vec<usize> = (0..n)
         .filter(|&c| !used[c] && !felder.iter().any(|&(_, fc)| fc == c))
         .filter(|&c| inhalte[c].filled > 0 && mostly(inhalte[c].numbers, inhalte[c].filled))
+        // decimals are shares or rates, not counts (hours excepted)
+        .filter(|&c| {
+            inhalte[c].decimals == 0
+                || header_is(&normed[c], "personalstunden")
+                || header_is(&normed[c], "betreuungsstunden")
+        })
         .collect();
     // stacked headers over several count columns: a wide table, unpivoted by its headers
+    // stacked headers over several count columns: a wide table, unpivoted by its headers;
+    // one-row headers naming codes (`ohne_hauptschulabschluss_weiblich`) only where no
+    // header names the table's main measure
     let mut entpivotieren = if roh.kopfzeilen > 1 && counts.len() > 1 {
         wide(roh, &counts, tabelle)
     } else {
@@ -399,6 +440,21 @@ pub fn vorschlag(roh: &Roh, datei: &str) -> Result<Vorschlag, String> {
     } else {
         Vec::new()
     };
+    if entpivotieren.is_empty()
+        && !messgroessen
+            .iter()
+            .any(|(m, _)| *m == main_measure(tabelle))
+    {
+        let free: Vec<usize> = counts
+            .iter()
+            .copied()
+            .filter(|c| !messgroessen.iter().any(|(_, x)| x == c))
+            .collect();
+        entpivotieren = wide_flat(koepfe, &normed, &free, tabelle);
+        if !entpivotieren.is_empty() {
+            messgroessen.clear();
+        }
+    }
     let main = main_measure(tabelle);
     if entpivotieren.is_empty() && !messgroessen.iter().any(|(m, _)| *m == main) {
         let left: Vec<usize> = counts
@@ -428,15 +484,17 @@ pub fn vorschlag(roh: &Roh, datei: &str) -> Result<Vorschlag, String> {
         name,
         fuehrende_zahl,
         fragen: Vec::new(),
-        gerundet_auf: rounded(roh),
+        gerundet_auf: rounded(roh, &counts),
+        ausschliessen: Vec::new(),
     };
     v.spalten.push(("zeit", reference(koepfe, zeit)));
     v.spalten.push(("gebiet", reference(koepfe, gebiet)));
     for &(f, c) in felder.iter().chain(&messgroessen) {
         v.spalten.push((f, reference(koepfe, c)));
         if let Some(FieldType::Code(codes)) = s.field(f).map(|x| x.ty) {
-            v.werte
-                .push((f, value_map(f, codes, &inhalte[c], &mut v.fragen)));
+            let column = koepfe[c].clone();
+            let map = value_map(f, codes, &inhalte[c], &column, &mut v);
+            v.werte.push((f, map));
         }
     }
     v.werte.retain(|(_, m)| !m.is_empty());
@@ -499,6 +557,7 @@ fn key_fields(
             "schulform",
             "abschlussart",
             "traeger",
+            "staatsangehoerigkeit",
             "befund",
             "klassenstufe",
             "schule",
@@ -507,7 +566,9 @@ fn key_fields(
             "name",
         ]
         .into_iter()
-        .find(|f| header_is(&normed[c], f) && !felder.iter().any(|(g, _)| g == f))
+        // a count column's header ("ohne deutsche Staatsangehörigkeit") names no coded key
+        .filter(|f| !numeric || !CODES.iter().any(|(c, _)| c == f))
+        .find(|f| key_header_is(&normed[c], f, i) && !felder.iter().any(|(g, _)| g == f))
         .or_else(|| {
             (!numeric)
                 .then(|| {
@@ -591,6 +652,26 @@ fn header_is(h: &str, field: &str) -> bool {
         .any(|w| h == *w || h.split(' ').any(|x| x == *w) || (w.len() > 5 && h.contains(w)))
 }
 
+/// A key field's header: the whole header or one of its words (`schulen` is no `schule`,
+/// `schueler klassenstufe 7` counts pupils), and values that fit the field.
+fn key_header_is(h: &str, field: &str, i: &Inhalt) -> bool {
+    let named = HEADERS
+        .iter()
+        .filter(|(f, _)| *f == field)
+        .flat_map(|(_, words)| words.iter())
+        .any(|w| {
+            h == *w
+                || h.starts_with(&format!("{w} "))
+                || h.ends_with(&format!(" {w}")) && h.split(' ').count() <= 3
+        });
+    named
+        && match field {
+            "alter" => mostly(i.ages, i.filled),
+            "klassenstufe" => mostly(i.grades, i.filled),
+            _ => true,
+        }
+}
+
 /// The area key column, its name column, and whether the key leads a label (`01 Altstadt`).
 fn area_columns(
     roh: &Roh,
@@ -613,9 +694,20 @@ fn area_columns(
             "schluessel",
             "viertel",
             "quartier",
+            "kennziffer",
+            "raumeinheit",
+            "region",
+            "stadtgebiet",
         ]
         .iter()
-        .any(|w| h.contains(w))
+        // short words whole ("ganztags" holds no AGS)
+        .any(|w| {
+            if w.len() <= 4 {
+                h.split(' ').any(|x| x == *w)
+            } else {
+                h.contains(w)
+            }
+        })
     };
     let code_like = |i: &Inhalt| {
         i.filled > 0
@@ -684,6 +776,15 @@ fn choose_table(
                 score += 2;
             }
         }
+        // wide columns whose headers name this table's codes (Geschlecht is in every table)
+        score += 3 * normed
+            .iter()
+            .enumerate()
+            .filter(|&(c, _)| !used[c] && mostly(inhalte[c].numbers, inhalte[c].filled))
+            .filter(|(_, h)| {
+                decode_header(h, t).is_some_and(|d| d.iter().any(|(f, _)| *f != "geschlecht"))
+            })
+            .count() as i32;
         let (_, words) = KEYWORDS
             .iter()
             .find(|(k, _)| *k == t)
@@ -741,20 +842,101 @@ fn value_map(
     field: &str,
     codes: &[&str],
     i: &Inhalt,
-    fragen: &mut Vec<String>,
+    column: &str,
+    v: &mut Vorschlag,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for v in &i.distinct {
-        if codes.contains(&v.as_str()) {
+    for text in &i.distinct {
+        if codes.contains(&text.as_str()) {
             continue;
         }
-        match code_for(field, v) {
-            Some(c) => out.push((v.clone(), c.to_string())),
-            None => fragen.push(format!(
-                "„{v}“ in „{field}“ ist keinem Code zugeordnet (erlaubt: {}): unter werte.{field} eintragen.",
-                codes.join(", ")
-            )),
+        match code_for(field, text) {
+            Some(c) => out.push((text.clone(), c.to_string())),
+            None => {
+                v.ausschliessen.push((column.to_string(), text.clone()));
+                v.fragen.push(format!(
+                    "Zeilen mit „{text}“ in „{field}“ werden übersprungen: welchem Code entspricht der Wert (erlaubt: {})? Dann unter werte.{field} eintragen und aus ausschliessen nehmen.",
+                    codes.join(", ")
+                ));
+            }
         }
+    }
+    out
+}
+
+/// The codes a one-row header names for the coded fields of `t`: `mit mittlerem abschluss
+/// weiblich` → abschlussart msa, geschlecht w. `None` for a `darunter` column.
+fn decode_header(h: &str, t: TableKind) -> Option<Vec<(&'static str, &'static str)>> {
+    if h.starts_with("dar ") || h.starts_with("darunter ") || h.starts_with("davon ") {
+        return None;
+    }
+    let padded = format!(" {h} ");
+    let mut out = Vec::new();
+    for f in schema::schema(t)
+        .fields
+        .iter()
+        .filter(|f| matches!(f.ty, FieldType::Code(_)))
+    {
+        let Some((_, list)) = CODES.iter().find(|(x, _)| *x == f.name) else {
+            continue;
+        };
+        // the longest spelling that stands as whole words in the header
+        let found = list
+            .iter()
+            .filter(|(k, c)| *c != "insgesamt" && k.len() > 1 && padded.contains(&format!(" {k} ")))
+            .max_by_key(|(k, _)| k.len());
+        if let Some((_, c)) = found {
+            out.push((f.name, *c));
+        }
+    }
+    Some(out)
+}
+
+/// Wide columns under a one-row header (`insgesamt`, `ohne_hauptschulabschluss_weiblich` …):
+/// each column's codes from its header, `insgesamt` for a field it does not name.
+fn wide_flat(
+    koepfe: &[String],
+    normed: &[String],
+    cols: &[usize],
+    t: TableKind,
+) -> Vec<(String, Vec<(&'static str, String)>)> {
+    let decoded: Vec<(usize, Vec<(&'static str, &'static str)>)> = cols
+        .iter()
+        .filter_map(|&c| decode_header(&normed[c], t).map(|d| (c, d)))
+        .collect();
+    let fields: Vec<&'static str> = decoded
+        .iter()
+        .flat_map(|(_, d)| d.iter().map(|(f, _)| *f))
+        .fold(Vec::new(), |mut acc, f| {
+            if !acc.contains(&f) {
+                acc.push(f);
+            }
+            acc
+        });
+    let named = decoded.iter().filter(|(_, d)| !d.is_empty()).count();
+    if named < 2 || fields.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (c, d) in decoded {
+        let rest: String = normed[c]
+            .split(' ')
+            .filter(|w| !["insgesamt", "zusammen", "gesamt", "anzahl"].contains(w))
+            .collect();
+        if d.is_empty() && !rest.is_empty() {
+            continue; // a count column of its own, not a cell of the wide table
+        }
+        let keys = fields
+            .iter()
+            .map(|f| {
+                let code = d
+                    .iter()
+                    .find(|(g, _)| g == f)
+                    .map_or("insgesamt", |(_, c)| c);
+                (*f, code.to_string())
+            })
+            .collect();
+        out.push((reference(koepfe, c), keys));
     }
     out
 }
@@ -813,32 +995,37 @@ fn wide(roh: &Roh, cols: &[usize], t: TableKind) -> Vec<(String, Vec<(&'static s
     out
 }
 
-/// The rounding base when every count of the lowest areas (GENESIS: the most indented
-/// names) is a multiple of 3 or 5.
-fn rounded(roh: &Roh) -> Option<u32> {
-    if roh.format != "genesis" {
-        return None;
-    }
+/// The rounding base when nine in ten counts are multiples of 3 or 5 (GENESIS: of the
+/// lowest areas, the most indented names; totals above them are exact).
+fn rounded(roh: &Roh, counts: &[usize]) -> Option<u32> {
     let deepest = roh
         .zeilen
         .iter()
         .filter_map(|r| r.get(2))
         .map(|n| indent(n))
-        .max()?;
+        .max();
     let values: Vec<u64> = roh
         .zeilen
         .iter()
-        .filter(|r| r.get(2).is_some_and(|n| indent(n) == deepest))
-        .flat_map(|r| r.iter().skip(3))
-        .filter_map(|v| v.trim().parse().ok())
-        .filter(|&v| v > 0)
+        .filter(|r| roh.format != "genesis" || r.get(2).map(|n| indent(n)) == deepest)
+        .flat_map(|r| {
+            let cols: Vec<usize> = if roh.format == "genesis" {
+                (3..r.len()).collect()
+            } else {
+                counts.to_vec()
+            };
+            cols.into_iter()
+                .filter_map(|c| r.get(c)?.trim().parse().ok())
+        })
+        .filter(|&v: &u64| v > 0)
         .collect();
     if values.len() < 20 {
         return None;
     }
-    [3, 5]
-        .into_iter()
-        .find(|&b| values.iter().all(|v| v % u64::from(b) == 0))
+    [3, 5].into_iter().find(|&b| {
+        let multiples = values.iter().filter(|&&v| v % u64::from(b) == 0).count();
+        10 * multiples >= 9 * values.len()
+    })
 }
 
 /// Leading blanks of a GENESIS area name: its level.

@@ -169,3 +169,108 @@ fn init_from_a_folder_without_deliveries_writes_nothing() {
         .stderr_has("keine Lieferung mit Gebietsnummern");
     assert!(!p.path().join("projekt/bildungsmonitor.toml").exists());
 }
+
+/// A city's indicator atlas as XLSX (a title row, the area number inside the label, numerator,
+/// denominator and share per row): a start – areas, time and the count columns it can place,
+/// the rest as questions – that validates.
+#[test]
+fn init_from_an_xlsx_indicator_export_is_a_start() {
+    let p = TestProject::empty();
+    std::fs::create_dir(p.path().join("daten")).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, "Bildungsatlas: Kinder in Tagesbetreuung")
+        .unwrap();
+    for (c, h) in [
+        "Stadtteil",
+        "Jahr",
+        "betreute Kinder",
+        "Plätze",
+        "Quote in %",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write(2, c as u16, *h).unwrap();
+    }
+    let rows = [
+        ("01 Altstadt", 2024, 310, 340, 91.2),
+        ("02 Neustadt", 2024, 122, 150, 81.3),
+        ("03 Hafen", 2024, 41, 60, 68.3),
+        ("01 Altstadt", 2025, 305, 340, 89.7),
+        ("02 Neustadt", 2025, 131, 150, 87.3),
+        ("03 Hafen", 2025, 44, 60, 73.3),
+    ];
+    for (r, (gebiet, jahr, kinder, plaetze, quote)) in rows.iter().enumerate() {
+        let r = r as u32 + 3;
+        ws.write(r, 0, *gebiet).unwrap();
+        ws.write(r, 1, *jahr).unwrap();
+        ws.write(r, 2, *kinder).unwrap();
+        ws.write(r, 3, *plaetze).unwrap();
+        ws.write(r, 4, *quote).unwrap();
+    }
+    wb.save(p.path().join("daten/atlas.xlsx")).unwrap();
+    p.run(&["init", "projekt", "--from", "daten"]).exit(0);
+    let toml = p.read("projekt/bildungsmonitor.toml");
+    for want in [
+        "format = \"xlsx\"",
+        "start = \"A3\"",
+        "fuehrende_zahl = [\"gebiet\"]",
+        "tabelle = \"kita_einrichtungen\"",
+        "plaetze = \"Plätze\"",
+        "kinder = \"betreute Kinder\"",
+        "# FRAGE: Spalte „Quote in %“ wird nicht gelesen",
+    ] {
+        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
+    }
+    assert_eq!(
+        p.read("projekt/gebiete.csv"),
+        "nr;name\n01;Altstadt\n02;Neustadt\n03;Hafen\n"
+    );
+    p.run(&["--config", "projekt/bildungsmonitor.toml", "validate"])
+        .exit(0);
+}
+
+/// A wide export under a one-row header (`ohne_hauptschulabschluss_weiblich`), areas by AGS
+/// with names: unpivoted by the codes the headers name, a `darunter` column left as a question.
+#[test]
+fn init_from_a_flat_wide_export_unpivots_by_its_headers() {
+    let p = TestProject::empty();
+    p.write(
+        "daten/absolvierende_kreise.csv",
+        "jahr,ags,region,insgesamt,insgesamt_weiblich,ohne_hauptschulabschluss,ohne_hauptschulabschluss_weiblich,mit_allgemeiner_hochschulreife,mit_allgemeiner_hochschulreife_weiblich,dar_schulischer_teil_fhr\n\
+         2023,15001,Dessau-Roßlau,609,303,90,33,165,93,24\n\
+         2023,15002,Halle (Saale),2202,1065,324,129,774,417,78\n\
+         2023,15003,Magdeburg,1917,903,222,81,714,366,75\n",
+    );
+    p.run(&["init", "projekt", "--from", "daten"]).exit(0);
+    let toml = p.read("projekt/bildungsmonitor.toml");
+    for want in [
+        "tabelle = \"abgaenger\"",
+        "\"ohne_hauptschulabschluss_weiblich\" = { geschlecht = \"w\", abschlussart = \"ohne_hsa\" }",
+        "\"insgesamt\" = { geschlecht = \"insgesamt\", abschlussart = \"insgesamt\" }",
+        "# FRAGE: Spalte „dar_schulischer_teil_fhr“ wird nicht gelesen",
+    ] {
+        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
+    }
+    assert!(
+        p.read("projekt/gebiete.csv")
+            .contains("15002;Halle (Saale)\n")
+    );
+    let cfg = ["--config", "projekt/bildungsmonitor.toml"];
+    p.run(&[cfg[0], cfg[1], "validate"]).exit(0);
+    let out = p.run(&[
+        cfg[0],
+        cfg[1],
+        "indicators",
+        "--indicator",
+        "AS10",
+        "--stadtteil",
+        "15002",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["kennzahlen"][0]["zaehler"], 324.0, "{}", out.stdout);
+    assert_eq!(v["kennzahlen"][0]["nenner"], 2202.0, "{}", out.stdout);
+}
