@@ -134,6 +134,24 @@ impl PeriodKind {
             PeriodKind::Monat => "Monat",
         }
     }
+
+    /// With the indefinite article in the accusative: "einen Stichtag", "ein Schuljahr".
+    pub fn einen(self) -> String {
+        match self {
+            PeriodKind::Stichtag | PeriodKind::Monat => format!("einen {}", self.label()),
+            PeriodKind::Schuljahr | PeriodKind::Kalenderjahr => format!("ein {}", self.label()),
+        }
+    }
+
+    /// "kein gültiger Stichtag", "kein gültiges Schuljahr".
+    pub fn kein_gueltiger(self) -> String {
+        match self {
+            PeriodKind::Stichtag | PeriodKind::Monat => format!("kein gültiger {}", self.label()),
+            PeriodKind::Schuljahr | PeriodKind::Kalenderjahr => {
+                format!("kein gültiges {}", self.label())
+            }
+        }
+    }
 }
 
 /// One period of a time series, normalised from whatever the source wrote.

@@ -276,5 +276,14 @@ mod tests {
             c.alt
         );
         assert!(c.alt.contains("1 Zeitpunkte"), "{}", c.alt);
+        // the project's font reaches every text of the chart
+        let mut svgs = vec![c.svg.clone().into_bytes()];
+        super::super::use_font(&mut svgs, "Hausschrift \"Neu\"");
+        let svg = String::from_utf8(svgs.remove(0)).unwrap();
+        assert!(!svg.contains(FONT), "{svg}");
+        assert!(
+            svg.contains("font-family=\"Hausschrift &quot;Neu&quot;\""),
+            "{svg}"
+        );
     }
 }

@@ -19,6 +19,27 @@ use plotters::style::RGBColor;
 /// The font family written into every SVG (embedded in the PDF by the renderer).
 pub const FONT: &str = "Source Sans 3";
 
+/// Sets the project's font family (`[gestaltung] schrift`) in charts drawn with [`FONT`]; the
+/// text widths stay those of Source Sans 3, close for other sans-serif faces.
+pub fn use_font(svgs: &mut [Vec<u8>], family: &str) {
+    if family == FONT {
+        return;
+    }
+    let from = format!("font-family=\"{FONT}\"");
+    let escaped = family
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    let to = format!("font-family=\"{escaped}\"");
+    for svg in svgs {
+        if let Ok(text) = std::str::from_utf8(svg)
+            && text.contains(&from)
+        {
+            *svg = text.replace(&from, &to).into_bytes();
+        }
+    }
+}
+
 /// Okabe–Ito: distinguishable with every common colour-vision deficiency.
 pub const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),   // blue

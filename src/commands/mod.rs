@@ -60,7 +60,7 @@ pub(crate) fn publication(
     let key = (!no_cache).then(|| crate::cache::key(project));
     if let Some((ergebnis, warnungen)) = key.as_deref().and_then(|k| crate::cache::load(project, k))
     {
-        if warnungen > 0 && printer.format == crate::cli::OutputFormat::Human {
+        if warnungen > 0 {
             printer.info(&format!(
                 "Daten unverändert seit dem letzten Lauf ({}); beim Einlesen gab es {} – `bildungsmonitor validate` zeigt sie.",
                 crate::cache::ORDNER,
@@ -95,7 +95,8 @@ pub(crate) fn load_sources(
     diags.extend(data_diags);
     match data {
         Some(d) if !diags.has_errors() => {
-            if !diags.is_empty() && printer.format == crate::cli::OutputFormat::Human {
+            // warnings go to stderr in every format: stdout carries the JSON or CSV
+            if !diags.is_empty() {
                 printer.diagnostics(&diags);
             }
             Ok((d, data_warnings))

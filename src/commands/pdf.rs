@@ -177,7 +177,8 @@ pub(crate) fn rendern<J: Sync>(
         let results: Vec<Result<Ausgabe>> = part
             .par_iter()
             .map(|job| {
-                let (target, doc) = bauen(job)?;
+                let (target, mut doc) = bauen(job)?;
+                crate::charts::use_font(&mut doc.bilder, &lauf.project.gestaltung.schrift);
                 let pdf = lauf
                     .engine
                     .render(

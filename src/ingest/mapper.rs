@@ -1018,14 +1018,14 @@ impl Mapper<'_> {
                     let d = match e {
                         PeriodError::BadSchoolYear => Diagnostic::error("V202", at(), format!("„{t}“ ist kein Schuljahr in der Form JJJJ/JJ"))
                             .hint("Schuljahre als 2023/24 oder 2023/2024 schreiben; die zweite Jahreszahl folgt auf die erste."),
-                        PeriodError::BareYear => Diagnostic::error("V203", at(), format!("„{t}“ ist eine bloße Jahreszahl; für einen {} ist nicht festgelegt, was sie bedeutet", kind.label()))
+                        PeriodError::BareYear => Diagnostic::error("V203", at(), format!("„{t}“ ist eine bloße Jahreszahl; für {} ist nicht festgelegt, was sie bedeutet", kind.einen()))
                             .hint(match kind {
                                 PeriodKind::Schuljahr => "Im Quellprofil zeit = { art = \"schuljahr\", nacktes_jahr = \"beginn\" } (2023 = 2023/24) oder \"ende\" (2023 = 2022/23) setzen.",
                                 _ => "Im Quellprofil zeit = { art = \"stichtag\", nacktes_jahr = \"31.12.\" } setzen (Tag und Monat des Stichtags).",
                             }),
-                        PeriodError::WrongKind(other) => Diagnostic::error("V204", at(), format!("„{t}“ ist ein {}, das Quellprofil erwartet einen {}", other.label(), kind.label()))
+                        PeriodError::WrongKind(other) => Diagnostic::error("V204", at(), format!("„{t}“ ist ein {}, das Quellprofil erwartet {}", other.label(), kind.einen()))
                             .hint("zeit.art im Quellprofil prüfen oder die Spaltenzuordnung für „zeit“ korrigieren."),
-                        PeriodError::Unreadable => Diagnostic::error("V201", at(), format!("„{t}“ ist kein gültiger {}", kind.label()))
+                        PeriodError::Unreadable => Diagnostic::error("V201", at(), format!("„{t}“ ist {}", kind.kein_gueltiger()))
                             .hint(match kind {
                                 PeriodKind::Stichtag => "Stichtage als 31.12.2025 oder 2025-12-31 schreiben.",
                                 PeriodKind::Schuljahr => "Schuljahre als 2025/26 schreiben.",

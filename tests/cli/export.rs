@@ -297,3 +297,40 @@ fn areas_without_data_keep_their_row_with_the_reason() {
         "{csv}"
     );
 }
+
+/// Data warnings reach stderr with every output format (stdout stays the data), and the
+/// machine output is unchanged by them.
+#[test]
+fn data_warnings_are_shown_with_json_and_csv_output() {
+    let p = TestProject::from_fixture("mini");
+    p.write(
+        "kita.csv",
+        std::fs::read(crate::util::fixture("broken/kita_gap_in_series.csv")).unwrap(),
+    );
+    for format in ["json", "csv"] {
+        let r = p.run(&[
+            "--no-cache",
+            "indicators",
+            "--indicator",
+            "FK01",
+            "--format",
+            format,
+        ]);
+        r.exit(0).no_panic().stderr_has("Warnung[V304]");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            assert!(v["kennzahlen"].is_array());
+        } else {
+            assert!(
+                r.stdout.starts_with("Kennzahl;") || r.stdout.contains(';'),
+                "{}",
+                r.stdout
+            );
+        }
+    }
+    // from the cache the warning is named by its count
+    let r = p.run(&["indicators", "--indicator", "FK01", "--format", "json"]);
+    r.exit(0);
+    let again = p.run(&["indicators", "--indicator", "FK01", "--format", "json"]);
+    again.exit(0).stderr_has("Warnung");
+}
