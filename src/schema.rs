@@ -312,7 +312,7 @@ static SCHEMAS: [TableSchema; 9] = [
             key(
                 "alter",
                 FieldType::Int { min: 0, max: 120 },
-                "Alter in vollendeten Jahren (oberste Klasse z. B. 90 = 90 und älter)",
+                "Alter in vollendeten Jahren oder Altersgruppe wie „3 bis unter 6“ oder „90 und älter“",
             ),
             opt_key(
                 "alter_bis",

@@ -1133,7 +1133,7 @@ impl Mapper<'_> {
                             f.name
                         ),
                     );
-                    if f.name == "alter" {
+                    if f.name == "alter" && !t.chars().all(|c| c.is_ascii_digit()) {
                         d = d.hint(format!("Altersgruppen werden gelesen, wenn sie wie „3 bis unter 6“, „unter 3“, „0-2“ oder „65 und älter“ geschrieben sind; eine andere Schreibweise unter [quellen.{}.werte] zuordnen, z. B. alter = {{ \"{t}\" = \"3-5\" }}.", self.q.name));
                     } else if mapped.is_none() && t.chars().any(|c| !c.is_ascii_digit()) {
                         d = d.hint(format!("Eine Ausprägung wie „{t}“ lässt sich unter [quellen.{}.werte] auf eine Zahl abbilden, z. B. {} = {{ \"{t}\" = \"{min}\" }}.", self.q.name, f.name));
@@ -1172,10 +1172,12 @@ impl Mapper<'_> {
                     if let Some((s, _)) = guess {
                         d = d.hint(format!("Meinten Sie „{s}“?"));
                     }
-                    let example = guess.map_or_else(
-                        || format!("\"{t}\" = \"…\" mit einem der erlaubten Werte"),
-                        |(_, code)| format!("\"{t}\" = \"{code}\""),
-                    );
+                    // a usual spelling ("männlich" → m) makes the example
+                    let usual = crate::inspect::code_for(f.name, t).filter(|c| codes.contains(c));
+                    let example = match usual.or(guess.map(|(_, code)| *code)) {
+                        Some(code) => format!("\"{t}\" = \"{code}\""),
+                        None => format!("\"{t}\" = \"…\" mit einem der erlaubten Werte"),
+                    };
                     d = d.hint(format!(
                         "Erlaubt: {}. Eigene Bezeichnungen unter [quellen.{}.werte.{}] zuordnen, z. B. {example}.",
                         codes.join(", "),

@@ -6,6 +6,7 @@ mod profile;
 mod sniff;
 
 use crate::schema::TableKind;
+pub use profile::code_for;
 use profile::{Vorschlag, indent};
 use sniff::Roh;
 use std::collections::BTreeMap;

@@ -36,5 +36,7 @@ mod report;
 mod rounding;
 /// `sample` reproduces `data-samples/`; `init` creates a working project.
 mod sample;
+/// Snapshots of what users see (help, messages, validate, init --from).
+mod snapshots;
 /// One test per broken input: code, location, exit status, no panic, nothing written.
 mod validate;

@@ -5,7 +5,7 @@
 use crate::util::{TestProject, fixture};
 
 /// (fixture in tests/fixtures/broken, file it replaces, expected start of the diagnostic line)
-const CASES: &[(&str, &str, &str)] = &[
+pub(crate) const CASES: &[(&str, &str, &str)] = &[
     (
         "bevoelkerung_negative_count.csv",
         "bevoelkerung.csv",
