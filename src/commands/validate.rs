@@ -18,44 +18,81 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
     };
     let (dataset, data_diags) = ingest::load(&project);
     diags.extend(data_diags);
-    // what the data cannot fill: a warning where a report, sheet or profile uses it
-    let mut leer = Vec::new();
-    if let Some(data) = dataset.as_ref().filter(|_| !diags.has_errors()) {
-        let table = crate::indicators::compute(&project, data, &Default::default())?;
-        leer = crate::indicators::empty(&project.katalog.indicators, data, &table.zeilen);
-        let used = project.used_indicators();
-        for l in leer.iter().filter(|l| used.contains(l.id.as_str())) {
-            let titel = project
-                .katalog
-                .get(&l.id)
-                .map_or("", |i| i.def.titel.as_str());
-            diags.push(
-                Diagnostic::warning(
-                    "K001",
-                    Location::file(&project.config_path),
-                    format!("Kennzahl {} ({titel}) bleibt leer: {}", l.id, l.grund),
-                )
-                .hint(l.hinweis.clone()),
-            );
-        }
-    }
-    let status = if diags.has_errors() {
-        ExitStatus::DataProblems
-    } else {
-        ExitStatus::Success
+    let leer = match dataset.as_ref().filter(|_| !diags.has_errors()) {
+        Some(data) => empty_indicators(&project, data, &mut diags)?,
+        None => Vec::new(),
     };
     let sources: Vec<SourceSummary> = dataset.map(|d| d.sources).unwrap_or_default();
-    let fehlend = crate::indicators::lacking(&project.katalog.indicators, &sources);
+    let pruefung = Pruefung {
+        fehlend: crate::indicators::lacking(&project.katalog.indicators, &sources),
+        project: &project,
+        sources,
+        leer,
+        diags,
+    };
     if printer.format == OutputFormat::Json {
-        printer.json(&serde_json::json!({
+        printer.json(&pruefung.json())?;
+    } else {
+        pruefung.human(printer);
+    }
+    Ok(pruefung.status())
+}
+
+/// What the data cannot fill; a warning (K001) where a report, sheet or profile uses it.
+fn empty_indicators(
+    project: &crate::project::Project,
+    data: &crate::ingest::Dataset,
+    diags: &mut crate::diag::Diagnostics,
+) -> anyhow::Result<Vec<crate::indicators::Leer>> {
+    let table = crate::indicators::compute(project, data, &Default::default())?;
+    let leer = crate::indicators::empty(&project.katalog.indicators, data, &table.zeilen);
+    let used = project.used_indicators();
+    for l in leer.iter().filter(|l| used.contains(l.id.as_str())) {
+        let titel = project
+            .katalog
+            .get(&l.id)
+            .map_or("", |i| i.def.titel.as_str());
+        diags.push(
+            Diagnostic::warning(
+                "K001",
+                Location::file(&project.config_path),
+                format!("Kennzahl {} ({titel}) bleibt leer: {}", l.id, l.grund),
+            )
+            .hint(l.hinweis.clone()),
+        );
+    }
+    Ok(leer)
+}
+
+/// Everything `validate` found.
+struct Pruefung<'a> {
+    project: &'a crate::project::Project,
+    sources: Vec<SourceSummary>,
+    leer: Vec<crate::indicators::Leer>,
+    fehlend: Vec<crate::indicators::Fehlend>,
+    diags: crate::diag::Diagnostics,
+}
+
+impl Pruefung<'_> {
+    fn status(&self) -> ExitStatus {
+        if self.diags.has_errors() {
+            ExitStatus::DataProblems
+        } else {
+            ExitStatus::Success
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let project = self.project;
+        serde_json::json!({
             "version": 1,
-            "ok": status == ExitStatus::Success,
+            "ok": self.status() == ExitStatus::Success,
             "config": project.config_path.display().to_string(),
             "kommune": project.kommune,
             "stand": project.stand.iso(),
             "stadtteile": project.gebiete.stadtteile.len(),
             "sozialraeume": project.gebiete.sozialraeume.len(),
-            "quellen": sources.iter().map(|s| serde_json::json!({
+            "quellen": self.sources.iter().map(|s| serde_json::json!({
                 "name": s.name,
                 "tabelle": s.table.id(),
                 "datei": s.path.display().to_string(),
@@ -63,35 +100,58 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
                 "uebersprungen": s.skipped,
                 "zeitpunkte": s.periods.iter().map(|p| p.key()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
-            "leere_kennzahlen": leer,
-            "fehlende_felder": fehlend,
-            "errors": diags.error_count(),
-            "warnings": diags.warning_count(),
-            "diagnostics": diags.sorted(),
-        }))?;
-        return Ok(status);
+            "leere_kennzahlen": self.leer,
+            "fehlende_felder": self.fehlend,
+            "errors": self.diags.error_count(),
+            "warnings": self.diags.warning_count(),
+            "diagnostics": self.diags.sorted(),
+        })
     }
-    printer.info(&format!(
-        "Projekt {} – {}, Stand {}",
-        project.config_path.display(),
-        project.kommune,
-        project.stand
-    ));
-    let ebene2 = match project.gebiete.sozialraeume.len() {
-        0 => String::new(),
-        n => format!(", {} {}", n, plural(&project.gebiete.ebene2, n)),
-    };
-    printer.info(&format!(
-        "Gebietsgliederung: {} {}{ebene2}",
-        project.gebiete.stadtteile.len(),
-        plural(&project.gebiete.ebene1, project.gebiete.stadtteile.len()),
-    ));
-    if !sources.is_empty() {
+
+    fn human(&self, printer: &Printer) {
+        let (project, g) = (self.project, &self.project.gebiete);
+        printer.info(&format!(
+            "Projekt {} – {}, Stand {}",
+            project.config_path.display(),
+            project.kommune,
+            project.stand
+        ));
+        let ebene2 = match g.sozialraeume.len() {
+            0 => String::new(),
+            n => format!(", {} {}", n, plural(&g.ebene2, n)),
+        };
+        printer.info(&format!(
+            "Gebietsgliederung: {} {}{ebene2}",
+            g.stadtteile.len(),
+            plural(&g.ebene1, g.stadtteile.len()),
+        ));
+        self.sources_table(printer);
+        self.missing_fields(printer);
+        let used = project.used_indicators();
+        let unused: Vec<&str> = self
+            .leer
+            .iter()
+            .map(|l| l.id.as_str())
+            .filter(|id| !used.contains(id))
+            .collect();
+        if !unused.is_empty() {
+            printer.info(&format!(
+                "Ohne Daten (in keinem Bericht, Faktencheck oder Profil verwendet): {}; `--format json` nennt die Gründe.",
+                unused.join(", ")
+            ));
+        }
+        report_problems(printer, &self.diags);
+    }
+
+    fn sources_table(&self, printer: &Printer) {
+        if self.sources.is_empty() {
+            return;
+        }
         printer.info(&format!(
             "{:<20} {:<20} {:>9}  Zeitraum",
             "Quelle", "Tabelle", "Zeilen"
         ));
-        for s in &sources {
+        for s in &self.sources {
             printer.info(&format!(
                 "{:<20} {:<20} {:>9}  {}",
                 s.name,
@@ -101,10 +161,15 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
             ));
         }
     }
-    if !fehlend.is_empty() {
+
+    /// Per source, the fields it does not give and the indicators that lose its rows.
+    fn missing_fields(&self, printer: &Printer) {
+        if self.fehlend.is_empty() {
+            return;
+        }
         printer.info("Felder, die eine Quelle nicht liefert (die Kennzahlen in Klammern fehlen für ihre Zeilen):");
         let mut by_source: Vec<(&str, Vec<String>)> = Vec::new();
-        for f in &fehlend {
+        for f in &self.fehlend {
             let entry = format!("{} ({})", f.feld, f.kennzahlen.join(", "));
             match by_source.last_mut() {
                 Some((q, list)) if *q == f.quelle => list.push(entry),
@@ -115,21 +180,6 @@ pub fn run(_args: &ValidateArgs, config: &Path, printer: &Printer) -> anyhow::Re
             printer.info(&format!("  {q}: {}", list.join("; ")));
         }
     }
-    let unused: Vec<&str> = {
-        let used = project.used_indicators();
-        leer.iter()
-            .map(|l| l.id.as_str())
-            .filter(|id| !used.contains(id))
-            .collect()
-    };
-    if !unused.is_empty() {
-        printer.info(&format!(
-            "Ohne Daten (in keinem Bericht, Faktencheck oder Profil verwendet): {}; `--format json` nennt die Gründe.",
-            unused.join(", ")
-        ));
-    }
-    report_problems(printer, &diags);
-    Ok(status)
 }
 
 /// "31.12.2016 – 31.12.2025 (10 Stichtage)".

@@ -92,75 +92,10 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
             .or_insert_with(|| TableBuilder::new(schema::schema(q.table)));
         let sheet = (q.format == SourceFormat::Xlsx)
             .then(|| q.sheet.clone().unwrap_or_else(|| "Tabelle1".into()));
-        let mut bytes_read = 0;
+        let mut mapper = Mapper::new(q, schema::schema(q.table), &areas, si as u16);
+        let mut local = Diagnostics::new();
+        let bytes_read = read_source(q, &mut mapper, &mut local);
         let stats = {
-            let mut mapper = Mapper::new(q, schema::schema(q.table), &areas, si as u16);
-            let mut local = Diagnostics::new();
-            match q.format {
-                SourceFormat::Parquet => parquet::read(&q.path, &mut mapper, &mut local),
-                SourceFormat::Xlsx => {
-                    if let Some(bytes) = decode::read_capped(&q.path, &mut local) {
-                        bytes_read = bytes.len() as u64;
-                        // calamine gives up on some damaged sheets with a panic
-                        let read = crate::diag::without_panic(|| {
-                            xlsx::read(
-                                &q.path,
-                                &bytes,
-                                q.sheet.as_deref(),
-                                q.start,
-                                q.header_rows,
-                                &mut mapper,
-                                &mut local,
-                            )
-                        });
-                        if read.is_none() {
-                            local.push(
-                                crate::diag::Diagnostic::error(
-                                    "V009",
-                                    crate::diag::Location::file(&q.path),
-                                    "Excel-Datei nicht lesbar: sie ist beschädigt",
-                                )
-                                .hint("Die Datei in Excel öffnen und als „Excel-Arbeitsmappe (*.xlsx)“ neu speichern."),
-                            );
-                        }
-                    }
-                }
-                SourceFormat::Csv | SourceFormat::Ffcsv => {
-                    if let Some(mut file) = decode::open_capped(&q.path, &mut local) {
-                        let layout = reader::TextLayout {
-                            delimiter: q.delimiter,
-                            skip_rows: q.skip_rows,
-                            header_rows: q.header_rows,
-                            genesis_footer: false,
-                        };
-                        bytes_read = reader::read_file(
-                            &q.path,
-                            &mut file,
-                            q.encoding,
-                            &layout,
-                            &mut mapper,
-                            &mut local,
-                            reader::PIECE_BYTES,
-                        );
-                    }
-                }
-                // GENESIS tables are small and end in a footer: read whole
-                SourceFormat::Genesis => {
-                    if let Some(bytes) = decode::read_capped(&q.path, &mut local) {
-                        bytes_read = bytes.len() as u64;
-                        if let Some(text) = decode::decode(&q.path, &bytes, q.encoding, &mut local)
-                        {
-                            let layout = reader::TextLayout {
-                                delimiter: q.delimiter,
-                                skip_rows: q.skip_rows,
-                                header_rows: q.header_rows,
-                                genesis_footer: true,
-                            };
-                            reader::read_text(&q.path, &text, &layout, &mut mapper, &mut local);
-                        }
-                    }
-                }
-            }
             let mapper::Gelesen {
                 mut stats,
                 mut rows,
@@ -295,6 +230,76 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
         }),
         diags,
     )
+}
+
+/// Reads one source into its mapper by its format; the bytes read.
+fn read_source(q: &crate::project::Quelle, mapper: &mut Mapper, local: &mut Diagnostics) -> u64 {
+    let mut bytes_read = 0;
+    match q.format {
+        SourceFormat::Parquet => parquet::read(&q.path, mapper, local),
+        SourceFormat::Xlsx => {
+            if let Some(bytes) = decode::read_capped(&q.path, local) {
+                bytes_read = bytes.len() as u64;
+                // calamine gives up on some damaged sheets with a panic
+                let read = crate::diag::without_panic(|| {
+                    xlsx::read(
+                        &q.path,
+                        &bytes,
+                        q.sheet.as_deref(),
+                        q.start,
+                        q.header_rows,
+                        mapper,
+                        local,
+                    )
+                });
+                if read.is_none() {
+                    local.push(
+                        crate::diag::Diagnostic::error(
+                            "V009",
+                            crate::diag::Location::file(&q.path),
+                            "Excel-Datei nicht lesbar: sie ist beschädigt",
+                        )
+                        .hint("Die Datei in Excel öffnen und als „Excel-Arbeitsmappe (*.xlsx)“ neu speichern."),
+                    );
+                }
+            }
+        }
+        SourceFormat::Csv | SourceFormat::Ffcsv => {
+            if let Some(mut file) = decode::open_capped(&q.path, local) {
+                let layout = reader::TextLayout {
+                    delimiter: q.delimiter,
+                    skip_rows: q.skip_rows,
+                    header_rows: q.header_rows,
+                    genesis_footer: false,
+                };
+                bytes_read = reader::read_file(
+                    &q.path,
+                    &mut file,
+                    q.encoding,
+                    &layout,
+                    mapper,
+                    local,
+                    reader::PIECE_BYTES,
+                );
+            }
+        }
+        // GENESIS tables are small and end in a footer: read whole
+        SourceFormat::Genesis => {
+            if let Some(bytes) = decode::read_capped(&q.path, local) {
+                bytes_read = bytes.len() as u64;
+                if let Some(text) = decode::decode(&q.path, &bytes, q.encoding, local) {
+                    let layout = reader::TextLayout {
+                        delimiter: q.delimiter,
+                        skip_rows: q.skip_rows,
+                        header_rows: q.header_rows,
+                        genesis_footer: true,
+                    };
+                    reader::read_text(&q.path, &text, &layout, mapper, local);
+                }
+            }
+        }
+    }
+    bytes_read
 }
 
 /// True if an error was already reported for this file.

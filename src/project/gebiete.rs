@@ -187,27 +187,14 @@ pub(super) fn resolve(
     let bezirk_of = third_level(&stadtteile, ctx, diags);
     ok &= bezirk_of.is_some();
     let bezirk_of = bezirk_of.unwrap_or_default();
-    let bezirke = bezirk_of
-        .values()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(|id| Sozialraum {
-            nr: id.clone(),
-            name: bz_names.get(id).cloned().unwrap_or_else(|| id.clone()),
-        })
-        .collect();
-    let used: BTreeSet<&str> = stadtteile
-        .iter()
-        .map(|s| s.sozialraum.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let sozialraeume = used
-        .iter()
-        .map(|id| Sozialraum {
-            nr: id.to_string(),
-            name: sr_names.get(*id).cloned().unwrap_or_else(|| id.to_string()),
-        })
-        .collect();
+    let bezirke = named(bezirk_of.values().map(String::as_str), &bz_names);
+    let sozialraeume = named(
+        stadtteile
+            .iter()
+            .map(|s| s.sozialraum.as_str())
+            .filter(|s| !s.is_empty()),
+        &sr_names,
+    );
 
     let geojson = raw.geojson.as_ref().map(|g| {
         let path = ctx.check_file(g, "GeoJSON-Datei", diags);
@@ -231,6 +218,20 @@ pub(super) fn resolve(
         ebene3: raw.ebene3.clone(),
         gesamtstadt,
     })
+}
+
+/// The distinct ids, sorted, with their names (the id where none is given).
+fn named<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    names: &BTreeMap<String, String>,
+) -> Vec<Sozialraum> {
+    ids.collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|id| Sozialraum {
+            nr: id.to_string(),
+            name: names.get(id).cloned().unwrap_or_else(|| id.to_string()),
+        })
+        .collect()
 }
 
 /// Either every Stadtteil has a Sozialraum or none has: the Sozialräume must add up to the
@@ -485,23 +486,7 @@ fn read_csv(
             continue;
         };
         let sr = get("sozialraum").unwrap_or_default();
-        // a control character breaks every PDF later, blamed on the template
-        let mut clean = true;
-        for (j, h) in headers.iter().enumerate() {
-            let Some(v) = rec.get(j) else { continue };
-            if let Some((k, c)) = v.chars().enumerate().find(|(_, c)| c.is_control()) {
-                diags.push(
-                    Diagnostic::error(
-                        "C007",
-                        Location::text(path, line, j + 1),
-                        format!("Steuerzeichen U+{:04X} in „{h}“ (Zeichen {})", c as u32, k + 1),
-                    )
-                    .hint("Das Zeichen aus der Gebietsdatei entfernen (oft ein Tabulator oder ein Zeilenumbruch aus Excel)."),
-                );
-                clean = false;
-            }
-        }
-        if !clean {
+        if !without_control_characters(path, line, &headers, &rec, diags) {
             ok = false;
             continue;
         }
@@ -529,6 +514,32 @@ fn read_csv(
         });
     }
     ok
+}
+
+/// A control character breaks every PDF later, blamed on the template: C007 for each.
+fn without_control_characters(
+    path: &std::path::Path,
+    line: usize,
+    headers: &[String],
+    rec: &csv::StringRecord,
+    diags: &mut Diagnostics,
+) -> bool {
+    let mut clean = true;
+    for (j, h) in headers.iter().enumerate() {
+        let Some(v) = rec.get(j) else { continue };
+        if let Some((k, c)) = v.chars().enumerate().find(|(_, c)| c.is_control()) {
+            diags.push(
+                Diagnostic::error(
+                    "C007",
+                    Location::text(path, line, j + 1),
+                    format!("Steuerzeichen U+{:04X} in „{h}“ (Zeichen {})", c as u32, k + 1),
+                )
+                .hint("Das Zeichen aus der Gebietsdatei entfernen (oft ein Tabulator oder ein Zeilenumbruch aus Excel)."),
+            );
+            clean = false;
+        }
+    }
+    clean
 }
 
 /// Every Stadtteil should have a polygon, and every polygon a Stadtteil.
