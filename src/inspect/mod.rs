@@ -382,7 +382,11 @@ fn time_and_area_lines(t: &mut String, roh: &Roh, v: &Vorschlag, b: &Befund) {
         crate::domain::Bezug::Schulort => "schulort",
         crate::domain::Bezug::Einrichtungsort => "einrichtungsort",
     };
-    let _ = writeln!(t, "# FRAGE: zählt die Datei nach {bezug}?");
+    let _ = writeln!(
+        t,
+        "# FRAGE: zählt die Datei nach {}? (sonst bezug ändern)",
+        schema_bezug(v.tabelle).label()
+    );
     let _ = writeln!(t, "gebiet = {{ schluessel = \"nr\", bezug = \"{bezug}\" }}");
     if v.fuehrende_zahl {
         let _ = writeln!(t, "fuehrende_zahl = [\"gebiet\"]");

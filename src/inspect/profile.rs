@@ -489,30 +489,52 @@ pub fn vorschlag(roh: &Roh, datei: &str) -> Result<Vorschlag, String> {
     };
     v.spalten.push(("zeit", reference(koepfe, zeit)));
     v.spalten.push(("gebiet", reference(koepfe, gebiet)));
-    for &(f, c) in felder.iter().chain(&messgroessen) {
+    let mapped: Vec<(&'static str, usize)> = felder.iter().chain(&messgroessen).copied().collect();
+    map_columns(&mut v, koepfe, &inhalte, &mapped);
+    ask_unread(&mut v, koepfe, &used, &mapped);
+    Ok(v)
+}
+
+/// The mapped columns with the value maps of their coded fields.
+fn map_columns(
+    v: &mut Vorschlag,
+    koepfe: &[String],
+    inhalte: &[Inhalt],
+    mapped: &[(&'static str, usize)],
+) {
+    let s = schema::schema(v.tabelle);
+    for &(f, c) in mapped {
         v.spalten.push((f, reference(koepfe, c)));
         if let Some(FieldType::Code(codes)) = s.field(f).map(|x| x.ty) {
             let column = koepfe[c].clone();
-            let map = value_map(f, codes, &inhalte[c], &column, &mut v);
+            let map = value_map(f, codes, &inhalte[c], &column, v);
             v.werte.push((f, map));
         }
     }
     v.werte.retain(|(_, m)| !m.is_empty());
-    let mapped: Vec<usize> = felder
-        .iter()
-        .chain(&messgroessen)
-        .map(|&(_, c)| c)
-        .collect();
-    for c in 0..n {
+}
+
+/// A question for every column the profile does not read.
+fn ask_unread(
+    v: &mut Vorschlag,
+    koepfe: &[String],
+    used: &[bool],
+    mapped: &[(&'static str, usize)],
+) {
+    for c in 0..koepfe.len() {
         let wide_col = v
             .entpivotieren
             .iter()
             .any(|(h, _)| *h == reference(koepfe, c));
-        if !used[c] && !mapped.contains(&c) && !wide_col && !koepfe[c].is_empty() {
-            v.fragen.push(format!("Spalte „{}“ wird nicht gelesen: gehört sie zu einem Feld der Tabelle „{}“? Dann unter spalten eintragen.", koepfe[c], tabelle.id()));
+        let read = used[c] || mapped.iter().any(|&(_, m)| m == c) || wide_col;
+        if !read && !koepfe[c].is_empty() {
+            v.fragen.push(format!(
+                "Spalte „{}“ wird nicht gelesen: gehört sie zu einem Feld der Tabelle „{}“? Dann unter spalten eintragen.",
+                koepfe[c],
+                v.tabelle.id()
+            ));
         }
     }
-    Ok(v)
 }
 
 /// The column of the time key: a column of periods with a telling header (GENESIS: the
