@@ -37,6 +37,41 @@ impl Pdf {
         out
     }
 
+    /// The text of one page (1-based) in the order it is drawn.
+    pub fn page_text(&self, page: u32) -> String {
+        self.doc.extract_text(&[page]).unwrap_or_default()
+    }
+
+    /// Whether the last text drawn on a page (1-based) is marked as an artifact (page
+    /// decoration outside the structure tree).
+    pub fn last_text_is_artifact(&self, page: u32) -> bool {
+        let Some(&id) = self.doc.get_pages().get(&page) else {
+            return false;
+        };
+        let Ok(content) = self.doc.get_and_decode_page_content(id) else {
+            return false;
+        };
+        let mut open: Vec<Vec<u8>> = Vec::new();
+        let mut last = None;
+        for op in &content.operations {
+            match op.operator.as_str() {
+                "BMC" | "BDC" => open.push(
+                    op.operands
+                        .first()
+                        .and_then(|o| o.as_name().ok())
+                        .map(<[u8]>::to_vec)
+                        .unwrap_or_default(),
+                ),
+                "EMC" => {
+                    open.pop();
+                }
+                "Tj" | "TJ" | "'" | "\"" => last = Some(open.iter().any(|t| t == b"Artifact")),
+                _ => {}
+            }
+        }
+        last == Some(true)
+    }
+
     fn deref<'a>(&'a self, o: &'a Object) -> &'a Object {
         self.doc.dereference(o).map(|(_, o)| o).unwrap_or(o)
     }

@@ -310,8 +310,22 @@ fn same_input_same_bytes_and_draft_differs() {
     ]);
     draft.exit(0);
     let bytes = std::fs::read(r.p.path().join("draft/uebergaenge.pdf")).unwrap();
-    let text = Pdf::load(&bytes).text();
+    let pdf = Pdf::load(&bytes);
+    let text = pdf.text();
     assert!(text.contains("ENTWURF"), "watermark");
+    // drawn last on every page, above charts and tables, as an artifact
+    for page in 1..=pdf.pages() as u32 {
+        let drawn = pdf.page_text(page);
+        assert!(
+            drawn.trim_end().ends_with("ENTWURF"),
+            "page {page}: the watermark is not drawn last: …{}",
+            &drawn[drawn.len().saturating_sub(200)..]
+        );
+        assert!(
+            pdf.last_text_is_artifact(page),
+            "page {page}: watermark not an artifact"
+        );
+    }
     assert!(text.contains("Daten sha256:"), "build line");
     assert!(text.contains(env!("CARGO_PKG_VERSION")));
 }
