@@ -289,7 +289,14 @@ impl Engine {
         inputs.insert("titel".into(), titel.into_value());
         let (y, mo, d, h, mi, s) = pdf.ymd_hms();
         let t0 = Instant::now();
+        // the standard library with the accessibility extras (row header cells, table
+        // summaries) and the data as `sys.inputs`
+        let library = <typst::Library as typst::LibraryExt>::builder()
+            .with_inputs(inputs.clone())
+            .with_features([typst::Feature::A11yExtras].into_iter().collect())
+            .build();
         let world = FesteUhr {
+            library: typst::utils::LazyHash::new(library),
             world: match self.engine.world_builder(main).with_inputs(inputs).build() {
                 Ok(w) => w,
                 Err(e) => return Err(vorlagenfehler(anyhow::anyhow!("Vorlagenfehler: {e}"))),
@@ -397,11 +404,12 @@ impl Engine {
 struct FesteUhr<'a> {
     world: typst_as_lib::TypstWorld<'a>,
     heute: typst::foundations::Datetime,
+    library: typst::utils::LazyHash<typst::Library>,
 }
 
 impl typst::World for FesteUhr<'_> {
     fn library(&self) -> &typst::utils::LazyHash<typst::Library> {
-        self.world.library()
+        &self.library
     }
 
     fn book(&self) -> &typst::utils::LazyHash<typst::text::FontBook> {

@@ -142,6 +142,23 @@ impl Pdf {
     }
 
     /// Structure elements of a type (`Figure`, `TH`, `H1` …) with their dictionaries.
+    /// The table header cells whose attributes give them the scope `scope` (`Row`, `Column`,
+    /// `Both`).
+    pub fn header_cells_with_scope(&self, scope: &[u8]) -> usize {
+        let has = |a: &Object| {
+            self.dict(a)
+                .is_some_and(|d| d.get(b"Scope").ok().and_then(|s| s.as_name().ok()) == Some(scope))
+        };
+        self.struct_elems(b"TH")
+            .into_iter()
+            .filter(|th| match th.get(b"A").map(|a| self.deref(a)) {
+                Ok(Object::Array(list)) => list.iter().any(has),
+                Ok(a) => has(a),
+                Err(_) => false,
+            })
+            .count()
+    }
+
     pub fn struct_elems(&self, kind: &[u8]) -> Vec<&Dictionary> {
         self.doc
             .objects
