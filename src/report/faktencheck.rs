@@ -3,9 +3,7 @@
 //! definitions and sources.
 
 use super::auswahl::Auswahl;
-use super::{
-    Bilder, Dokument, Kontext, karte_abbildung, meta, plural_dativ, quellen, text, trend_abbildung,
-};
+use super::{Bilder, Dokument, Kontext, karte_abbildung, meta, quellen, text, trend_abbildung};
 use crate::format;
 use crate::indicators::Ebene;
 use crate::project::Faktencheck;
@@ -56,7 +54,7 @@ pub fn faktencheck(ctx: &Kontext, f: &Faktencheck) -> Result<Dokument> {
         .iter()
         .map(|s| (s.nr.clone(), s.name.clone()))
         .collect();
-    let (streuung, _) = text::streuung(lead, &stadtteile, &plural_dativ(&g.ebene1), gruppe);
+    let (streuung, _) = text::streuung(lead, &stadtteile, &g.ebene1, gruppe);
     aussagen.extend(streuung.into_iter().take(1));
     for a in auswahl.iter().skip(1) {
         if aussagen.len() >= 3 {

@@ -279,6 +279,19 @@ pub fn datum_lang(d: crate::domain::Date) -> String {
     )
 }
 
+/// Plural of a level name: "Stadtteile", "Kreise", "Gemeinden", "Sozialräume".
+fn plural_nominativ(ebene: &str) -> String {
+    if let Some(stem) = ebene.strip_suffix("raum") {
+        format!("{stem}räume")
+    } else if ebene.ends_with('e') {
+        format!("{ebene}n")
+    } else if ebene.ends_with("el") || ebene.ends_with("er") {
+        ebene.to_string()
+    } else {
+        format!("{ebene}e")
+    }
+}
+
 /// Plural of a level name for captions: "nach Stadtteilen", "nach Kreisen".
 fn plural_dativ(ebene: &str) -> String {
     if let Some(stem) = ebene.strip_suffix("raum") {

@@ -337,7 +337,7 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
     let kernaussage = text::aktuell(a, (Ebene::Stadt, "stadt", kommune), None);
     saetze.extend(kernaussage.clone());
     saetze.extend(text::trend(a, Ebene::Stadt, "stadt", None));
-    let (streuung, auffaellig) = text::streuung(a, &stadtteile(ctx), &ebene1_pl, None);
+    let (streuung, auffaellig) = text::streuung(a, &stadtteile(ctx), &g.ebene1, None);
     saetze.extend(streuung);
     let mut daten = kopf(ctx, a);
     daten["text"] = json!(saetze);

@@ -25,11 +25,17 @@ fn betrag(d: f64, e: Einheit) -> String {
     }
 }
 
-/// Below this a change is "nahezu unverändert".
+/// Below this a change is "nahezu unverändert" and gets no judgement: half a percentage or
+/// index point, one per cent of a count or ratio (docs/berichte.md, Lesehilfe).
+pub const KAUM_PUNKTE: f64 = 0.5;
+/// The share of the base below which a count or ratio is "nahezu unverändert".
+pub const KAUM_ANTEIL: f64 = 0.01;
+
 fn kaum(d: f64, basis: f64, e: Einheit) -> bool {
     match e {
-        Einheit::Prozent => d.abs() < 0.05,
-        _ => basis.abs() > 0.0 && (d / basis).abs() < 0.0005,
+        // as printed: 0,4 points is below, 0,5 is not
+        Einheit::Prozent | Einheit::Index => format::round_half_up(d.abs(), 1) < KAUM_PUNKTE,
+        _ => basis.abs() > 0.0 && (d / basis).abs() < KAUM_ANTEIL,
     }
 }
 
@@ -51,9 +57,13 @@ pub fn aktuell(a: &Auswahl, gebiet: (Ebene, &str, &str), gruppe: Option<&str>) -
     let e = a.ind.def.einheit;
     let (ebene, nr, name) = gebiet;
     let jetzt = a.wert(a.aktuell, ebene, nr, gruppe)?;
+    // the group belongs to the statement: "Befundquote (Sprache): 24,1 %"
+    let titel = match gruppe {
+        Some(g) => format!("{} ({g})", a.ind.def.titel),
+        None => a.ind.def.titel.clone(),
+    };
     let mut s = format!(
-        "{}: {} ({}) in {name}",
-        a.ind.def.titel,
+        "{titel}: {} ({}) in {name}",
         format::value(jetzt, e),
         a.aktuell
     );
@@ -110,26 +120,28 @@ pub fn trend(a: &Auswahl, ebene: Ebene, nr: &str, gruppe: Option<&str>) -> Optio
     ))
 }
 
-/// Up to three areas with their values, then how many more: „A (1,0 %), B (2,0 %) und 4
-/// weitere Gebiete“; `dativ` after „in“: „… und 4 weiteren Gebieten“.
-fn liste(v: &[(&str, f64)], e: Einheit, dativ: bool) -> String {
-    let mut names: Vec<String> = v
+/// Areas with their values, every one named: up to five as a list, more as „7 Stadtteile,
+/// darunter A (1,0 %), B (2,0 %) und C (3,0 %)“; `dativ` after „in“ („in 7 Stadtteilen, …“).
+/// `plural` is the level's plural, nominative and dative.
+fn liste(v: &[(&str, f64)], e: Einheit, dativ: bool, plural: (&str, &str)) -> String {
+    let named: Vec<String> = v
         .iter()
-        .take(3)
         .map(|(n, w)| format!("{n} ({})", format::value(*w, e)))
         .collect();
-    match v.len().saturating_sub(3) {
-        0 => {}
-        1 if dativ => names.push("einem weiteren Gebiet".into()),
-        1 => names.push("ein weiteres Gebiet".into()),
-        n if dativ => names.push(format!("{n} weiteren Gebieten")),
-        n => names.push(format!("{n} weitere Gebiete")),
-    }
-    match names.pop() {
+    let und = |mut names: Vec<String>| match names.pop() {
         None => String::new(),
         Some(last) if names.is_empty() => last,
         Some(last) => format!("{} und {last}", names.join(", ")),
+    };
+    if named.len() <= 5 {
+        return und(named);
     }
+    format!(
+        "{} {}, darunter {}",
+        named.len(),
+        if dativ { plural.1 } else { plural.0 },
+        und(named.into_iter().take(3).collect())
+    )
 }
 
 /// Spread and outliers among the Stadtteile for the current period:
@@ -138,10 +150,13 @@ fn liste(v: &[(&str, f64)], e: Einheit, dativ: bool) -> String {
 pub fn streuung(
     a: &Auswahl,
     stadtteile: &[(String, String)],
-    ebene1_plural: &str,
+    ebene1: &str,
     gruppe: Option<&str>,
 ) -> (Vec<String>, Option<(f64, String)>) {
     let e = a.ind.def.einheit;
+    let (nominativ, dativ) = (super::plural_nominativ(ebene1), super::plural_dativ(ebene1));
+    let plural = (nominativ.as_str(), dativ.as_str());
+    let ebene1_plural = dativ.as_str();
     let mut out = Vec::new();
     if a.schulort {
         out.push(format!(
@@ -210,14 +225,14 @@ pub fn streuung(
                 "Deutlich über dem Stadtwert von {stadtwert} (um mehr als {}) {} {}.",
                 betrag(schwelle, e),
                 if ueber.len() == 1 { "liegt" } else { "liegen" },
-                liste(&ueber, e, false)
+                liste(&ueber, e, false, plural)
             ));
         }
         if !unter.is_empty() {
             out.push(format!(
                 "Deutlich darunter {} {}.",
                 if unter.len() == 1 { "liegt" } else { "liegen" },
-                liste(&unter, e, false)
+                liste(&unter, e, false, plural)
             ));
         }
         let spannweite = werte
@@ -232,9 +247,9 @@ pub fn streuung(
                     "{}: deutliche Unterschiede zwischen den {ebene1_plural} – {}{}.",
                     a.ind.def.titel,
                     if ueber.is_empty() {
-                        format!("am niedrigsten in {}", liste(&unter, e, true))
+                        format!("am niedrigsten in {}", liste(&unter, e, true, plural))
                     } else {
-                        format!("am höchsten in {}", liste(&ueber, e, true))
+                        format!("am höchsten in {}", liste(&ueber, e, true, plural))
                     },
                     if first.is_empty() {
                         String::new()
@@ -249,9 +264,9 @@ pub fn streuung(
         out.push(format!(
             "Für {ohne} {} wird kein Wert ausgewiesen (Geheimhaltung oder fehlende Daten).",
             if ohne == 1 {
-                "Gebiet".to_string()
+                ebene1.to_string()
             } else {
-                "Gebiete".to_string()
+                plural.0.to_string()
             }
         ));
     }
@@ -275,26 +290,44 @@ mod tests {
     }
 
     #[test]
-    fn area_lists_after_in_take_the_dative() {
-        let v = [("A", 1.0), ("B", 2.0), ("C", 3.0), ("D", 4.0), ("E", 5.0)];
+    fn area_lists_name_every_area() {
+        let v = [
+            ("A", 1.0),
+            ("B", 2.0),
+            ("C", 3.0),
+            ("D", 4.0),
+            ("E", 5.0),
+            ("F", 6.0),
+            ("G", 7.0),
+        ];
         let e = Einheit::Anzahl;
+        let pl = ("Stadtteile", "Stadtteilen");
         assert_eq!(
-            liste(&v, e, false),
-            "A (1), B (2), C (3) und 2 weitere Gebiete"
+            liste(&v[..5], e, false, pl),
+            "A (1), B (2), C (3), D (4) und E (5)"
         );
         assert_eq!(
-            liste(&v, e, true),
-            "A (1), B (2), C (3) und 2 weiteren Gebieten"
+            liste(&v, e, false, pl),
+            "7 Stadtteile, darunter A (1), B (2) und C (3)"
         );
         assert_eq!(
-            liste(&v[..4], e, true),
-            "A (1), B (2), C (3) und einem weiteren Gebiet"
+            liste(&v[..6], e, true, pl),
+            "6 Stadtteilen, darunter A (1), B (2) und C (3)"
         );
-        assert_eq!(
-            liste(&v[..4], e, false),
-            "A (1), B (2), C (3) und ein weiteres Gebiet"
-        );
-        assert_eq!(liste(&v[..2], e, true), "A (1) und B (2)");
-        assert_eq!(liste(&v[..1], e, true), "A (1)");
+        assert_eq!(liste(&v[..2], e, true, pl), "A (1) und B (2)");
+        assert_eq!(liste(&v[..1], e, true, pl), "A (1)");
+        assert!(!liste(&v, e, true, pl).contains("weiter"));
+    }
+
+    #[test]
+    fn small_changes_are_nearly_unchanged_without_a_judgement() {
+        // below half a point as printed: no "günstig"
+        assert!(kaum(0.1, 40.0, Einheit::Prozent));
+        assert!(kaum(-0.44, 40.0, Einheit::Prozent));
+        assert!(!kaum(0.45, 40.0, Einheit::Prozent));
+        assert!(!kaum(1.0, 40.0, Einheit::Prozent));
+        // counts: below one per cent of the base
+        assert!(kaum(9.0, 1000.0, Einheit::Anzahl));
+        assert!(!kaum(10.0, 1000.0, Einheit::Anzahl));
     }
 }

@@ -149,6 +149,9 @@ fn pdf_ua_and_pdf_a_structure() {
             !p.struct_elems(b"TH").is_empty(),
             "{name}: table header cells"
         );
+        // the Stadtteil column names its rows: one row header per Stadtteil of a table
+        let rows = p.header_cells_with_scope(b"Row");
+        assert!(rows >= 40, "{name}: {rows} row header cells");
         assert!(!p.struct_elems(b"H1").is_empty() || !p.struct_elems(b"H2").is_empty());
         assert!(text.contains("Das Wichtigste in Kürze"), "{name}");
         assert!(
@@ -1112,4 +1115,51 @@ fn a_stichtag_period_names_its_year() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["faktencheck-2025-stadtteil-01-altstadt.pdf"]);
+}
+
+/// The generated statements, read as a reader reads them: every area named (no "weitere
+/// Gebiete"), no change under half a point judged as favourable or not, groups named.
+#[test]
+fn statements_name_every_area_and_judge_only_real_changes() {
+    let p = TestProject::sample();
+    p.run(&["report"]).exit(0);
+    let mut all = String::new();
+    for m in [
+        "fruehkindliche_bildung",
+        "allgemeinbildende_schulen",
+        "uebergaenge",
+    ] {
+        let bytes = std::fs::read(p.path().join(format!("out/{m}.pdf"))).unwrap();
+        all.push_str(&Pdf::load(&bytes).text().replace('\n', " "));
+    }
+    assert!(!all.contains("weiteren Gebiet") && !all.contains("weitere Gebiete"));
+    // "0,4 Prozentpunkte mehr als ein Jahr zuvor – eine günstige Entwicklung" may not occur
+    let mut judged = 0;
+    for (i, _) in all.match_indices(" Prozentpunkte ") {
+        let before = &all[..i];
+        let number: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect();
+        let after: String = all[i..].chars().take(80).collect();
+        if after.contains("als ein Jahr zuvor – eine") {
+            judged += 1;
+            let v: f64 = number.replace(',', ".").parse().unwrap();
+            assert!(v >= 0.5, "a change of {number} points is judged: …{after}");
+        }
+    }
+    assert!(judged > 3, "judged changes: {judged}");
+    assert!(
+        all.contains("nahezu unverändert"),
+        "small changes are called so"
+    );
+    // a broken-down indicator names its group in the statement
+    assert!(
+        all.contains("Befundquoten der Schuleingangsuntersuchung (sprache):"),
+        "group named"
+    );
 }
