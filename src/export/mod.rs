@@ -325,19 +325,27 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext, w: &mut (dyn Write + Send)) -> Result<
                     Einheit::Prozent => &pct,
                     _ => &dec,
                 };
-                let mut num = |col: u16, v: Option<f64>, f: &XFormat, dot: bool| -> Result<()> {
-                    match v {
-                        Some(x) => {
-                            ws.write_number_with_format(row, col, x, f)?;
-                        }
-                        None if dot => {
-                            ws.write_string_with_format(row, col, ".", &right)?;
-                        }
-                        None => {}
-                    }
-                    Ok(())
+                // a missing number shows its sign: "." withheld, "–" no data, "x" base 0,
+                // "..." incomplete (never "." for a gap: that would claim secrecy)
+                let zeichen = if hidden {
+                    Some(".")
+                } else {
+                    k.luecke.map(|l| l.symbol())
                 };
-                num(8, k.wert, value_fmt, hidden || k.luecke.is_some())?;
+                let mut num =
+                    |col: u16, v: Option<f64>, f: &XFormat, sign: Option<&str>| -> Result<()> {
+                        match (v, sign) {
+                            (Some(x), _) => {
+                                ws.write_number_with_format(row, col, x, f)?;
+                            }
+                            (None, Some(z)) => {
+                                ws.write_string_with_format(row, col, z, &right)?;
+                            }
+                            (None, None) => {}
+                        }
+                        Ok(())
+                    };
+                num(8, k.wert, value_fmt, zeichen)?;
                 num(
                     9,
                     k.zaehler,
@@ -346,7 +354,7 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext, w: &mut (dyn Write + Send)) -> Result<
                     } else {
                         &int
                     },
-                    hidden && k.zaehler.is_none(),
+                    (hidden && k.zaehler.is_none()).then_some("."),
                 )?;
                 num(
                     10,
@@ -356,10 +364,10 @@ fn xlsx(result: &Ergebnis, ctx: &Kontext, w: &mut (dyn Write + Send)) -> Result<
                     } else {
                         &int
                     },
-                    hidden && k.nenner.is_none(),
+                    (hidden && k.nenner.is_none()).then_some("."),
                 )?;
-                num(11, k.veraenderung, value_fmt, false)?;
-                num(12, k.abweichung_stadt, value_fmt, false)?;
+                num(11, k.veraenderung, value_fmt, None)?;
+                num(12, k.abweichung_stadt, value_fmt, None)?;
                 if let Some(rang) = k.rang {
                     ws.write_number(row, 13, f64::from(rang))?;
                 }

@@ -202,7 +202,7 @@ fn sample_run_exports_leak_nothing() {
                 field,
             );
             let value = k[field].as_f64();
-            let hidden = value.is_none() && k["gesperrt"].is_string();
+            let hidden = value.is_none() && k["gesperrt"] == true;
             let (level, parent) = match k["ebene"].as_str().unwrap() {
                 "stadtteil" => ("part", sr_of[k["gebiet"].as_str().unwrap()].to_string()),
                 "sozialraum" => {
@@ -238,30 +238,65 @@ fn sample_run_exports_leak_nothing() {
         }
     }
     assert!(checked > 1000, "{checked}");
-    // 3. the CSV hides exactly the rows the JSON hides
-    let hidden_json = rows.iter().filter(|k| k["gesperrt"] == true).count();
-    let csv = p.read("k.csv");
-    let hidden_csv = csv.lines().filter(|l| l.ends_with(";.")).count();
-    assert_eq!(hidden_json, hidden_csv);
+    // 3. the CSV and the XLSX hide exactly the rows the JSON hides (the same keys, not only as
+    //    many)
+    let key = |f: [&str; 5]| f.map(str::to_lowercase).join("|");
+    let hidden_json: std::collections::BTreeSet<String> = rows
+        .iter()
+        .filter(|k| k["gesperrt"] == true)
+        .map(|k| {
+            let s = |f: &str| k[f].as_str().unwrap_or_default().to_string();
+            key([
+                &s("indikator"),
+                &s("zeit"),
+                &s("ebene"),
+                &s("gebiet"),
+                &s("gruppe"),
+            ])
+        })
+        .collect();
     assert!(
-        hidden_json > 100,
-        "the sample has small Stadtteile: {hidden_json}"
+        hidden_json.len() > 100,
+        "the sample has small Stadtteile: {}",
+        hidden_json.len()
     );
-    // 4. the XLSX shows "." in the value column of the same number of rows
+    let csv = p.read("k.csv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let hidden_csv: std::collections::BTreeSet<String> = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|f| f.get(8) == Some("."))
+        .map(|f| key([&f[0], &f[3], &f[4], &f[5], &f[7]]))
+        .collect();
+    assert_eq!(hidden_json, hidden_csv);
     let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("k.xlsx")).unwrap();
-    let mut hidden_xlsx = 0;
+    let mut hidden_xlsx = std::collections::BTreeSet::new();
     for name in wb.sheet_names() {
         if name == "Hinweise" {
             continue;
         }
         let r = wb.worksheet_range(&name).unwrap();
-        hidden_xlsx += r
-            .rows()
-            .skip(1)
-            .filter(|row| row.len() > 8 && row[8] == Data::String(".".into()))
-            .count();
+        for row in r.rows().skip(1) {
+            let cell = |i: usize| row.get(i).map(|d| d.to_string()).unwrap_or_default();
+            if cell(8) == "." {
+                // the sheet shows German dates and months (01.03.2017, 11/2024), the JSON
+                // ISO ones
+                let t = cell(3);
+                let dots: Vec<&str> = t.split('.').collect();
+                let slashes: Vec<&str> = t.split('/').collect();
+                let zeit = match (&dots[..], &slashes[..]) {
+                    ([d, m, y], _) if y.len() == 4 => format!("{y}-{m}-{d}"),
+                    (_, [m, y]) if y.len() == 4 => format!("{y}-{m}"),
+                    _ => t.clone(),
+                };
+                hidden_xlsx.insert(key([&cell(0), &zeit, &cell(4), &cell(5), &cell(7)]));
+            }
+        }
     }
-    assert!(hidden_xlsx >= hidden_json, "{hidden_xlsx} vs {hidden_json}");
+    assert_eq!(hidden_json, hidden_xlsx);
 }
 
 /// An area without a school (or a Kita) keeps its row, with "–" and the reason, in every
@@ -296,6 +331,21 @@ fn areas_without_data_keep_their_row_with_the_reason() {
             && l.ends_with(";–")),
         "{csv}"
     );
+    // the workbook shows the gap's sign, not the "." of a withheld value
+    p.run(&["export", "-o", "k.xlsx"]).exit(0);
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("k.xlsx")).unwrap();
+    let mut found = false;
+    for name in wb.sheet_names() {
+        let r = wb.worksheet_range(&name).unwrap();
+        for row in r.rows() {
+            let cell = |i: usize| row.get(i).map(|d| d.to_string()).unwrap_or_default();
+            if cell(0) == "AS03" && cell(3) == "2023/24" && cell(5) == "03" {
+                assert_eq!(cell(8), "–", "{row:?}");
+                found = true;
+            }
+        }
+    }
+    assert!(found, "AS03 of Stadtteil 03 in the workbook");
 }
 
 /// Data warnings reach stderr with every output format (stdout stays the data), and the
