@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use table::TableBuilder;
 
 pub use decode::MAX_TEXT_BYTES;
+pub(crate) use reader::join_headers;
 
 /// All canonical tables of a project.
 pub struct Dataset {

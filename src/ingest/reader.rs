@@ -824,8 +824,9 @@ fn find_footer(text: &str) -> Option<usize> {
     None
 }
 
-/// Joins stacked header rows per column: non-empty parts with " | ".
-fn join_headers(rows: &[Vec<String>]) -> Vec<String> {
+/// Joins stacked header rows per column: non-empty parts with " | ". `init --from` names
+/// columns by the same rule, so that its profiles find them.
+pub(crate) fn join_headers(rows: &[Vec<String>]) -> Vec<String> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     (0..width)
         .map(|c| {

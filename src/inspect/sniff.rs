@@ -65,7 +65,12 @@ pub fn text(path: &Path) -> Option<Roh> {
     } else {
         (plain_header(&rows), 1)
     };
-    let koepfe = join_headers(&rows[ueberspringen..ueberspringen + kopfzeilen]);
+    // header cells trimmed and joined as the reader does, so that profiles find them
+    let kopf: Vec<Vec<String>> = rows[ueberspringen..ueberspringen + kopfzeilen]
+        .iter()
+        .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
+        .collect();
+    let koepfe = crate::ingest::join_headers(&kopf);
     let zeilen: Vec<Vec<String>> = rows[ueberspringen + kopfzeilen..]
         .iter()
         .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
@@ -207,21 +212,6 @@ fn genesis_header(rows: &[Vec<String>]) -> Option<(usize, usize)> {
         .position(|r| r.len() > 2 && first(r).is_empty())?;
     let data = rows[start..].iter().position(|r| !first(r).is_empty())?;
     Some((start, data))
-}
-
-/// Stacked header rows joined per column (the reader's rule: non-empty parts with " | ").
-fn join_headers(rows: &[Vec<String>]) -> Vec<String> {
-    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-    (0..width)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
 }
 
 /// `.` when numbers use it as decimal mark and no number has a decimal comma.
