@@ -632,6 +632,140 @@ static SCHEMAS: [TableSchema; 9] = [
     },
 ];
 
+/// A header in a comparable form: lower case, umlauts spelled out, only letters and digits.
+pub fn normalise_text(h: &str) -> String {
+    let mut s = String::new();
+    for c in h.to_lowercase().chars() {
+        match c {
+            'ä' => s.push_str("ae"),
+            'ö' => s.push_str("oe"),
+            'ü' => s.push_str("ue"),
+            'ß' => s.push_str("ss"),
+            c if c.is_alphanumeric() => s.push(c),
+            _ => s.push(' '),
+        }
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Usual spellings of coded values in deliveries → canonical code, compared by the start of
+/// the normalised text (the V106 hint and `init --from` use them).
+pub const USUAL_SPELLINGS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "geschlecht",
+        &[
+            ("maennlich", "m"),
+            ("mannlich", "m"),
+            ("m", "m"),
+            ("weiblich", "w"),
+            ("w", "w"),
+            ("divers", "d"),
+            ("d", "d"),
+            ("insgesamt", "insgesamt"),
+            ("zusammen", "insgesamt"),
+            ("gesamt", "insgesamt"),
+        ],
+    ),
+    (
+        "betreuungsart",
+        &[
+            ("kindertageseinrichtung", "kita"),
+            ("kindertagesstaette", "kita"),
+            ("kita", "kita"),
+            ("krippe", "kita"),
+            ("kindergarten", "kita"),
+            ("tagespflege", "tagespflege"),
+            ("kindertagespflege", "tagespflege"),
+            ("hort", "hort"),
+        ],
+    ),
+    (
+        "schulform",
+        &[
+            ("grundschule", "grundschule"),
+            ("hauptschule", "hauptschule"),
+            ("realschule", "realschule"),
+            ("sekundarschule", "sekundarschule"),
+            ("oberschule", "oberschule"),
+            ("gemeinschaftsschule", "gemeinschaftsschule"),
+            ("integrierte gesamtschule", "igs"),
+            ("igs", "igs"),
+            ("gesamtschule", "igs"),
+            ("kooperative gesamtschule", "kgs"),
+            ("kgs", "kgs"),
+            ("gymnasium", "gymnasium"),
+            ("gymnasien", "gymnasium"),
+            ("foerderschule", "foerderschule"),
+            ("foerderzentrum", "foerderschule"),
+            ("sonderschule", "foerderschule"),
+            ("waldorf", "waldorfschule"),
+            ("freie waldorfschule", "waldorfschule"),
+            ("sonstige", "sonstige"),
+            ("insgesamt", "insgesamt"),
+            ("zusammen", "insgesamt"),
+            ("alle schulformen", "insgesamt"),
+        ],
+    ),
+    (
+        "abschlussart",
+        &[
+            ("ohne hauptschulabschluss", "ohne_hsa"),
+            ("ohne ersten schulabschluss", "ohne_hsa"),
+            ("ohne abschluss", "ohne_hsa"),
+            ("ohne schulabschluss", "ohne_hsa"),
+            ("mit hauptschulabschluss", "hsa"),
+            ("hauptschulabschluss", "hsa"),
+            ("erster schulabschluss", "hsa"),
+            ("mit erstem schulabschluss", "hsa"),
+            ("mit mittlerem abschluss", "msa"),
+            ("mittlerer schulabschluss", "msa"),
+            ("mittlerer abschluss", "msa"),
+            ("realschulabschluss", "msa"),
+            ("mit fachhochschulreife", "fhr"),
+            ("fachhochschulreife", "fhr"),
+            ("mit allgemeiner hochschulreife", "ahr"),
+            ("allgemeine hochschulreife", "ahr"),
+            ("abitur", "ahr"),
+            ("insgesamt", "insgesamt"),
+            ("zusammen", "insgesamt"),
+        ],
+    ),
+    (
+        "staatsangehoerigkeit",
+        &[
+            ("deutsch", "deutsch"),
+            ("deutsche", "deutsch"),
+            ("nichtdeutsch", "nichtdeutsch"),
+            ("auslaender", "nichtdeutsch"),
+            ("auslaenderinnen", "nichtdeutsch"),
+            ("nicht deutsch", "nichtdeutsch"),
+            ("insgesamt", "insgesamt"),
+            ("zusammen", "insgesamt"),
+        ],
+    ),
+    (
+        "traeger",
+        &[
+            ("oeffentlich", "oeffentlich"),
+            ("oeffentlicher traeger", "oeffentlich"),
+            ("kommunal", "oeffentlich"),
+            ("frei", "frei"),
+            ("freier traeger", "frei"),
+            ("privat", "frei"),
+        ],
+    ),
+];
+
+/// The canonical code of a delivered text for a coded field, if it is a known spelling.
+pub fn code_for(field: &str, text: &str) -> Option<&'static str> {
+    let n = normalise_text(text);
+    let (_, list) = USUAL_SPELLINGS.iter().find(|(f, _)| *f == field)?;
+    list.iter()
+        .find(|(k, _)| n == *k)
+        .or_else(|| list.iter().find(|(k, _)| k.len() > 3 && n.starts_with(k)))
+        .map(|(_, c)| *c)
+}
+
 /// The schema of a table.
 pub fn schema(kind: TableKind) -> &'static TableSchema {
     SCHEMAS

@@ -1173,7 +1173,7 @@ impl Mapper<'_> {
                         d = d.hint(format!("Meinten Sie „{s}“?"));
                     }
                     // a usual spelling ("männlich" → m) makes the example
-                    let usual = crate::inspect::code_for(f.name, t).filter(|c| codes.contains(c));
+                    let usual = crate::schema::code_for(f.name, t).filter(|c| codes.contains(c));
                     let example = match usual.or(guess.map(|(_, code)| *code)) {
                         Some(code) => format!("\"{t}\" = \"{code}\""),
                         None => format!("\"{t}\" = \"…\" mit einem der erlaubten Werte"),

@@ -8,6 +8,7 @@ mod mapper;
 mod parquet;
 mod reader;
 mod rules;
+pub mod sniff;
 mod table;
 pub mod values;
 mod xlsx;

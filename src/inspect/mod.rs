@@ -3,12 +3,10 @@
 //! the questions it could not decide, as comments in the file.
 
 mod profile;
-mod sniff;
 
+use crate::ingest::sniff::{self, Roh};
 use crate::schema::TableKind;
-pub use profile::code_for;
 use profile::{Vorschlag, indent};
-use sniff::Roh;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -204,7 +202,7 @@ pub fn relative(path: &Path, base: &Path) -> String {
 
 /// A report id from a title: "Frühkindliche Bildung" → `fruehkindliche_bildung`.
 pub fn norm_id(title: &str) -> String {
-    profile::norm(title).replace(' ', "_")
+    crate::schema::normalise_text(title).replace(' ', "_")
 }
 
 /// A TOML string literal.
@@ -291,7 +289,7 @@ fn source_text(
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("quelle");
-    let mut name: String = profile::norm(stem).replace(' ', "_");
+    let mut name: String = crate::schema::normalise_text(stem).replace(' ', "_");
     if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name = format!("q_{name}");
     }

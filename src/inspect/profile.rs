@@ -1,10 +1,12 @@
 //! From a read delivery to a source profile: what each column holds (by its header and its
 //! values), which canonical table the file fills, and what the profile must say about it.
 
-use super::sniff::Roh;
 use crate::domain::PeriodKind;
+use crate::ingest::sniff::Roh;
 use crate::ingest::values::parse_age_group;
-use crate::schema::{self, FieldType, Role, TableKind};
+use crate::schema::{
+    self, FieldType, Role, TableKind, USUAL_SPELLINGS as CODES, code_for, normalise_text as norm,
+};
 
 /// A proposed source profile.
 #[derive(Debug, Clone)]
@@ -30,139 +32,6 @@ pub struct Vorschlag {
     pub gerundet_auf: Option<u32>,
     /// (column header, value) of rows skipped until a question is answered.
     pub ausschliessen: Vec<(String, String)>,
-}
-
-/// A header in a comparable form: lower case, umlauts spelled out, only letters and digits.
-pub fn norm(h: &str) -> String {
-    let mut s = String::new();
-    for c in h.to_lowercase().chars() {
-        match c {
-            'ä' => s.push_str("ae"),
-            'ö' => s.push_str("oe"),
-            'ü' => s.push_str("ue"),
-            'ß' => s.push_str("ss"),
-            c if c.is_alphanumeric() => s.push(c),
-            _ => s.push(' '),
-        }
-    }
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Delivered texts of coded values → canonical code, by the start of the normalised text.
-const CODES: &[(&str, &[(&str, &str)])] = &[
-    (
-        "geschlecht",
-        &[
-            ("maennlich", "m"),
-            ("mannlich", "m"),
-            ("m", "m"),
-            ("weiblich", "w"),
-            ("w", "w"),
-            ("divers", "d"),
-            ("d", "d"),
-            ("insgesamt", "insgesamt"),
-            ("zusammen", "insgesamt"),
-            ("gesamt", "insgesamt"),
-        ],
-    ),
-    (
-        "betreuungsart",
-        &[
-            ("kindertageseinrichtung", "kita"),
-            ("kindertagesstaette", "kita"),
-            ("kita", "kita"),
-            ("krippe", "kita"),
-            ("kindergarten", "kita"),
-            ("tagespflege", "tagespflege"),
-            ("kindertagespflege", "tagespflege"),
-            ("hort", "hort"),
-        ],
-    ),
-    (
-        "schulform",
-        &[
-            ("grundschule", "grundschule"),
-            ("hauptschule", "hauptschule"),
-            ("realschule", "realschule"),
-            ("sekundarschule", "sekundarschule"),
-            ("oberschule", "oberschule"),
-            ("gemeinschaftsschule", "gemeinschaftsschule"),
-            ("integrierte gesamtschule", "igs"),
-            ("igs", "igs"),
-            ("gesamtschule", "igs"),
-            ("kooperative gesamtschule", "kgs"),
-            ("kgs", "kgs"),
-            ("gymnasium", "gymnasium"),
-            ("gymnasien", "gymnasium"),
-            ("foerderschule", "foerderschule"),
-            ("foerderzentrum", "foerderschule"),
-            ("sonderschule", "foerderschule"),
-            ("waldorf", "waldorfschule"),
-            ("freie waldorfschule", "waldorfschule"),
-            ("sonstige", "sonstige"),
-            ("insgesamt", "insgesamt"),
-            ("zusammen", "insgesamt"),
-            ("alle schulformen", "insgesamt"),
-        ],
-    ),
-    (
-        "abschlussart",
-        &[
-            ("ohne hauptschulabschluss", "ohne_hsa"),
-            ("ohne ersten schulabschluss", "ohne_hsa"),
-            ("ohne abschluss", "ohne_hsa"),
-            ("ohne schulabschluss", "ohne_hsa"),
-            ("mit hauptschulabschluss", "hsa"),
-            ("hauptschulabschluss", "hsa"),
-            ("erster schulabschluss", "hsa"),
-            ("mit erstem schulabschluss", "hsa"),
-            ("mit mittlerem abschluss", "msa"),
-            ("mittlerer schulabschluss", "msa"),
-            ("mittlerer abschluss", "msa"),
-            ("realschulabschluss", "msa"),
-            ("mit fachhochschulreife", "fhr"),
-            ("fachhochschulreife", "fhr"),
-            ("mit allgemeiner hochschulreife", "ahr"),
-            ("allgemeine hochschulreife", "ahr"),
-            ("abitur", "ahr"),
-            ("insgesamt", "insgesamt"),
-            ("zusammen", "insgesamt"),
-        ],
-    ),
-    (
-        "staatsangehoerigkeit",
-        &[
-            ("deutsch", "deutsch"),
-            ("deutsche", "deutsch"),
-            ("nichtdeutsch", "nichtdeutsch"),
-            ("auslaender", "nichtdeutsch"),
-            ("auslaenderinnen", "nichtdeutsch"),
-            ("nicht deutsch", "nichtdeutsch"),
-            ("insgesamt", "insgesamt"),
-            ("zusammen", "insgesamt"),
-        ],
-    ),
-    (
-        "traeger",
-        &[
-            ("oeffentlich", "oeffentlich"),
-            ("oeffentlicher traeger", "oeffentlich"),
-            ("kommunal", "oeffentlich"),
-            ("frei", "frei"),
-            ("freier traeger", "frei"),
-            ("privat", "frei"),
-        ],
-    ),
-];
-
-/// The canonical code of a delivered text for a coded field, if it is a known spelling.
-pub fn code_for(field: &str, text: &str) -> Option<&'static str> {
-    let n = norm(text);
-    let (_, list) = CODES.iter().find(|(f, _)| *f == field)?;
-    list.iter()
-        .find(|(k, _)| n == *k)
-        .or_else(|| list.iter().find(|(k, _)| k.len() > 3 && n.starts_with(k)))
-        .map(|(_, c)| *c)
 }
 
 /// Headers (normalised, as substrings) that name a field, by table.

@@ -1,5 +1,5 @@
-//! Reading an unknown delivery far enough to describe it: encoding, delimiter, title lines,
-//! stacked headers (GENESIS), decimal mark, and the first rows as text.
+//! Reading an unknown delivery far enough to describe it (for `init --from`): encoding,
+//! delimiter, title lines, stacked headers (GENESIS), decimal mark, and the first rows as text.
 
 use std::path::Path;
 
@@ -70,7 +70,7 @@ pub fn text(path: &Path) -> Option<Roh> {
         .iter()
         .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
         .collect();
-    let koepfe = crate::ingest::join_headers(&kopf);
+    let koepfe = super::join_headers(&kopf);
     let zeilen: Vec<Vec<String>> = rows[ueberspringen + kopfzeilen..]
         .iter()
         .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
