@@ -274,3 +274,27 @@ fn init_from_a_flat_wide_export_unpivots_by_its_headers() {
     assert_eq!(v["kennzahlen"][0]["zaehler"], 324.0, "{}", out.stdout);
     assert_eq!(v["kennzahlen"][0]["nenner"], 2202.0, "{}", out.stdout);
 }
+
+/// Whatever lies in the folder, `init --from` does not panic: empty, one-line, binary, damaged
+/// Excel and title-only files are reported as not recognised.
+#[test]
+fn init_from_a_folder_of_broken_files_does_not_panic() {
+    let p = TestProject::empty();
+    p.write("daten/leer.csv", "");
+    p.write("daten/eine_zeile.csv", "Stadtteil;Jahr;Anzahl");
+    p.write("daten/nur_titel.csv", "Tabelle 1\n\n\n");
+    p.write(
+        "daten/binaer.csv",
+        (0..=255u8).cycle().take(5000).collect::<Vec<u8>>(),
+    );
+    p.write("daten/kaputt.xlsx", b"PK\x03\x04 nicht wirklich eine Mappe");
+    p.write(
+        "daten/genesis_ohne_daten.csv",
+        "GENESIS-Tabelle: 1\nTitel;;\n;;\n__________\n",
+    );
+    let r = p.run(&["init", "projekt", "--from", "daten"]);
+    r.no_panic()
+        .exit(2)
+        .stderr_has("keine Lieferung mit Gebietsnummern");
+    assert!(!p.path().join("projekt/bildungsmonitor.toml").exists());
+}
