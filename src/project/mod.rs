@@ -726,6 +726,159 @@ fn check_targets(
     }
 }
 
+/// Whether `key` is a field of the table; C006 with the fields there if not.
+fn field_of(
+    ctx: &Ctx,
+    schema: &'static schema::TableSchema,
+    key: &Spanned<String>,
+    diags: &mut Diagnostics,
+    what: &str,
+) -> bool {
+    if schema.field(key.get_ref()).is_some() {
+        return true;
+    }
+    let mut d = Diagnostic::error(
+        "C006",
+        ctx.at(key),
+        format!(
+            "„{}“ ist kein Feld der Tabelle „{}“ ({what})",
+            key.get_ref(),
+            schema.id
+        ),
+    );
+    if let Some(s) = did_you_mean(key.get_ref(), schema.field_names()) {
+        d = d.hint(format!("Meinten Sie „{s}“?"));
+    }
+    diags.push(d.hint(format!(
+        "Felder von „{}“: {} (siehe docs/data-format.md).",
+        schema.id,
+        schema.field_names().join(", ")
+    )));
+    false
+}
+
+/// `[quellen.X.entpivotieren]`: the measure and, per column, its key values and measures.
+fn resolve_unpivot(
+    ctx: &Ctx,
+    schema: &'static schema::TableSchema,
+    u: &config::EntpivotierenConfig,
+    diags: &mut Diagnostics,
+) -> Option<Unpivot> {
+    let is_measure = |name: &str| schema.field(name).is_some_and(|f| f.role == Role::Measure);
+    if !field_of(ctx, schema, &u.wert, diags, "entpivotieren.wert") {
+        return None;
+    }
+    if !is_measure(u.wert.get_ref()) {
+        diags.push(Diagnostic::error(
+            "C006",
+            ctx.at(&u.wert),
+            format!(
+                "„{}“ ist keine Zählgröße und kann nicht Ziel von „entpivotieren“ sein",
+                u.wert.get_ref()
+            ),
+        ));
+        return None;
+    }
+    let mut columns = Vec::new();
+    let mut ok = true;
+    for (header, entry) in &u.spalten {
+        let mut keys = BTreeMap::new();
+        let mut measures = vec![u.wert.get_ref().clone()];
+        for (k, v) in entry {
+            if k == "wert" {
+                measures = v.to_vec();
+                for m in &measures {
+                    if !is_measure(m) {
+                        ok = false;
+                        diags.push(Diagnostic::error(
+                            "C006",
+                            ctx.at(&u.wert),
+                            format!("„{m}“ (entpivotieren.spalten.\"{header}\".wert) ist keine Zählgröße der Tabelle „{}“", schema.id),
+                        ));
+                    }
+                }
+                continue;
+            }
+            let field = schema.field(k);
+            if field.is_none_or(|f| f.role == Role::Measure) {
+                ok = false;
+                diags.push(Diagnostic::error(
+                    "C006",
+                    ctx.at(&u.wert),
+                    format!("„{k}“ in entpivotieren.spalten ist kein Schlüsselfeld der Tabelle „{}“", schema.id),
+                ).hint(format!("Felder von „{}“: {}.", schema.id, schema.field_names().join(", "))));
+                continue;
+            }
+            match v {
+                config::OneOrMany::One(s) => {
+                    keys.insert(k.clone(), s.clone());
+                }
+                config::OneOrMany::Many(_) => {
+                    ok = false;
+                    diags.push(Diagnostic::error(
+                        "C004",
+                        ctx.at(&u.wert),
+                        format!("„{k}“ in entpivotieren.spalten braucht einen einzelnen Wert, keine Liste"),
+                    ));
+                }
+            }
+        }
+        columns.push((header.clone(), keys, measures));
+    }
+    ok.then(|| Unpivot {
+        measure: u.wert.get_ref().clone(),
+        columns,
+    })
+}
+
+/// `fuehrende_zahl` and `versatz`: only on whole-number fields (and `gebiet` for the first).
+fn int_options(
+    ctx: &Ctx,
+    schema: &'static schema::TableSchema,
+    q: &config::QuelleConfig,
+    diags: &mut Diagnostics,
+) -> (Vec<String>, BTreeMap<String, i64>) {
+    let mut leading_number = Vec::new();
+    for f in &q.fuehrende_zahl {
+        if field_of(ctx, schema, f, diags, "fuehrende_zahl") {
+            if !matches!(
+                schema.field(f.get_ref()).map(|x| x.ty),
+                Some(FieldType::Int { .. } | FieldType::Area)
+            ) {
+                diags.push(Diagnostic::error(
+                    "C006",
+                    ctx.at(f),
+                    format!(
+                        "„fuehrende_zahl“ gilt nur für ganzzahlige Felder wie „alter“ und für „gebiet“, nicht für „{}“",
+                        f.get_ref()
+                    ),
+                ).hint("Andere Ausprägungen unter [quellen.….werte] abbilden."));
+            }
+            leading_number.push(f.get_ref().clone());
+        }
+    }
+    let mut offsets = BTreeMap::new();
+    for (f, v) in &q.versatz {
+        if field_of(ctx, schema, f, diags, "versatz") {
+            if !matches!(
+                schema.field(f.get_ref()).map(|x| x.ty),
+                Some(FieldType::Int { .. })
+            ) {
+                diags.push(Diagnostic::error(
+                    "C006",
+                    ctx.at(f),
+                    format!(
+                        "„versatz“ gilt nur für ganzzahlige Felder wie „alter“, nicht für „{}“",
+                        f.get_ref()
+                    ),
+                ));
+            }
+            offsets.insert(f.get_ref().clone(), *v);
+        }
+    }
+    (leading_number, offsets)
+}
+
 fn resolve_source(
     ctx: &Ctx,
     name: &Spanned<String>,
@@ -831,28 +984,8 @@ fn resolve_source(
         ));
     }
 
-    let check_field = |key: &Spanned<String>, diags: &mut Diagnostics, what: &str| -> bool {
-        if schema.field(key.get_ref()).is_some() {
-            return true;
-        }
-        let mut d = Diagnostic::error(
-            "C006",
-            ctx.at(key),
-            format!(
-                "„{}“ ist kein Feld der Tabelle „{}“ ({what})",
-                key.get_ref(),
-                schema.id
-            ),
-        );
-        if let Some(s) = did_you_mean(key.get_ref(), schema.field_names()) {
-            d = d.hint(format!("Meinten Sie „{s}“?"));
-        }
-        diags.push(d.hint(format!(
-            "Felder von „{}“: {} (siehe docs/data-format.md).",
-            schema.id,
-            schema.field_names().join(", ")
-        )));
-        false
+    let check_field = |key: &Spanned<String>, diags: &mut Diagnostics, what: &str| {
+        field_of(ctx, schema, key, diags, what)
     };
 
     let mut columns = BTreeMap::new();
@@ -896,108 +1029,11 @@ fn resolve_source(
                 .extend(map.clone());
         }
     }
-    let unpivot = q.entpivotieren.as_ref().and_then(|u| {
-        let is_measure = |name: &str| schema.field(name).is_some_and(|f| f.role == Role::Measure);
-        if !check_field(&u.wert, diags, "entpivotieren.wert") {
-            return None;
-        }
-        if !is_measure(u.wert.get_ref()) {
-            diags.push(Diagnostic::error(
-                "C006",
-                ctx.at(&u.wert),
-                format!("„{}“ ist keine Zählgröße und kann nicht Ziel von „entpivotieren“ sein", u.wert.get_ref()),
-            ));
-            return None;
-        }
-        let mut columns = Vec::new();
-        let mut ok = true;
-        for (header, entry) in &u.spalten {
-            let mut keys = BTreeMap::new();
-            let mut measures = vec![u.wert.get_ref().clone()];
-            for (k, v) in entry {
-                if k == "wert" {
-                    measures = v.to_vec();
-                    for m in &measures {
-                        if !is_measure(m) {
-                            ok = false;
-                            diags.push(Diagnostic::error(
-                                "C006",
-                                ctx.at(&u.wert),
-                                format!("„{m}“ (entpivotieren.spalten.\"{header}\".wert) ist keine Zählgröße der Tabelle „{}“", schema.id),
-                            ));
-                        }
-                    }
-                    continue;
-                }
-                let field = schema.field(k);
-                if field.is_none_or(|f| f.role == Role::Measure) {
-                    ok = false;
-                    diags.push(Diagnostic::error(
-                        "C006",
-                        ctx.at(&u.wert),
-                        format!("„{k}“ in entpivotieren.spalten ist kein Schlüsselfeld der Tabelle „{}“", schema.id),
-                    ).hint(format!("Felder von „{}“: {}.", schema.id, schema.field_names().join(", "))));
-                    continue;
-                }
-                match v {
-                    config::OneOrMany::One(s) => {
-                        keys.insert(k.clone(), s.clone());
-                    }
-                    config::OneOrMany::Many(_) => {
-                        ok = false;
-                        diags.push(Diagnostic::error(
-                            "C004",
-                            ctx.at(&u.wert),
-                            format!("„{k}“ in entpivotieren.spalten braucht einen einzelnen Wert, keine Liste"),
-                        ));
-                    }
-                }
-            }
-            columns.push((header.clone(), keys, measures));
-        }
-        ok.then(|| Unpivot {
-            measure: u.wert.get_ref().clone(),
-            columns,
-        })
-    });
-    let mut leading_number = Vec::new();
-    for f in &q.fuehrende_zahl {
-        if check_field(f, diags, "fuehrende_zahl") {
-            if !matches!(
-                schema.field(f.get_ref()).map(|x| x.ty),
-                Some(FieldType::Int { .. } | FieldType::Area)
-            ) {
-                diags.push(Diagnostic::error(
-                    "C006",
-                    ctx.at(f),
-                    format!(
-                        "„fuehrende_zahl“ gilt nur für ganzzahlige Felder wie „alter“ und für „gebiet“, nicht für „{}“",
-                        f.get_ref()
-                    ),
-                ).hint("Andere Ausprägungen unter [quellen.….werte] abbilden."));
-            }
-            leading_number.push(f.get_ref().clone());
-        }
-    }
-    let mut offsets = BTreeMap::new();
-    for (f, v) in &q.versatz {
-        if check_field(f, diags, "versatz") {
-            if !matches!(
-                schema.field(f.get_ref()).map(|x| x.ty),
-                Some(FieldType::Int { .. })
-            ) {
-                diags.push(Diagnostic::error(
-                    "C006",
-                    ctx.at(f),
-                    format!(
-                        "„versatz“ gilt nur für ganzzahlige Felder wie „alter“, nicht für „{}“",
-                        f.get_ref()
-                    ),
-                ));
-            }
-            offsets.insert(f.get_ref().clone(), *v);
-        }
-    }
+    let unpivot = q
+        .entpivotieren
+        .as_ref()
+        .and_then(|u| resolve_unpivot(ctx, schema, u, diags));
+    let (leading_number, offsets) = int_options(ctx, schema, q, diags);
 
     let mut symbols: Vec<(String, MissingReason)> = MissingReason::default_symbols()
         .into_iter()
