@@ -726,6 +726,111 @@ fn check_targets(
     }
 }
 
+/// How the source's text is laid out: delimiter, decimal and thousands marks, and (Excel) the
+/// header's first cell.
+struct Layout {
+    delimiter: u8,
+    decimal: char,
+    thousands: Option<char>,
+    start: (u32, u32),
+}
+
+/// The layout keys of a source profile, each checked (C004, C008).
+fn layout(
+    ctx: &Ctx,
+    name: &Spanned<String>,
+    q: &config::QuelleConfig,
+    diags: &mut Diagnostics,
+) -> Layout {
+    let delimiter = match &q.trennzeichen {
+        None => b';',
+        Some(s) if s.get_ref() == "\\t" || s.get_ref() == "tab" => b'\t',
+        Some(s) => match single_char(s.get_ref()) {
+            Some(c) if c.is_ascii() && !c.is_ascii_alphanumeric() && c != '"' => c as u8,
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        "C004",
+                        ctx.at(s),
+                        format!("ungültiges Trennzeichen „{}“", s.get_ref()),
+                    )
+                    .hint("Ein einzelnes Zeichen angeben: \";\", \",\", \"|\" oder \"\\t\" für Tabulator."),
+                );
+                b';'
+            }
+        },
+    };
+    let decimal = match single_char(q.dezimalzeichen.get_ref()) {
+        Some(c @ (',' | '.')) => c,
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "C004",
+                    ctx.at(&q.dezimalzeichen),
+                    format!("ungültiges Dezimalzeichen „{}“", q.dezimalzeichen.get_ref()),
+                )
+                .hint("Erlaubt sind \",\" (deutsch) und \".\"."),
+            );
+            ','
+        }
+    };
+    let thousands = q.tausenderzeichen.as_ref().and_then(|t| {
+        match single_char(t.get_ref()) {
+            Some(c @ ('.' | ' ' | '\'' | '\u{202f}' | '\u{a0}' | ',')) if c != decimal => Some(c),
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        "C004",
+                        ctx.at(t),
+                        format!("ungültiges Tausendertrennzeichen „{}“", t.get_ref()),
+                    )
+                    .hint("Erlaubt sind \".\", \" \" oder \"'\", und es muss sich vom Dezimalzeichen unterscheiden."),
+                );
+                None
+            }
+        }
+    });
+    if q.kopfzeilen == 0 && q.spalten.values().any(|c| parse_column_ref(c).is_header()) {
+        diags.push(
+            Diagnostic::error(
+                "C004",
+                ctx.at(name),
+                "ohne Kopfzeilen (kopfzeilen = 0) können Spalten nur über ihre Position (\"#3\") zugeordnet werden",
+            ),
+        );
+    }
+    let start = match &q.start {
+        None => (0, 0),
+        Some(s) => match parse_cell(s.get_ref()) {
+            Some(rc) => rc,
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        "C004",
+                        ctx.at(s),
+                        format!("ungültige Zelle „{}“", s.get_ref()),
+                    )
+                    .hint("Die linke obere Zelle der Kopfzeile angeben, z. B. \"A3\"."),
+                );
+                (0, 0)
+            }
+        },
+    };
+    if q.format != SourceFormat::Xlsx && (q.blatt.is_some() || q.start.is_some()) {
+        diags.push(Diagnostic::warning(
+            "C008",
+            ctx.at(name),
+            "„blatt“ und „start“ gelten nur für format = \"xlsx\" und werden hier ignoriert",
+        ));
+    }
+    Layout {
+        delimiter,
+        decimal,
+        thousands,
+        start,
+    }
+}
+
 /// Whether `key` is a field of the table; C006 with the fields there if not.
 fn field_of(
     ctx: &Ctx,
@@ -902,87 +1007,12 @@ fn resolve_source(
     let schema = schema::schema(table);
     let path = ctx.check_file(&q.datei, "Datei", diags);
 
-    let delimiter = match &q.trennzeichen {
-        None => b';',
-        Some(s) if s.get_ref() == "\\t" || s.get_ref() == "tab" => b'\t',
-        Some(s) => match single_char(s.get_ref()) {
-            Some(c) if c.is_ascii() && !c.is_ascii_alphanumeric() && c != '"' => c as u8,
-            _ => {
-                diags.push(
-                    Diagnostic::error(
-                        "C004",
-                        ctx.at(s),
-                        format!("ungültiges Trennzeichen „{}“", s.get_ref()),
-                    )
-                    .hint("Ein einzelnes Zeichen angeben: \";\", \",\", \"|\" oder \"\\t\" für Tabulator."),
-                );
-                b';'
-            }
-        },
-    };
-    let decimal = match single_char(q.dezimalzeichen.get_ref()) {
-        Some(c @ (',' | '.')) => c,
-        _ => {
-            diags.push(
-                Diagnostic::error(
-                    "C004",
-                    ctx.at(&q.dezimalzeichen),
-                    format!("ungültiges Dezimalzeichen „{}“", q.dezimalzeichen.get_ref()),
-                )
-                .hint("Erlaubt sind \",\" (deutsch) und \".\"."),
-            );
-            ','
-        }
-    };
-    let thousands = q.tausenderzeichen.as_ref().and_then(|t| {
-        match single_char(t.get_ref()) {
-            Some(c @ ('.' | ' ' | '\'' | '\u{202f}' | '\u{a0}' | ',')) if c != decimal => Some(c),
-            _ => {
-                diags.push(
-                    Diagnostic::error(
-                        "C004",
-                        ctx.at(t),
-                        format!("ungültiges Tausendertrennzeichen „{}“", t.get_ref()),
-                    )
-                    .hint("Erlaubt sind \".\", \" \" oder \"'\", und es muss sich vom Dezimalzeichen unterscheiden."),
-                );
-                None
-            }
-        }
-    });
-    if q.kopfzeilen == 0 && q.spalten.values().any(|c| parse_column_ref(c).is_header()) {
-        diags.push(
-            Diagnostic::error(
-                "C004",
-                ctx.at(name),
-                "ohne Kopfzeilen (kopfzeilen = 0) können Spalten nur über ihre Position (\"#3\") zugeordnet werden",
-            ),
-        );
-    }
-    let start = match &q.start {
-        None => (0, 0),
-        Some(s) => match parse_cell(s.get_ref()) {
-            Some(rc) => rc,
-            None => {
-                diags.push(
-                    Diagnostic::error(
-                        "C004",
-                        ctx.at(s),
-                        format!("ungültige Zelle „{}“", s.get_ref()),
-                    )
-                    .hint("Die linke obere Zelle der Kopfzeile angeben, z. B. \"A3\"."),
-                );
-                (0, 0)
-            }
-        },
-    };
-    if q.format != SourceFormat::Xlsx && (q.blatt.is_some() || q.start.is_some()) {
-        diags.push(Diagnostic::warning(
-            "C008",
-            ctx.at(name),
-            "„blatt“ und „start“ gelten nur für format = \"xlsx\" und werden hier ignoriert",
-        ));
-    }
+    let Layout {
+        delimiter,
+        decimal,
+        thousands,
+        start,
+    } = layout(ctx, name, q, diags);
 
     let check_field = |key: &Spanned<String>, diags: &mut Diagnostics, what: &str| {
         field_of(ctx, schema, key, diags, what)
