@@ -831,6 +831,37 @@ fn layout(
     }
 }
 
+/// The value maps of a source: the project's `[werte]` for the fields its table has, then the
+/// source's own, entry by entry.
+fn value_maps(
+    ctx: &Ctx,
+    schema: &'static schema::TableSchema,
+    q: &config::QuelleConfig,
+    project_maps: &BTreeMap<Spanned<String>, BTreeMap<String, String>>,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    // the project's maps first, for the fields this table has; the source's own replace
+    // single entries
+    for (field, map) in project_maps {
+        if schema.field(field.get_ref()).is_some() {
+            values.insert(field.get_ref().clone(), map.clone());
+        }
+    }
+    for (field, map) in &q.werte {
+        if field_of(ctx, schema, field, diags, "werte") {
+            if let Some(FieldType::Code(allowed)) = schema.field(field.get_ref()).map(|f| f.ty) {
+                check_targets(ctx, field, map, allowed, diags);
+            }
+            values
+                .entry(field.get_ref().clone())
+                .or_default()
+                .extend(map.clone());
+        }
+    }
+    values
+}
+
 /// Whether `key` is a field of the table; C006 with the fields there if not.
 fn field_of(
     ctx: &Ctx,
@@ -1040,25 +1071,7 @@ fn resolve_source(
             }
         }
     }
-    let mut values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    // the project's maps first, for the fields this table has; the source's own replace
-    // single entries
-    for (field, map) in project_maps {
-        if schema.field(field.get_ref()).is_some() {
-            values.insert(field.get_ref().clone(), map.clone());
-        }
-    }
-    for (field, map) in &q.werte {
-        if check_field(field, diags, "werte") {
-            if let Some(FieldType::Code(allowed)) = schema.field(field.get_ref()).map(|f| f.ty) {
-                check_targets(ctx, field, map, allowed, diags);
-            }
-            values
-                .entry(field.get_ref().clone())
-                .or_default()
-                .extend(map.clone());
-        }
-    }
+    let values = value_maps(ctx, schema, q, project_maps, diags);
     let unpivot = q
         .entpivotieren
         .as_ref()
