@@ -862,6 +862,118 @@ fn value_maps(
     values
 }
 
+/// `zeit`: the kind must suit the table (C006), and what a bare year means must suit the
+/// kind (C004); the bare-year rule.
+fn time_options(
+    ctx: &Ctx,
+    name: &Spanned<String>,
+    schema: &'static schema::TableSchema,
+    q: &config::QuelleConfig,
+    diags: &mut Diagnostics,
+) -> Option<BareYear> {
+    let period_kind = q.zeit.art;
+    if !schema.period_kinds.contains(&period_kind) {
+        diags.push(
+            Diagnostic::error(
+                "C006",
+                ctx.at(name),
+                format!(
+                    "Zeitart „{}“ passt nicht zur Tabelle „{}“",
+                    period_kind.label(),
+                    schema.id
+                ),
+            )
+            .hint(format!(
+                "Erlaubt: {}.",
+                schema
+                    .period_kinds
+                    .iter()
+                    .map(|k| format!("{k:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        );
+    }
+    q.zeit.nacktes_jahr.as_ref().and_then(|b| {
+        let parsed = parse_bare_year(period_kind, b.get_ref());
+        if parsed.is_none() {
+            let hint = match period_kind {
+                PeriodKind::Schuljahr => "Für Schuljahre \"beginn\" (2023 = 2023/24) oder \"ende\" (2023 = 2022/23) angeben.",
+                PeriodKind::Stichtag => "Für Stichtage Tag und Monat angeben, z. B. \"31.12.\" oder \"01.03.\".",
+                _ => "Bei Kalenderjahr und Monat ist „nacktes_jahr“ nicht nötig.",
+            };
+            diags.push(
+                Diagnostic::error(
+                    "C004",
+                    ctx.at(b),
+                    format!("„nacktes_jahr = \"{}\"“ passt nicht zur Zeitart „{}“", b.get_ref(), period_kind.label()),
+                )
+                .hint(hint),
+            );
+        }
+        parsed
+    })
+}
+
+/// `spalten` and `feste_werte`: fields of the table, and not both for one field (C006).
+fn columns_and_constants(
+    ctx: &Ctx,
+    schema: &'static schema::TableSchema,
+    q: &config::QuelleConfig,
+    diags: &mut Diagnostics,
+) -> (BTreeMap<String, ColumnRef>, BTreeMap<String, String>) {
+    let mut columns = BTreeMap::new();
+    for (field, col) in &q.spalten {
+        if field_of(ctx, schema, field, diags, "spalten") {
+            columns.insert(field.get_ref().clone(), parse_column_ref(col));
+        }
+    }
+    let mut constants = BTreeMap::new();
+    for (field, value) in &q.feste_werte {
+        if field_of(ctx, schema, field, diags, "feste_werte") {
+            constants.insert(field.get_ref().clone(), value.clone());
+            if columns.contains_key(field.get_ref()) {
+                diags.push(Diagnostic::error(
+                    "C006",
+                    ctx.at(field),
+                    format!(
+                        "„{}“ steht in „spalten“ und in „feste_werte“",
+                        field.get_ref()
+                    ),
+                ));
+            }
+        }
+    }
+    (columns, constants)
+}
+
+/// The statistical offices' symbols, with the source's own (`symbole`) in their place.
+fn symbols(q: &config::QuelleConfig) -> Vec<(String, MissingReason)> {
+    let mut symbols: Vec<(String, MissingReason)> = MissingReason::default_symbols()
+        .into_iter()
+        .filter(|(s, _)| !q.symbole.contains_key(*s))
+        .map(|(s, r)| (s.to_string(), r))
+        .collect();
+    symbols.extend(q.symbole.iter().map(|(s, r)| (s.clone(), *r)));
+    symbols
+}
+
+/// `gerundet_auf`: at least 2 (C004).
+fn rounded_to(ctx: &Ctx, q: &config::QuelleConfig, diags: &mut Diagnostics) -> Option<u32> {
+    q.gerundet_auf.as_ref().and_then(|r| {
+        if *r.get_ref() < 2 {
+            diags.push(Diagnostic::error(
+                "C004",
+                ctx.at(r),
+                "„gerundet_auf“ muss mindestens 2 sein (üblich: 3, 5 oder 10)",
+            ));
+            None
+        } else {
+            Some(*r.get_ref())
+        }
+    })
+}
+
 /// Whether `key` is a field of the table; C006 with the fields there if not.
 fn field_of(
     ctx: &Ctx,
@@ -1045,32 +1157,7 @@ fn resolve_source(
         start,
     } = layout(ctx, name, q, diags);
 
-    let check_field = |key: &Spanned<String>, diags: &mut Diagnostics, what: &str| {
-        field_of(ctx, schema, key, diags, what)
-    };
-
-    let mut columns = BTreeMap::new();
-    for (field, col) in &q.spalten {
-        if check_field(field, diags, "spalten") {
-            columns.insert(field.get_ref().clone(), parse_column_ref(col));
-        }
-    }
-    let mut constants = BTreeMap::new();
-    for (field, value) in &q.feste_werte {
-        if check_field(field, diags, "feste_werte") {
-            constants.insert(field.get_ref().clone(), value.clone());
-            if columns.contains_key(field.get_ref()) {
-                diags.push(Diagnostic::error(
-                    "C006",
-                    ctx.at(field),
-                    format!(
-                        "„{}“ steht in „spalten“ und in „feste_werte“",
-                        field.get_ref()
-                    ),
-                ));
-            }
-        }
-    }
+    let (columns, constants) = columns_and_constants(ctx, schema, q, diags);
     let values = value_maps(ctx, schema, q, project_maps, diags);
     let unpivot = q
         .entpivotieren
@@ -1078,67 +1165,11 @@ fn resolve_source(
         .and_then(|u| resolve_unpivot(ctx, schema, u, diags));
     let (leading_number, offsets) = int_options(ctx, schema, q, diags);
 
-    let mut symbols: Vec<(String, MissingReason)> = MissingReason::default_symbols()
-        .into_iter()
-        .filter(|(s, _)| !q.symbole.contains_key(*s))
-        .map(|(s, r)| (s.to_string(), r))
-        .collect();
-    symbols.extend(q.symbole.iter().map(|(s, r)| (s.clone(), *r)));
+    let symbols = symbols(q);
 
     let period_kind = q.zeit.art;
-    if !schema.period_kinds.contains(&period_kind) {
-        diags.push(
-            Diagnostic::error(
-                "C006",
-                ctx.at(name),
-                format!(
-                    "Zeitart „{}“ passt nicht zur Tabelle „{}“",
-                    period_kind.label(),
-                    schema.id
-                ),
-            )
-            .hint(format!(
-                "Erlaubt: {}.",
-                schema
-                    .period_kinds
-                    .iter()
-                    .map(|k| format!("{k:?}").to_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        );
-    }
-    let bare_year = q.zeit.nacktes_jahr.as_ref().and_then(|b| {
-        let parsed = parse_bare_year(period_kind, b.get_ref());
-        if parsed.is_none() {
-            let hint = match period_kind {
-                PeriodKind::Schuljahr => "Für Schuljahre \"beginn\" (2023 = 2023/24) oder \"ende\" (2023 = 2022/23) angeben.",
-                PeriodKind::Stichtag => "Für Stichtage Tag und Monat angeben, z. B. \"31.12.\" oder \"01.03.\".",
-                _ => "Bei Kalenderjahr und Monat ist „nacktes_jahr“ nicht nötig.",
-            };
-            diags.push(
-                Diagnostic::error(
-                    "C004",
-                    ctx.at(b),
-                    format!("„nacktes_jahr = \"{}\"“ passt nicht zur Zeitart „{}“", b.get_ref(), period_kind.label()),
-                )
-                .hint(hint),
-            );
-        }
-        parsed
-    });
-    let rounded_to = q.gerundet_auf.as_ref().and_then(|r| {
-        if *r.get_ref() < 2 {
-            diags.push(Diagnostic::error(
-                "C004",
-                ctx.at(r),
-                "„gerundet_auf“ muss mindestens 2 sein (üblich: 3, 5 oder 10)",
-            ));
-            None
-        } else {
-            Some(*r.get_ref())
-        }
-    });
+    let bare_year = time_options(ctx, name, schema, q, diags);
+    let rounded_to = rounded_to(ctx, q, diags);
 
     Some(Quelle {
         name: name.get_ref().clone(),
