@@ -457,6 +457,186 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Diagnostic {
         .hint("Die Zeile mit der Syntax aus docs/config.md vergleichen (Anführungszeichen, = und [Abschnitte]).")
 }
 
+/// `[geheimhaltung]`, its numbers checked (C004).
+fn geheimhaltung(
+    ctx: &Ctx,
+    g: &config::GeheimhaltungConfig,
+    diags: &mut Diagnostics,
+) -> Geheimhaltung {
+    if g.mindestfallzahl < 1 {
+        diags.push(Diagnostic::error(
+            "C004",
+            ctx.at_offset(find_section(ctx.text, "geheimhaltung")),
+            "„mindestfallzahl“ muss mindestens 1 sein",
+        ));
+    }
+    if g.rundung_auf < 2 {
+        diags.push(Diagnostic::error(
+            "C004",
+            ctx.at_offset(find_section(ctx.text, "geheimhaltung")),
+            "„rundung_auf“ muss mindestens 2 sein (üblich: 3 oder 5)",
+        ));
+    }
+    Geheimhaltung {
+        verfahren: g.verfahren,
+        mindestfallzahl: g.mindestfallzahl,
+        mindestbasis: g.mindestbasis,
+        rundung_auf: g.rundung_auf,
+    }
+}
+
+/// A project-wide `[werte]` map must serve a field some source has (C006) and name allowed codes.
+fn check_project_maps(
+    ctx: &Ctx,
+    werte: &BTreeMap<Spanned<String>, BTreeMap<String, String>>,
+    quellen: &[Quelle],
+    diags: &mut Diagnostics,
+) {
+    // a project-wide map for a field no source has would be accepted and do nothing
+    for (field, map) in werte {
+        let ty = quellen
+            .iter()
+            .find_map(|q| crate::schema::schema(q.table).field(field.get_ref()))
+            .map(|f| f.ty);
+        if let Some(FieldType::Code(allowed)) = ty {
+            check_targets(ctx, field, map, allowed, diags);
+        }
+        if ty.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "C006",
+                    ctx.at(field),
+                    format!("[werte] ordnet „{}“ zu, aber keine Quelle hat dieses Feld", field.get_ref()),
+                )
+                .hint("Feldnamen aus docs/data-format.md verwenden, z. B. gebiet, schulform, geschlecht."),
+            );
+        }
+    }
+}
+
+/// The catalogue with the project's own indicators, each checked.
+fn catalogue(
+    ctx: &Ctx,
+    eigene: &BTreeMap<String, crate::catalogue::Definition>,
+    diags: &mut Diagnostics,
+) -> crate::catalogue::Catalogue {
+    let katalog = crate::catalogue::Catalogue::with_project(eigene);
+    for i in katalog.indicators.iter().filter(|i| i.projekt) {
+        let at = ctx.at_offset(
+            ctx.text
+                .find(&format!("[indikatoren.{}", i.id))
+                .unwrap_or(0),
+        );
+        if let Some(d) = bad_id(&i.id, "Kennzahl", at.clone()) {
+            diags.push(d);
+        }
+        diags.extend(crate::catalogue::check(&i.id, &i.def, &at));
+    }
+    katalog
+}
+
+/// Indicator ids of a module, sheet or profile: each once (C004) and in the catalogue (C011).
+fn known_ids(
+    ctx: &Ctx,
+    katalog: &crate::catalogue::Catalogue,
+    ids: &[Spanned<String>],
+    diags: &mut Diagnostics,
+) -> Vec<String> {
+    for (k, id) in ids.iter().enumerate() {
+        if ids[..k].iter().any(|x| x.get_ref() == id.get_ref()) {
+            diags.push(
+                Diagnostic::error(
+                    "C004",
+                    ctx.at(id),
+                    format!("Kennzahl „{}“ steht zweimal in der Liste", id.get_ref()),
+                )
+                .hint("Jede Kennzahl nur einmal nennen."),
+            );
+        }
+        if katalog.get(id.get_ref()).is_none() {
+            let mut d = Diagnostic::error(
+                "C011",
+                ctx.at(id),
+                format!("unbekannte Kennzahl „{}“", id.get_ref()),
+            );
+            if let Some(s) = did_you_mean(id.get_ref(), katalog.ids()) {
+                d = d.hint(format!("Meinten Sie „{s}“?"));
+            }
+            diags.push(
+                d.hint("Die Kennungen listet `bildungsmonitor catalogue` (docs/indicators.md)."),
+            );
+        }
+    }
+    ids.iter().map(|i| i.get_ref().clone()).collect()
+}
+
+/// `[faktenchecks.ID]`: 2 to 6 indicators (C004), known ones, an existing text file.
+fn faktenchecks(
+    ctx: &Ctx,
+    katalog: &crate::catalogue::Catalogue,
+    raw: &BTreeMap<Spanned<String>, config::FaktencheckConfig>,
+    diags: &mut Diagnostics,
+) -> Vec<Faktencheck> {
+    let mut faktenchecks = Vec::new();
+    for (id, f) in raw {
+        if !(2..=6).contains(&f.indikatoren.len()) {
+            diags.push(
+                Diagnostic::error(
+                    "C004",
+                    ctx.at(id),
+                    format!(
+                        "Faktencheck „{}“ hat {} Kennzahlen; ein Faktencheck zeigt 2 bis 6",
+                        id.get_ref(),
+                        f.indikatoren.len()
+                    ),
+                )
+                .hint("Für mehr Kennzahlen ein Berichtsmodul unter [berichte.<id>] anlegen."),
+            );
+        }
+        faktenchecks.push(Faktencheck {
+            id: id.get_ref().clone(),
+            titel: f.titel.clone(),
+            indikatoren: known_ids(ctx, katalog, &f.indikatoren, diags),
+            text: f
+                .text
+                .as_ref()
+                .map(|t| ctx.check_file(t, "Textdatei", diags)),
+        });
+    }
+    faktenchecks
+}
+
+/// `[gestaltung]`: the colour as #rrggbb (C004), the font files present.
+fn gestaltung(ctx: &Ctx, g: &config::GestaltungConfig, diags: &mut Diagnostics) -> Gestaltung {
+    Gestaltung {
+        farbe: match &g.farbe {
+            Some(f) => {
+                let ok = f.get_ref().len() == 7
+                    && f.get_ref().starts_with('#')
+                    && f.get_ref()[1..].bytes().all(|b| b.is_ascii_hexdigit());
+                if !ok {
+                    diags.push(
+                        Diagnostic::error(
+                            "C004",
+                            ctx.at(f),
+                            format!("„{}“ ist keine Farbe", f.get_ref()),
+                        )
+                        .hint("Als Hex-Wert mit sechs Stellen angeben, z. B. farbe = \"#1f4e79\"."),
+                    );
+                }
+                f.get_ref().clone()
+            }
+            None => "#1f4e79".into(),
+        },
+        schrift: g.schrift.clone().unwrap_or_else(|| "Source Sans 3".into()),
+        schriftdateien: g
+            .schriftdateien
+            .iter()
+            .map(|f| ctx.check_file(f, "Schriftdatei", diags))
+            .collect(),
+    }
+}
+
 fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Project> {
     if raw.projekt.kommune.trim().is_empty() {
         diags.push(Diagnostic::error(
@@ -494,95 +674,18 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
 
     let gebiete = gebiete::resolve(ctx, &raw.gebiete, diags);
 
-    let g = &raw.geheimhaltung;
-    if g.mindestfallzahl < 1 {
-        diags.push(Diagnostic::error(
-            "C004",
-            ctx.at_offset(find_section(ctx.text, "geheimhaltung")),
-            "„mindestfallzahl“ muss mindestens 1 sein",
-        ));
-    }
-    if g.rundung_auf < 2 {
-        diags.push(Diagnostic::error(
-            "C004",
-            ctx.at_offset(find_section(ctx.text, "geheimhaltung")),
-            "„rundung_auf“ muss mindestens 2 sein (üblich: 3 oder 5)",
-        ));
-    }
-    let geheimhaltung = Geheimhaltung {
-        verfahren: g.verfahren,
-        mindestfallzahl: g.mindestfallzahl,
-        mindestbasis: g.mindestbasis,
-        rundung_auf: g.rundung_auf,
-    };
+    let geheimhaltung = geheimhaltung(ctx, &raw.geheimhaltung, diags);
 
     let quellen: Vec<Quelle> = raw
         .quellen
         .iter()
         .filter_map(|(name, q)| resolve_source(ctx, name, q, &raw.werte, diags))
         .collect();
-    // a project-wide map for a field no source has would be accepted and do nothing
-    for (field, map) in &raw.werte {
-        let ty = quellen
-            .iter()
-            .find_map(|q| crate::schema::schema(q.table).field(field.get_ref()))
-            .map(|f| f.ty);
-        if let Some(FieldType::Code(allowed)) = ty {
-            check_targets(ctx, field, map, allowed, diags);
-        }
-        if ty.is_none() {
-            diags.push(
-                Diagnostic::error(
-                    "C006",
-                    ctx.at(field),
-                    format!("[werte] ordnet „{}“ zu, aber keine Quelle hat dieses Feld", field.get_ref()),
-                )
-                .hint("Feldnamen aus docs/data-format.md verwenden, z. B. gebiet, schulform, geschlecht."),
-            );
-        }
-    }
+    check_project_maps(ctx, &raw.werte, &quellen, diags);
 
-    let katalog = crate::catalogue::Catalogue::with_project(&raw.indikatoren);
-    for i in katalog.indicators.iter().filter(|i| i.projekt) {
-        let at = ctx.at_offset(
-            ctx.text
-                .find(&format!("[indikatoren.{}", i.id))
-                .unwrap_or(0),
-        );
-        if let Some(d) = bad_id(&i.id, "Kennzahl", at.clone()) {
-            diags.push(d);
-        }
-        diags.extend(crate::catalogue::check(&i.id, &i.def, &at));
-    }
-    // indicator ids of modules, Faktenchecks and profiles must be in the catalogue
-    let known_ids = |ids: &[Spanned<String>], diags: &mut Diagnostics| -> Vec<String> {
-        for (k, id) in ids.iter().enumerate() {
-            if ids[..k].iter().any(|x| x.get_ref() == id.get_ref()) {
-                diags.push(
-                    Diagnostic::error(
-                        "C004",
-                        ctx.at(id),
-                        format!("Kennzahl „{}“ steht zweimal in der Liste", id.get_ref()),
-                    )
-                    .hint("Jede Kennzahl nur einmal nennen."),
-                );
-            }
-            if katalog.get(id.get_ref()).is_none() {
-                let mut d = Diagnostic::error(
-                    "C011",
-                    ctx.at(id),
-                    format!("unbekannte Kennzahl „{}“", id.get_ref()),
-                );
-                if let Some(s) = did_you_mean(id.get_ref(), katalog.ids()) {
-                    d = d.hint(format!("Meinten Sie „{s}“?"));
-                }
-                diags.push(d.hint(
-                    "Die Kennungen listet `bildungsmonitor catalogue` (docs/indicators.md).",
-                ));
-            }
-        }
-        ids.iter().map(|i| i.get_ref().clone()).collect()
-    };
+    let katalog = catalogue(ctx, &raw.indikatoren, diags);
+    let known_ids =
+        |ids: &[Spanned<String>], diags: &mut Diagnostics| known_ids(ctx, &katalog, ids, diags);
     for id in raw.berichte.keys().chain(raw.faktenchecks.keys()) {
         if let Some(d) = bad_id(id.get_ref(), "Bericht oder Faktencheck", ctx.at(id)) {
             diags.push(d);
@@ -599,68 +702,12 @@ fn resolve(ctx: &Ctx, raw: ConfigFile, diags: &mut Diagnostics) -> Option<Projec
         })
         .collect();
 
-    let mut faktenchecks = Vec::new();
-    for (id, f) in &raw.faktenchecks {
-        if !(2..=6).contains(&f.indikatoren.len()) {
-            diags.push(
-                Diagnostic::error(
-                    "C004",
-                    ctx.at(id),
-                    format!(
-                        "Faktencheck „{}“ hat {} Kennzahlen; ein Faktencheck zeigt 2 bis 6",
-                        id.get_ref(),
-                        f.indikatoren.len()
-                    ),
-                )
-                .hint("Für mehr Kennzahlen ein Berichtsmodul unter [berichte.<id>] anlegen."),
-            );
-        }
-        faktenchecks.push(Faktencheck {
-            id: id.get_ref().clone(),
-            titel: f.titel.clone(),
-            indikatoren: known_ids(&f.indikatoren, diags),
-            text: f
-                .text
-                .as_ref()
-                .map(|t| ctx.check_file(t, "Textdatei", diags)),
-        });
-    }
+    let faktenchecks = faktenchecks(ctx, &katalog, &raw.faktenchecks, diags);
     let profil = match &raw.profil {
         Some(p) => known_ids(&p.indikatoren, diags),
         None => PROFIL_STANDARD.iter().map(|s| (*s).to_string()).collect(),
     };
-    let gestaltung = Gestaltung {
-        farbe: match &raw.gestaltung.farbe {
-            Some(f) => {
-                let ok = f.get_ref().len() == 7
-                    && f.get_ref().starts_with('#')
-                    && f.get_ref()[1..].bytes().all(|b| b.is_ascii_hexdigit());
-                if !ok {
-                    diags.push(
-                        Diagnostic::error(
-                            "C004",
-                            ctx.at(f),
-                            format!("„{}“ ist keine Farbe", f.get_ref()),
-                        )
-                        .hint("Als Hex-Wert mit sechs Stellen angeben, z. B. farbe = \"#1f4e79\"."),
-                    );
-                }
-                f.get_ref().clone()
-            }
-            None => "#1f4e79".into(),
-        },
-        schrift: raw
-            .gestaltung
-            .schrift
-            .clone()
-            .unwrap_or_else(|| "Source Sans 3".into()),
-        schriftdateien: raw
-            .gestaltung
-            .schriftdateien
-            .iter()
-            .map(|f| ctx.check_file(f, "Schriftdatei", diags))
-            .collect(),
-    };
+    let gestaltung = gestaltung(ctx, &raw.gestaltung, diags);
 
     Some(Project {
         config_path: ctx.path.to_path_buf(),
