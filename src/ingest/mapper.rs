@@ -455,34 +455,7 @@ impl Sink for Mapper<'_> {
             })
             .collect();
         if let Some(u) = &q.unpivot {
-            let field_index = |name: &str| self.schema.fields.iter().position(|f| f.name == name);
-            let mut groups: Vec<UnpivotGroup> = Vec::new();
-            let mut missing = false;
-            for (h, keys, measures) in &u.columns {
-                let r = if let Some(n) = h.strip_prefix('#').and_then(|n| n.parse().ok()) {
-                    ColumnRef::Position(n)
-                } else {
-                    ColumnRef::Header(h.clone())
-                };
-                let Some(ci) = self.find_column(&r, headers, &u.measure, pos, loc) else {
-                    missing = true;
-                    continue;
-                };
-                let keys: Vec<(usize, String)> = keys
-                    .iter()
-                    .filter_map(|(k, v)| field_index(k).map(|fi| (fi, v.clone())))
-                    .collect();
-                let measures: Vec<usize> = measures.iter().filter_map(|m| field_index(m)).collect();
-                // columns with the same keys feed the same output row (their values add up)
-                match groups.iter_mut().find(|(k, _)| *k == keys) {
-                    Some((_, cols)) => cols.push((ci, measures)),
-                    None => groups.push((keys, vec![(ci, measures)])),
-                }
-            }
-            self.unpivot = groups;
-            if missing {
-                self.ok = false;
-            }
+            self.plan_unpivot(u, headers, pos, loc);
         }
         for (r, values) in &q.filter {
             if let Some(i) = self.find_column(r, headers, "filter", pos, loc) {
@@ -498,61 +471,7 @@ impl Sink for Mapper<'_> {
                 self.ok = false;
             }
         }
-        if !plans.iter().zip(self.schema.fields).any(|(p, f)| {
-            f.role == Role::Measure
-                && (!matches!(p, Plan::Absent)
-                    || q.unpivot.as_ref().is_some_and(|u| u.measure == f.name))
-        }) {
-            let measures: Vec<&str> = self
-                .schema
-                .fields
-                .iter()
-                .filter(|f| f.role == Role::Measure)
-                .map(|f| f.name)
-                .collect();
-            self.report(
-                Diagnostic::error(
-                    "V008",
-                    loc.at(pos, 0),
-                    format!(
-                        "keine Zählgröße der Tabelle „{}“ hat eine Spalte (möglich: {})",
-                        self.schema.id,
-                        measures.join(", ")
-                    ),
-                )
-                .hint(format!(
-                    "Im Quellprofil unter [quellen.{}.spalten] mindestens eine Zählgröße zuordnen, z. B. „{} = \"Spaltenkopf\"“.",
-                    q.name, measures[0]
-                )),
-            );
-            self.ok = false;
-        }
-        // a part ("darunter") is read against its total in the same row
-        let given = |name: &str| {
-            self.schema
-                .fields
-                .iter()
-                .position(|f| f.name == name)
-                .is_some_and(|i| !matches!(plans[i], Plan::Absent))
-                || q.unpivot.as_ref().is_some_and(|u| u.measure == name)
-        };
-        for (part, total) in self.schema.parts {
-            if given(part) && !given(total) {
-                let mut d = Diagnostic::error(
-                    "V008",
-                    loc.at(pos, 0),
-                    format!("„{part}“ ist ein Teil von „{total}“, aber „{total}“ hat keine Spalte"),
-                );
-                if let Some(s) = did_you_mean(total, headers.iter().map(String::as_str)) {
-                    d = d.hint(format!("Meinten Sie die Spalte „{s}“?"));
-                }
-                self.report(d.hint(format!(
-                    "Im Quellprofil unter [quellen.{}.spalten] „{total} = \"Spaltenkopf\"“ eintragen: ein Teil braucht seine Gesamtzahl in derselben Zeile.",
-                    q.name
-                )));
-                self.ok = false;
-            }
-        }
+        self.check_measures(&plans, headers, pos, loc);
         self.stats.fields = plans
             .iter()
             .zip(self.schema.fields)
@@ -769,6 +688,105 @@ enum Skip {
 }
 
 impl Mapper<'_> {
+    /// The unpivoted columns: per distinct set of key values, the columns and the measures
+    /// they add to (columns with the same keys feed one row).
+    fn plan_unpivot(
+        &mut self,
+        u: &crate::project::Unpivot,
+        headers: &[String],
+        pos: RowPos,
+        loc: &Locator,
+    ) {
+        let field_index = |name: &str| self.schema.fields.iter().position(|f| f.name == name);
+        let mut groups: Vec<UnpivotGroup> = Vec::new();
+        let mut missing = false;
+        for (h, keys, measures) in &u.columns {
+            let r = if let Some(n) = h.strip_prefix('#').and_then(|n| n.parse().ok()) {
+                ColumnRef::Position(n)
+            } else {
+                ColumnRef::Header(h.clone())
+            };
+            let Some(ci) = self.find_column(&r, headers, &u.measure, pos, loc) else {
+                missing = true;
+                continue;
+            };
+            let keys: Vec<(usize, String)> = keys
+                .iter()
+                .filter_map(|(k, v)| field_index(k).map(|fi| (fi, v.clone())))
+                .collect();
+            let measures: Vec<usize> = measures.iter().filter_map(|m| field_index(m)).collect();
+            // columns with the same keys feed the same output row (their values add up)
+            match groups.iter_mut().find(|(k, _)| *k == keys) {
+                Some((_, cols)) => cols.push((ci, measures)),
+                None => groups.push((keys, vec![(ci, measures)])),
+            }
+        }
+        self.unpivot = groups;
+        if missing {
+            self.ok = false;
+        }
+    }
+
+    /// A source needs a measure (V008), and a part ("darunter") its total in the same row.
+    fn check_measures(&mut self, plans: &[Plan], headers: &[String], pos: RowPos, loc: &Locator) {
+        let q = self.q;
+        if !plans.iter().zip(self.schema.fields).any(|(p, f)| {
+            f.role == Role::Measure
+                && (!matches!(p, Plan::Absent)
+                    || q.unpivot.as_ref().is_some_and(|u| u.measure == f.name))
+        }) {
+            let measures: Vec<&str> = self
+                .schema
+                .fields
+                .iter()
+                .filter(|f| f.role == Role::Measure)
+                .map(|f| f.name)
+                .collect();
+            self.report(
+                Diagnostic::error(
+                    "V008",
+                    loc.at(pos, 0),
+                    format!(
+                        "keine Zählgröße der Tabelle „{}“ hat eine Spalte (möglich: {})",
+                        self.schema.id,
+                        measures.join(", ")
+                    ),
+                )
+                .hint(format!(
+                    "Im Quellprofil unter [quellen.{}.spalten] mindestens eine Zählgröße zuordnen, z. B. „{} = \"Spaltenkopf\"“.",
+                    q.name, measures[0]
+                )),
+            );
+            self.ok = false;
+        }
+        // a part ("darunter") is read against its total in the same row
+        let given = |name: &str| {
+            self.schema
+                .fields
+                .iter()
+                .position(|f| f.name == name)
+                .is_some_and(|i| !matches!(plans[i], Plan::Absent))
+                || q.unpivot.as_ref().is_some_and(|u| u.measure == name)
+        };
+        for (part, total) in self.schema.parts {
+            if given(part) && !given(total) {
+                let mut d = Diagnostic::error(
+                    "V008",
+                    loc.at(pos, 0),
+                    format!("„{part}“ ist ein Teil von „{total}“, aber „{total}“ hat keine Spalte"),
+                );
+                if let Some(s) = did_you_mean(total, headers.iter().map(String::as_str)) {
+                    d = d.hint(format!("Meinten Sie die Spalte „{s}“?"));
+                }
+                self.report(d.hint(format!(
+                    "Im Quellprofil unter [quellen.{}.spalten] „{total} = \"Spaltenkopf\"“ eintragen: ein Teil braucht seine Gesamtzahl in derselben Zeile.",
+                    q.name
+                )));
+                self.ok = false;
+            }
+        }
+    }
+
     /// A whole number, honouring `fuehrende_zahl` and `versatz`.
     fn read_int(&self, field: &str, t: &str) -> Option<i64> {
         let digits = if self.q.leading_number.iter().any(|f| f == field) {
