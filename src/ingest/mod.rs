@@ -63,6 +63,27 @@ pub struct SourceSummary {
     pub altersgruppen: Vec<(i64, i64)>,
 }
 
+impl SourceSummary {
+    fn of(q: &crate::project::Quelle, stats: &mapper::SourceStats, bytes: u64) -> Self {
+        SourceSummary {
+            name: q.name.clone(),
+            table: q.table,
+            path: q.path.clone(),
+            rows: stats.rows,
+            skipped: stats.skipped,
+            bytes,
+            periods: stats.periods.iter().copied().collect(),
+            fields: stats.fields.clone(),
+            altersgruppen: stats
+                .ages
+                .keys()
+                .copied()
+                .filter(|(lo, hi)| hi > lo)
+                .collect(),
+        }
+    }
+}
+
 impl Dataset {
     /// The age groups wider than one age that the sources of `table` deliver.
     pub fn altersgruppen(&self, table: TableKind) -> Vec<(i64, i64)> {
@@ -138,61 +159,93 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
             sheet: sheet.map(|_| actual_sheet(q)),
             quelle: q.clone(),
         };
-        summaries.push(SourceSummary {
-            name: q.name.clone(),
-            table: q.table,
-            path: q.path.clone(),
-            rows: stats.rows,
-            skipped: stats.skipped,
-            bytes: bytes_read,
-            periods: stats.periods.iter().copied().collect(),
-            fields: stats.fields.clone(),
-            altersgruppen: stats
-                .ages
-                .keys()
-                .copied()
-                .filter(|(lo, hi)| hi > lo)
-                .collect(),
-        });
+        summaries.push(SourceSummary::of(q, &stats, bytes_read));
         locs.push(loc);
         all_stats.push(stats);
     }
     // a gap in one source that another source of the table fills is none
-    for (i, (loc, stats)) in locs.iter().zip(&all_stats).enumerate() {
+    check_tables(
+        project,
+        &locs,
+        &all_stats,
+        &builders,
+        &city_builders,
+        &mut diags,
+    );
+
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    match into_frames(project, builders, city_builders, &mut diags) {
+        Some((tables, gesamtstadt, zeiten)) => (
+            Some(Dataset {
+                tables,
+                gesamtstadt,
+                zeiten,
+                sources: summaries,
+            }),
+            diags,
+        ),
+        None => (None, diags),
+    }
+}
+
+/// Checks across rows and sources (gaps, age groups, duplicates, Gesamtstadt rows, parts,
+/// schools, Kita against population).
+fn check_tables(
+    project: &Project,
+    locs: &[SourceLoc],
+    all_stats: &[mapper::SourceStats],
+    builders: &BTreeMap<TableKind, TableBuilder>,
+    city_builders: &BTreeMap<TableKind, TableBuilder>,
+    diags: &mut Diagnostics,
+) {
+    for (i, (loc, stats)) in locs.iter().zip(all_stats).enumerate() {
         let others: Vec<&mapper::SourceStats> = all_stats
             .iter()
             .enumerate()
             .filter(|&(j, _)| j != i && locs[j].quelle.table == loc.quelle.table)
             .map(|(_, s)| s)
             .collect();
-        rules::gaps(loc, stats, &others, &project.gebiete, &mut diags);
-        rules::age_overlaps(loc, stats, &mut diags);
+        rules::gaps(loc, stats, &others, &project.gebiete, diags);
+        rules::age_overlaps(loc, stats, diags);
     }
-    rules::age_groups_cut(project, &locs, &all_stats, &mut diags);
+    rules::age_groups_cut(project, locs, all_stats, diags);
 
     // rows refused for an error are missing from the sums: no reconciliation then
     let reconcile = !diags.has_errors();
-    for (kind, t) in &city_builders {
-        rules::duplicates(t, &locs, &project.gebiete, &mut diags);
+    for (kind, t) in city_builders {
+        rules::duplicates(t, locs, &project.gebiete, diags);
         if let Some(parts) = builders.get(kind).filter(|_| reconcile) {
-            rules::reconcile(parts, t, &locs, &mut diags);
+            rules::reconcile(parts, t, locs, diags);
         }
     }
     for t in builders.values() {
-        rules::duplicates(t, &locs, &project.gebiete, &mut diags);
-        rules::part_rows(t, &locs, &mut diags);
-        rules::school_attributes(t, &locs, &mut diags);
+        rules::duplicates(t, locs, &project.gebiete, diags);
+        rules::part_rows(t, locs, diags);
+        rules::school_attributes(t, locs, diags);
     }
     if let (Some(k), Some(p)) = (
         builders.get(&TableKind::KitaKinder),
         builders.get(&TableKind::Bevoelkerung),
     ) {
-        rules::kita_above_population(k, p, &locs, &project.gebiete, &mut diags);
+        rules::kita_above_population(k, p, locs, &project.gebiete, diags);
     }
+}
 
-    if diags.has_errors() {
-        return (None, diags);
-    }
+/// The tables as polars frames, with every period of them; `None` after an internal error.
+type Frames = (
+    BTreeMap<TableKind, DataFrame>,
+    BTreeMap<TableKind, DataFrame>,
+    Vec<Period>,
+);
+
+fn into_frames(
+    project: &Project,
+    builders: BTreeMap<TableKind, TableBuilder>,
+    city_builders: BTreeMap<TableKind, TableBuilder>,
+    diags: &mut Diagnostics,
+) -> Option<Frames> {
     let mut zeiten: Vec<Period> = builders
         .values()
         .chain(city_builders.values())
@@ -220,18 +273,9 @@ pub fn load(project: &Project) -> (Option<Dataset>, Diagnostics) {
         }
         Some(tables)
     };
-    let (Some(tables), Some(gesamtstadt)) = (frames(builders), frames(city_builders)) else {
-        return (None, diags);
-    };
-    (
-        Some(Dataset {
-            tables,
-            gesamtstadt,
-            zeiten,
-            sources: summaries,
-        }),
-        diags,
-    )
+    let tables = frames(builders)?;
+    let gesamtstadt = frames(city_builders)?;
+    Some((tables, gesamtstadt, zeiten))
 }
 
 /// Reads one source into its mapper by its format; the bytes read.
