@@ -454,66 +454,82 @@ fn read_csv(
             ok = false;
             continue;
         };
-        let get = |name: &str| {
-            idx(name)
-                .and_then(|j| rec.get(j))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
-        let date = |name: &str, diags: &mut Diagnostics| {
-            let v = get(name)?;
-            let d = Date::parse(v);
-            if d.is_none() {
-                let col = idx(name).map_or(1, |j| j + 1);
-                diags.push(
-                    Diagnostic::error(
-                        "C007",
-                        Location::text(path, line, col),
-                        format!("„{v}“ ist kein Datum ({name})"),
-                    )
-                    .hint("Datum als 2024-01-01 oder 01.01.2024 schreiben."),
-                );
-            }
-            d
-        };
-        let (Some(nr), Some(name)) = (get("nr"), get("name")) else {
-            diags.push(Diagnostic::error(
-                "C007",
-                Location::text(path, line, 1),
-                "nr und name müssen ausgefüllt sein",
-            ));
-            ok = false;
-            continue;
-        };
-        let sr = get("sozialraum").unwrap_or_default();
-        if !without_control_characters(path, line, &headers, &rec, diags) {
-            ok = false;
-            continue;
+        match record(path, line, &headers, &rec, sr_names, bz_names, diags) {
+            Some(s) => out.push(s),
+            None => ok = false,
         }
-        let bz = get("bezirk").unwrap_or_default();
-        if let Some(n) = get("bezirk_name").filter(|_| !bz.is_empty()) {
-            bz_names
-                .entry(bz.to_string())
-                .or_insert_with(|| n.to_string());
-        }
-        if let Some(srn) = get("sozialraum_name").filter(|_| !sr.is_empty()) {
-            sr_names
-                .entry(sr.to_string())
-                .or_insert_with(|| srn.to_string());
-        }
-        let gueltig_ab = date("gueltig_ab", diags);
-        let gueltig_bis = date("gueltig_bis", diags);
-        out.push(Stadtteil {
-            nr: nr.to_string(),
-            name: name.to_string(),
-            sozialraum: sr.to_string(),
-            bezirk: bz.to_string(),
-            ags: get("ags").map(str::to_string),
-            gueltig_ab,
-            gueltig_bis,
-        });
     }
     ok
+}
+
+/// One row of the Gebietsdatei as a Stadtteil; `None` after an error (C007). The names of
+/// Sozialräume and Bezirke go to their maps.
+fn record(
+    path: &std::path::Path,
+    line: usize,
+    headers: &[String],
+    rec: &csv::StringRecord,
+    sr_names: &mut BTreeMap<String, String>,
+    bz_names: &mut BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> Option<Stadtteil> {
+    let idx = |name: &str| headers.iter().position(|h| h == name);
+    let get = |name: &str| {
+        idx(name)
+            .and_then(|j| rec.get(j))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let date = |name: &str, diags: &mut Diagnostics| {
+        let v = get(name)?;
+        let d = Date::parse(v);
+        if d.is_none() {
+            let col = idx(name).map_or(1, |j| j + 1);
+            diags.push(
+                Diagnostic::error(
+                    "C007",
+                    Location::text(path, line, col),
+                    format!("„{v}“ ist kein Datum ({name})"),
+                )
+                .hint("Datum als 2024-01-01 oder 01.01.2024 schreiben."),
+            );
+        }
+        d
+    };
+    let (Some(nr), Some(name)) = (get("nr"), get("name")) else {
+        diags.push(Diagnostic::error(
+            "C007",
+            Location::text(path, line, 1),
+            "nr und name müssen ausgefüllt sein",
+        ));
+        return None;
+    };
+    let sr = get("sozialraum").unwrap_or_default();
+    if !without_control_characters(path, line, headers, rec, diags) {
+        return None;
+    }
+    let bz = get("bezirk").unwrap_or_default();
+    if let Some(n) = get("bezirk_name").filter(|_| !bz.is_empty()) {
+        bz_names
+            .entry(bz.to_string())
+            .or_insert_with(|| n.to_string());
+    }
+    if let Some(srn) = get("sozialraum_name").filter(|_| !sr.is_empty()) {
+        sr_names
+            .entry(sr.to_string())
+            .or_insert_with(|| srn.to_string());
+    }
+    let gueltig_ab = date("gueltig_ab", diags);
+    let gueltig_bis = date("gueltig_bis", diags);
+    Some(Stadtteil {
+        nr: nr.to_string(),
+        name: name.to_string(),
+        sozialraum: sr.to_string(),
+        bezirk: bz.to_string(),
+        ags: get("ags").map(str::to_string),
+        gueltig_ab,
+        gueltig_bis,
+    })
 }
 
 /// A control character breaks every PDF later, blamed on the template: C007 for each.
