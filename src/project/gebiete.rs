@@ -161,28 +161,7 @@ pub(super) fn resolve(
         );
         return None;
     }
-    let mut seen = BTreeSet::new();
-    for s in &stadtteile {
-        if !seen.insert(s.nr.as_str()) {
-            diags.push(Diagnostic::error(
-                "C007",
-                ctx.at_offset(super::find_section(ctx.text, "gebiete")),
-                format!("Stadtteil-Nr. „{}“ ist mehrfach vergeben", s.nr),
-            ));
-        }
-        if let (Some(a), Some(b)) = (s.gueltig_ab, s.gueltig_bis)
-            && a > b
-        {
-            diags.push(Diagnostic::error(
-                "C007",
-                ctx.at_offset(super::find_section(ctx.text, "gebiete")),
-                format!(
-                    "Stadtteil „{}“: gueltig_ab {a} liegt nach gueltig_bis {b}",
-                    s.name
-                ),
-            ));
-        }
-    }
+    check_numbers_and_validity(&stadtteile, ctx, diags);
     ok &= one_level_or_two(&stadtteile, ctx, diags);
     let bezirk_of = third_level(&stadtteile, ctx, diags);
     ok &= bezirk_of.is_some();
@@ -218,6 +197,32 @@ pub(super) fn resolve(
         ebene3: raw.ebene3.clone(),
         gesamtstadt,
     })
+}
+
+/// Every number once, every validity period in order (C007).
+fn check_numbers_and_validity(stadtteile: &[Stadtteil], ctx: &Ctx, diags: &mut Diagnostics) {
+    let mut seen = BTreeSet::new();
+    for s in stadtteile {
+        if !seen.insert(s.nr.as_str()) {
+            diags.push(Diagnostic::error(
+                "C007",
+                ctx.at_offset(super::find_section(ctx.text, "gebiete")),
+                format!("Stadtteil-Nr. „{}“ ist mehrfach vergeben", s.nr),
+            ));
+        }
+        if let (Some(a), Some(b)) = (s.gueltig_ab, s.gueltig_bis)
+            && a > b
+        {
+            diags.push(Diagnostic::error(
+                "C007",
+                ctx.at_offset(super::find_section(ctx.text, "gebiete")),
+                format!(
+                    "Stadtteil „{}“: gueltig_ab {a} liegt nach gueltig_bis {b}",
+                    s.name
+                ),
+            ));
+        }
+    }
 }
 
 /// The distinct ids, sorted, with their names (the id where none is given).
