@@ -402,18 +402,17 @@ fn population_year(p: Period) -> i32 {
     }
 }
 
-/// V306: more children in care than children of that age living in the area.
-pub fn kita_above_population(
-    kita: &TableBuilder,
+/// (year, area, ages) → (sum of sexes, insgesamt row) of the population on 31.12., for ages
+/// that touch `min_age..=max_age`; `None` without the columns.
+fn population_by_age(
     pop: &TableBuilder,
-    sources: &[SourceLoc],
-    g: &Gebietsgliederung,
-    diags: &mut Diagnostics,
-) {
+    min_age: i64,
+    max_age: i64,
+) -> Option<HashMap<PopKey, (i64, Option<i64>), FxBuild>> {
     let (Some(Col::Int(p_age)), Some(Col::Count(p_n, _))) =
         (pop.col("alter"), pop.col("einwohner"))
     else {
-        return;
+        return None;
     };
     let p_sex = match pop.col("geschlecht") {
         Some(Col::Code(v)) => Some(v),
@@ -423,6 +422,40 @@ pub fn kita_above_population(
         .iter()
         .position(|c| *c == "insgesamt")
         .map(|i| i as u16);
+    let mut population: HashMap<PopKey, (i64, Option<i64>), FxBuild> = HashMap::default();
+    for r in 0..pop.len() {
+        let Period::Stichtag(d) = pop.periods().get(r) else {
+            continue;
+        };
+        if d.month != 12 || d.day != 31 {
+            continue;
+        }
+        let (Some(age), Some(n)) = (age_of(pop, p_age, r), p_n.get(r)) else {
+            continue;
+        };
+        if age.1 < min_age || age.0 > max_age {
+            continue;
+        }
+        let e = population
+            .entry((d.year, pop.areas()[r], age))
+            .or_insert((0, None));
+        if p_sex.is_some_and(|s| s[r].is_some() && s[r] == total_code) {
+            e.1 = Some(n);
+        } else {
+            e.0 += n;
+        }
+    }
+    Some(population)
+}
+
+/// V306: more children in care than children of that age living in the area.
+pub fn kita_above_population(
+    kita: &TableBuilder,
+    pop: &TableBuilder,
+    sources: &[SourceLoc],
+    g: &Gebietsgliederung,
+    diags: &mut Diagnostics,
+) {
     let (Some(Col::Int(k_age)), Some(Col::Count(k_n, _))) = (kita.col("alter"), kita.col("kinder"))
     else {
         return;
@@ -447,30 +480,9 @@ pub fn kita_above_population(
     let (min_age, max_age) = children.keys().fold((i64::MAX, i64::MIN), |(lo, hi), k| {
         (lo.min(k.2.0), hi.max(k.2.1))
     });
-    // (year, area, age) → (sum of sexes, insgesamt row)
-    let mut population: HashMap<PopKey, (i64, Option<i64>), FxBuild> = HashMap::default();
-    for r in 0..pop.len() {
-        let Period::Stichtag(d) = pop.periods().get(r) else {
-            continue;
-        };
-        if d.month != 12 || d.day != 31 {
-            continue;
-        }
-        let (Some(age), Some(n)) = (age_of(pop, p_age, r), p_n.get(r)) else {
-            continue;
-        };
-        if age.1 < min_age || age.0 > max_age {
-            continue;
-        }
-        let e = population
-            .entry((d.year, pop.areas()[r], age))
-            .or_insert((0, None));
-        if p_sex.is_some_and(|s| s[r].is_some() && s[r] == total_code) {
-            e.1 = Some(n);
-        } else {
-            e.0 += n;
-        }
-    }
+    let Some(population) = population_by_age(pop, min_age, max_age) else {
+        return;
+    };
     if population.is_empty() {
         return;
     }
