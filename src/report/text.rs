@@ -144,6 +144,86 @@ fn liste(v: &[(&str, f64)], e: Einheit, dativ: bool, plural: (&str, &str)) -> St
     )
 }
 
+/// The Stadtteile far from the city value (more than a standard deviation, at least 5 points
+/// or a fifth of the city value): sentences into `out`, and the "deutliche Unterschiede"
+/// statement with the spread for the summary.
+fn abweichende(
+    a: &Auswahl,
+    werte: &[(&str, f64)],
+    stadt: f64,
+    plural: (&str, &str),
+    out: &mut Vec<String>,
+) -> Option<(f64, String)> {
+    let e = a.ind.def.einheit;
+    let ebene1_plural = plural.1;
+    let mut auffaellig = None;
+    let n = werte.len() as f64;
+    let mean = werte.iter().map(|w| w.1).sum::<f64>() / n;
+    let sd = (werte.iter().map(|w| (w.1 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    // the threshold as printed, so that "um mehr als 5,0" holds for the printed values
+    let schwelle = format::round_half_up(
+        match e {
+            Einheit::Prozent => sd.max(5.0),
+            _ => sd.max(0.2 * stadt.abs()),
+        },
+        1,
+    );
+    let mehr = |d: f64| d > schwelle + 1e-9;
+    let mut ueber: Vec<(&str, f64)> = werte
+        .iter()
+        .filter(|w| mehr(w.1 - stadt))
+        .copied()
+        .collect();
+    let mut unter: Vec<(&str, f64)> = werte
+        .iter()
+        .filter(|w| mehr(stadt - w.1))
+        .copied()
+        .collect();
+    ueber.sort_by(|x, y| y.1.total_cmp(&x.1));
+    unter.sort_by(|x, y| x.1.total_cmp(&y.1));
+    let stadtwert = format::value(stadt, e);
+    if !ueber.is_empty() {
+        out.push(format!(
+            "Deutlich über dem Stadtwert von {stadtwert} (um mehr als {}) {} {}.",
+            betrag(schwelle, e),
+            if ueber.len() == 1 { "liegt" } else { "liegen" },
+            liste(&ueber, e, false, plural)
+        ));
+    }
+    if !unter.is_empty() {
+        out.push(format!(
+            "Deutlich darunter {} {}.",
+            if unter.len() == 1 { "liegt" } else { "liegen" },
+            liste(&unter, e, false, plural)
+        ));
+    }
+    let spannweite = werte
+        .iter()
+        .map(|w| (w.1 - stadt).abs())
+        .fold(0.0, f64::max);
+    if !ueber.is_empty() || !unter.is_empty() {
+        let first = ueber.first().or(unter.first()).map(|x| x.0).unwrap_or("");
+        auffaellig = Some((
+            spannweite / stadt.abs().max(1e-9),
+            format!(
+                "{}: deutliche Unterschiede zwischen den {ebene1_plural} – {}{}.",
+                a.ind.def.titel,
+                if ueber.is_empty() {
+                    format!("am niedrigsten in {}", liste(&unter, e, true, plural))
+                } else {
+                    format!("am höchsten in {}", liste(&ueber, e, true, plural))
+                },
+                if first.is_empty() {
+                    String::new()
+                } else {
+                    format!(" bei {stadtwert} in der Stadt insgesamt")
+                }
+            ),
+        ));
+    }
+    auffaellig
+}
+
 /// Spread and outliers among the Stadtteile for the current period:
 /// "Zwischen den Stadtteilen reicht der Wert von 31,2 % (Neustädter See) bis 68,9 % (Altstadt).",
 /// "Deutlich über dem Stadtwert liegen …". Also the count of areas without a value.
@@ -190,76 +270,12 @@ pub fn streuung(
             max.0
         ));
     }
-    let mut auffaellig = None;
-    if let Some(stadt) = a.wert(a.aktuell, Ebene::Stadt, "stadt", gruppe)
-        && e != Einheit::Anzahl
-        && werte.len() >= 3
-    {
-        let n = werte.len() as f64;
-        let mean = werte.iter().map(|w| w.1).sum::<f64>() / n;
-        let sd = (werte.iter().map(|w| (w.1 - mean).powi(2)).sum::<f64>() / n).sqrt();
-        // the threshold as printed, so that "um mehr als 5,0" holds for the printed values
-        let schwelle = format::round_half_up(
-            match e {
-                Einheit::Prozent => sd.max(5.0),
-                _ => sd.max(0.2 * stadt.abs()),
-            },
-            1,
-        );
-        let mehr = |d: f64| d > schwelle + 1e-9;
-        let mut ueber: Vec<(&str, f64)> = werte
-            .iter()
-            .filter(|w| mehr(w.1 - stadt))
-            .copied()
-            .collect();
-        let mut unter: Vec<(&str, f64)> = werte
-            .iter()
-            .filter(|w| mehr(stadt - w.1))
-            .copied()
-            .collect();
-        ueber.sort_by(|x, y| y.1.total_cmp(&x.1));
-        unter.sort_by(|x, y| x.1.total_cmp(&y.1));
-        let stadtwert = format::value(stadt, e);
-        if !ueber.is_empty() {
-            out.push(format!(
-                "Deutlich über dem Stadtwert von {stadtwert} (um mehr als {}) {} {}.",
-                betrag(schwelle, e),
-                if ueber.len() == 1 { "liegt" } else { "liegen" },
-                liste(&ueber, e, false, plural)
-            ));
+    let auffaellig = match a.wert(a.aktuell, Ebene::Stadt, "stadt", gruppe) {
+        Some(stadt) if e != Einheit::Anzahl && werte.len() >= 3 => {
+            abweichende(a, &werte, stadt, plural, &mut out)
         }
-        if !unter.is_empty() {
-            out.push(format!(
-                "Deutlich darunter {} {}.",
-                if unter.len() == 1 { "liegt" } else { "liegen" },
-                liste(&unter, e, false, plural)
-            ));
-        }
-        let spannweite = werte
-            .iter()
-            .map(|w| (w.1 - stadt).abs())
-            .fold(0.0, f64::max);
-        if !ueber.is_empty() || !unter.is_empty() {
-            let first = ueber.first().or(unter.first()).map(|x| x.0).unwrap_or("");
-            auffaellig = Some((
-                spannweite / stadt.abs().max(1e-9),
-                format!(
-                    "{}: deutliche Unterschiede zwischen den {ebene1_plural} – {}{}.",
-                    a.ind.def.titel,
-                    if ueber.is_empty() {
-                        format!("am niedrigsten in {}", liste(&unter, e, true, plural))
-                    } else {
-                        format!("am höchsten in {}", liste(&ueber, e, true, plural))
-                    },
-                    if first.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" bei {stadtwert} in der Stadt insgesamt")
-                    }
-                ),
-            ));
-        }
-    }
+        _ => None,
+    };
     if ohne > 0 {
         out.push(format!(
             "Für {ohne} {} wird kein Wert ausgewiesen (Geheimhaltung oder fehlende Daten).",
