@@ -11,22 +11,8 @@ use anyhow::bail;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Validates, computes and prints.
-pub fn run(
-    args: &IndicatorsArgs,
-    config: &Path,
-    printer: &Printer,
-    no_cache: bool,
-) -> anyhow::Result<ExitStatus> {
-    if matches!(printer.format, OutputFormat::Markdown | OutputFormat::Xlsx) {
-        bail!(
-            "--format markdown/xlsx gibt es hier nicht; für Kennzahlen human, csv oder json wählen (Excel-Dateien schreibt `export`)"
-        );
-    }
-    let (project, diags) = match super::load_project(config, printer) {
-        Ok(x) => x,
-        Err(status) => return Ok(status),
-    };
+/// Unknown indicators and Stadtteile of the selection stop the run, with a suggestion.
+fn check_selection(args: &IndicatorsArgs, project: &crate::project::Project) -> anyhow::Result<()> {
     for id in &args.indicator {
         if project.katalog.get(id).is_none() {
             let hint = crate::suggest::did_you_mean(id, project.katalog.ids())
@@ -48,29 +34,34 @@ pub fn run(
             bail!("unbekannter Stadtteil „{nr}“.{hint}");
         }
     }
-    let published = match super::publication(&project, diags, printer, no_cache)? {
-        Ok(p) => p,
-        Err(status) => return Ok(status),
-    };
-    if let Some(path) = &args.audit {
-        let json = serde_json::to_vec_pretty(&serde_json::json!({
-            "version": 1,
-            "verfahren": published.verfahren,
-            "gesperrt": published.audit,
-        }))?;
-        crate::output::atomic::write(path, &json)?;
+    Ok(())
+}
+
+/// Whether a published row is in the selection (`--indicator`, `--stadtteil` with its
+/// Sozialraum, Bezirk and the city, `--ebene`, `--period`).
+struct Filter<'a> {
+    args: &'a IndicatorsArgs,
+    srs: Vec<String>,
+    bezirke: Vec<String>,
+}
+
+impl<'a> Filter<'a> {
+    fn new(args: &'a IndicatorsArgs, project: &crate::project::Project) -> Self {
+        let srs: Vec<String> = args
+            .stadtteil
+            .iter()
+            .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.sozialraum.clone()))
+            .collect();
+        let bezirke: Vec<String> = args
+            .stadtteil
+            .iter()
+            .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.bezirk.clone()))
+            .collect();
+        Filter { args, srs, bezirke }
     }
-    let srs: Vec<String> = args
-        .stadtteil
-        .iter()
-        .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.sozialraum.clone()))
-        .collect();
-    let bezirke: Vec<String> = args
-        .stadtteil
-        .iter()
-        .filter_map(|nr| project.gebiete.by_nr(nr).map(|s| s.bezirk.clone()))
-        .collect();
-    let keep = |k: &Kennzahl| {
+
+    fn keeps(&self, k: &Kennzahl) -> bool {
+        let (args, srs, bezirke) = (self.args, &self.srs, &self.bezirke);
         let indicator_ok =
             args.indicator.is_empty() || args.indicator.iter().any(|i| **i == *k.indikator);
         let area_ok = args.stadtteil.is_empty()
@@ -94,14 +85,50 @@ pub fn run(
             .as_deref()
             .is_none_or(|p| period_matches(k.zeit, p));
         indicator_ok && area_ok && level_ok && period_ok
+    }
+}
+
+/// Validates, computes and prints.
+pub fn run(
+    args: &IndicatorsArgs,
+    config: &Path,
+    printer: &Printer,
+    no_cache: bool,
+) -> anyhow::Result<ExitStatus> {
+    if matches!(printer.format, OutputFormat::Markdown | OutputFormat::Xlsx) {
+        bail!(
+            "--format markdown/xlsx gibt es hier nicht; für Kennzahlen human, csv oder json wählen (Excel-Dateien schreibt `export`)"
+        );
+    }
+    let (project, diags) = match super::load_project(config, printer) {
+        Ok(x) => x,
+        Err(status) => return Ok(status),
     };
+    check_selection(args, &project)?;
+    let published = match super::publication(&project, diags, printer, no_cache)? {
+        Ok(p) => p,
+        Err(status) => return Ok(status),
+    };
+    if let Some(path) = &args.audit {
+        let json = serde_json::to_vec_pretty(&serde_json::json!({
+            "version": 1,
+            "verfahren": published.verfahren,
+            "gesperrt": published.audit,
+        }))?;
+        crate::output::atomic::write(path, &json)?;
+    }
+    let keep = Filter::new(args, &project);
     // the selected published rows, moved (at federal scale 7 million), and which are suppressed
     let mut gesperrt: Vec<bool> = Vec::new();
     let mut table = indicators::Tabelle {
         zeilen: Vec::new(),
         hinweise: published.hinweise,
     };
-    for v in published.zeilen.into_iter().filter(|v| keep(&v.kennzahl)) {
+    for v in published
+        .zeilen
+        .into_iter()
+        .filter(|v| keep.keeps(&v.kennzahl))
+    {
         gesperrt.push(v.gesperrt);
         table.zeilen.push(v.kennzahl);
     }
