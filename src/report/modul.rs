@@ -238,22 +238,14 @@ fn fussnoten(
     (out, gesperrt)
 }
 
-/// An indicator without breakdown: trend, bars, map, table.
-fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt> {
+/// The bar chart of the Stadtteile with the city as reference line; none for a Schulort
+/// indicator (a ranking of schools' locations says nothing about the areas).
+fn balken(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Option<serde_json::Value>> {
     let def = &a.ind.def;
     let e = def.einheit;
     let g = &ctx.project.gebiete;
-    let ebene1_pl = plural_dativ(&g.ebene1);
     let kommune = &ctx.project.kommune;
-    let mut abbildungen = Vec::new();
-    abbildungen.extend(trend_abbildung(
-        ctx,
-        a,
-        &[(kommune.clone(), None)],
-        (480, 170),
-        bilder,
-    )?);
-    abbildungen.extend(karte_abbildung(ctx, a, None, (480, 245), bilder)?);
+    let ebene1_pl = plural_dativ(&g.ebene1);
     // Stadtteile sorted, city as reference
     let stadt = a.wert(a.aktuell, Ebene::Stadt, "stadt", None);
     let eintraege: Vec<(String, Option<f64>, bool)> = g
@@ -282,14 +274,23 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
             referenz: stadt.map(|v| (kommune.clone(), v)),
             breite: 480,
         })?;
-        abbildungen.push(bilder.add(
+        return Ok(Some(bilder.add(
             chart,
             format!("{} nach {ebene1_pl}, {}", def.titel, a.aktuell),
             label(&a.ind.id, "balken"),
             100,
-        ));
+        )));
     }
-    // the table
+    Ok(None)
+}
+
+/// The table of an indicator without groups: every area with value, change (and counts),
+/// its footnotes, and how many cells are withheld.
+fn einfache_tabelle(ctx: &Kontext, a: &Auswahl) -> (serde_json::Value, Vec<String>, usize) {
+    let def = &a.ind.def;
+    let e = def.einheit;
+    let g = &ctx.project.gebiete;
+    let ebene1_pl = plural_dativ(&g.ebene1);
     let mit_zaehler = e != Einheit::Anzahl && def.art != Art::Quotensumme;
     let mut kopf_zeile = vec![
         g.ebene1.clone(),
@@ -332,6 +333,24 @@ fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt>
         zeilen,
         fett,
     );
+    (tabelle, fussnoten, gesperrt)
+}
+
+/// An indicator without breakdown: trend, bars, map, table.
+fn einfach(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt> {
+    let g = &ctx.project.gebiete;
+    let kommune = &ctx.project.kommune;
+    let mut abbildungen = Vec::new();
+    abbildungen.extend(trend_abbildung(
+        ctx,
+        a,
+        &[(kommune.clone(), None)],
+        (480, 170),
+        bilder,
+    )?);
+    abbildungen.extend(karte_abbildung(ctx, a, None, (480, 245), bilder)?);
+    abbildungen.extend(balken(ctx, a, bilder)?);
+    let (tabelle, fussnoten, gesperrt) = einfache_tabelle(ctx, a);
     // text
     let mut saetze = Vec::new();
     let kernaussage = text::aktuell(a, (Ebene::Stadt, "stadt", kommune), None);
