@@ -384,12 +384,62 @@ fn teile_eines_ganzen(a: &Auswahl) -> bool {
             .is_some_and(|x| !x.nenner_aufgeschluesselt)
 }
 
-/// An indicator with breakdown: trend per group, stacked shares, table areas × groups.
-fn gruppiert(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt> {
+/// The table of a grouped indicator: an area per row, a group per column (the first seven),
+/// its footnotes, and how many cells are withheld.
+fn gruppen_tabelle(
+    ctx: &Kontext,
+    a: &Auswahl,
+    gruppen: &[&String],
+    namen: &[String],
+) -> (serde_json::Value, Vec<String>, usize) {
     let def = &a.ind.def;
     let e = def.einheit;
     let g = &ctx.project.gebiete;
     let ebene1_pl = plural_dativ(&g.ebene1);
+    let mut kopf_zeile = vec![g.ebene1.clone()];
+    kopf_zeile.extend(namen.iter().cloned());
+    let mut zeilen = Vec::new();
+    let mut fett = Vec::new();
+    let mut alle = Vec::new();
+    for (ebene, nr, name) in gebiete(ctx) {
+        let vs: Vec<_> = gruppen
+            .iter()
+            .map(|gr| a.zeile(a.aktuell, ebene, &nr, Some(gr)))
+            .collect();
+        if ebene == Ebene::Stadtteil && vs.iter().all(Option::is_none) {
+            continue;
+        }
+        if ebene != Ebene::Stadtteil {
+            fett.push(zeilen.len());
+        }
+        let mut z = vec![name];
+        z.extend(vs.iter().map(|v| zelle_wert(*v, e)));
+        zeilen.push(z);
+        alle.extend(vs);
+    }
+    let (mut fussnoten, gesperrt) = fussnoten(ctx, a, &alle);
+    fussnoten.retain(|f| !f.starts_with("Veränderung"));
+    if a.gruppen.len() > gruppen.len() {
+        fussnoten.push(format!(
+            "Gezeigt sind die ersten {} von {} Gruppen.",
+            gruppen.len(),
+            a.gruppen.len()
+        ));
+    }
+    let tabelle = tabelle(
+        format!("{} nach {ebene1_pl} und Gruppen, {}", def.titel, a.aktuell),
+        label(&a.ind.id, "tabelle"),
+        kopf_zeile,
+        zeilen,
+        fett,
+    );
+    (tabelle, fussnoten, gesperrt)
+}
+
+/// An indicator with breakdown: trend per group, stacked shares, table areas × groups.
+fn gruppiert(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnitt> {
+    let def = &a.ind.def;
+    let g = &ctx.project.gebiete;
     let kommune = &ctx.project.kommune;
     let gruppen: Vec<&String> = a.gruppen.iter().take(7).collect();
     let namen: Vec<String> = gruppen.iter().map(|x| labels::label(x)).collect();
@@ -446,43 +496,7 @@ fn gruppiert(ctx: &Kontext, a: &Auswahl, bilder: &mut Bilder) -> Result<Abschnit
             100,
         ));
     }
-    let mut kopf_zeile = vec![g.ebene1.clone()];
-    kopf_zeile.extend(namen.iter().cloned());
-    let mut zeilen = Vec::new();
-    let mut fett = Vec::new();
-    let mut alle = Vec::new();
-    for (ebene, nr, name) in gebiete(ctx) {
-        let vs: Vec<_> = gruppen
-            .iter()
-            .map(|gr| a.zeile(a.aktuell, ebene, &nr, Some(gr)))
-            .collect();
-        if ebene == Ebene::Stadtteil && vs.iter().all(Option::is_none) {
-            continue;
-        }
-        if ebene != Ebene::Stadtteil {
-            fett.push(zeilen.len());
-        }
-        let mut z = vec![name];
-        z.extend(vs.iter().map(|v| zelle_wert(*v, e)));
-        zeilen.push(z);
-        alle.extend(vs);
-    }
-    let (mut fussnoten, gesperrt) = fussnoten(ctx, a, &alle);
-    fussnoten.retain(|f| !f.starts_with("Veränderung"));
-    if a.gruppen.len() > gruppen.len() {
-        fussnoten.push(format!(
-            "Gezeigt sind die ersten {} von {} Gruppen.",
-            gruppen.len(),
-            a.gruppen.len()
-        ));
-    }
-    let tabelle = tabelle(
-        format!("{} nach {ebene1_pl} und Gruppen, {}", def.titel, a.aktuell),
-        label(&a.ind.id, "tabelle"),
-        kopf_zeile,
-        zeilen,
-        fett,
-    );
+    let (tabelle, fussnoten, gesperrt) = gruppen_tabelle(ctx, a, &gruppen, &namen);
     let mut saetze = Vec::new();
     let mut kernaussage = None;
     for (gr, n) in gruppen.iter().zip(&namen).take(4) {
