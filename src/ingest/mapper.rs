@@ -115,8 +115,10 @@ pub struct SourceStats {
     pub area_periods: BTreeMap<u32, BTreeSet<Period>>,
     /// The fields the source gives (a column, a fixed value or an unpivoted header).
     pub fields: Vec<&'static str>,
-    /// Every age or age group of the rows (first, last age) with its text and first line.
-    pub ages: BTreeMap<(i64, i64), (String, u32)>,
+    /// Every age or age group of the rows with its text and first line, by the row's coded
+    /// fields (a hash of Betreuungsart, Geschlecht …: Kita children by single age next to
+    /// Hort children in one group do not overlap) and first and last age.
+    pub ages: BTreeMap<(u64, i64, i64), (String, u32)>,
 }
 
 /// The sink that turns one source into canonical rows.
@@ -161,7 +163,7 @@ pub struct Mapper<'a> {
     /// The upper end and text of the age group read for the current row (`3 bis unter 6`).
     band: Option<(i64, String)>,
     /// The last age interval recorded in the statistics.
-    last_ages: Option<(i64, i64)>,
+    last_ages: Option<(u64, i64, i64)>,
     /// A symbol of the profile is all digits (then digits are looked up first).
     digit_symbol: bool,
 }
@@ -822,10 +824,17 @@ impl Mapper<'_> {
             (None, Val::Int(hi)) => *hi,
             (None, _) => lo,
         };
-        if self.last_ages != Some((lo, hi)) {
-            self.last_ages = Some((lo, hi));
+        let mut h = crate::fxhash::FxHasher::default();
+        for (f, v) in self.schema.fields.iter().zip(vals.iter()) {
+            if let (FieldType::Code(_), Val::Code(c)) = (f.ty, v) {
+                std::hash::Hash::hash(&(f.name, *c), &mut h);
+            }
+        }
+        let key = (std::hash::Hasher::finish(&h), lo, hi);
+        if self.last_ages != Some(key) {
+            self.last_ages = Some(key);
             let text = band.map_or_else(|| lo.to_string(), |(_, t)| t);
-            self.stats.ages.entry((lo, hi)).or_insert((text, line));
+            self.stats.ages.entry(key).or_insert((text, line));
         }
     }
 

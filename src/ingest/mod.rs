@@ -77,8 +77,10 @@ impl SourceSummary {
             altersgruppen: stats
                 .ages
                 .keys()
-                .copied()
+                .map(|&(_, lo, hi)| (lo, hi))
                 .filter(|(lo, hi)| hi > lo)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
                 .collect(),
         }
     }

@@ -665,18 +665,43 @@ fn ages(lo: i64, hi: i64) -> String {
 /// Jahre", or "insgesamt" next to single ages): every sum over them would count some
 /// persons twice.
 pub fn age_overlaps(loc: &SourceLoc, stats: &SourceStats, diags: &mut Diagnostics) {
-    let groups: Vec<(&Ages, &(String, u32))> = stats.ages.iter().collect();
+    // rows of the same coded fields (Betreuungsart, Geschlecht …), sorted by first age
+    let mut by_codes: BTreeMap<u64, Vec<(Ages, &(String, u32))>> = BTreeMap::new();
+    for (&(codes, lo, hi), v) in &stats.ages {
+        by_codes.entry(codes).or_default().push(((lo, hi), v));
+    }
     let mut shown = 0;
     let mut total = 0;
+    for groups in by_codes.values() {
+        overlaps_of(loc, groups, &mut shown, &mut total, diags);
+    }
+    capped(
+        diags,
+        Diagnostic::error,
+        "V311",
+        total,
+        shown,
+        "Überschneidungen von Altersangaben",
+    );
+}
+
+/// The overlapping ages among `groups` (sorted by first age) as V311.
+fn overlaps_of(
+    loc: &SourceLoc,
+    groups: &[(Ages, &(String, u32))],
+    shown: &mut usize,
+    total: &mut usize,
+    diags: &mut Diagnostics,
+) {
     for (i, ((lo, hi), (text, line))) in groups.iter().enumerate() {
         // sorted by first age: the groups after this one that start inside it
         for ((lo2, hi2), (text2, line2)) in groups[i + 1..].iter().take_while(|((l, _), _)| l <= hi)
         {
-            total += 1;
-            if shown >= MAX_SHOWN {
+            *total += 1;
+            if *shown >= MAX_SHOWN {
                 continue;
             }
-            shown += 1;
+            *shown += 1;
             let (first, second) = if line <= line2 {
                 (line, line2)
             } else {
@@ -697,14 +722,6 @@ pub fn age_overlaps(loc: &SourceLoc, stats: &SourceStats, diags: &mut Diagnostic
             );
         }
     }
-    capped(
-        diags,
-        Diagnostic::error,
-        "V311",
-        total,
-        shown,
-        "Überschneidungen von Altersangaben",
-    );
 }
 
 /// K002: an indicator a report, sheet or profile shows asks for ages that cut an age group
@@ -724,11 +741,18 @@ pub fn age_groups_cut(
         .filter(|i| used.contains(i.id.as_str()))
     {
         'sources: for (loc, st) in locs.iter().zip(stats) {
-            let groups: Vec<(i64, i64)> = st.ages.keys().copied().collect();
+            let groups: Vec<(i64, i64)> = st.ages.keys().map(|&(_, lo, hi)| (lo, hi)).collect();
             let Some(((a, b), (lo, hi))) = ind.def.cut_age_group(loc.quelle.table, &groups) else {
                 continue;
             };
-            let (text, line) = &st.ages[&(lo, hi)];
+            let Some((text, line)) = st
+                .ages
+                .iter()
+                .find(|((_, l, h), _)| (*l, *h) == (lo, hi))
+                .map(|(_, v)| v)
+            else {
+                continue;
+            };
             let gefragt = if (a, b) == (lo, hi) {
                 "braucht Einzelalter (Quotensummenverfahren)".to_string()
             } else {

@@ -1089,3 +1089,23 @@ fn a_source_needs_a_measure_and_a_part_its_total() {
         .stderr_has("„foerderbedarf“ ist ein Teil von „schueler“, aber „schueler“ hat keine Spalte")
         .stderr_has("Meinten Sie die Spalte „Schüler“?");
 }
+
+/// Ages overlap only among rows of the same coded fields: Kita children by single age next to
+/// Hort children in one group is no double count; the same group twice within Hort is.
+#[test]
+fn age_groups_overlap_only_within_the_same_codes() {
+    let p = TestProject::from_fixture("mini");
+    let mut kita = p.read("kita.csv");
+    kita.push_str("01.03.2023;01;6;kita;3\n01.03.2023;01;6 bis unter 11;hort;20\n");
+    p.write("kita.csv", &kita);
+    let r = p.run(&["validate"]);
+    r.no_panic();
+    assert!(!r.stderr.contains("V311"), "{}", r.stderr);
+    p.append(
+        "kita.csv",
+        "01.03.2023;02;bis 10 Jahre;hort;25\n01.03.2023;02;6 bis unter 11;hort;20\n",
+    );
+    p.run(&["validate"])
+        .exit(1)
+        .stderr_has("Fehler[V311] Altersangaben überschneiden sich");
+}
