@@ -666,7 +666,7 @@ fn ages(lo: i64, hi: i64) -> String {
 /// persons twice.
 pub fn age_overlaps(loc: &SourceLoc, stats: &SourceStats, diags: &mut Diagnostics) {
     // rows of the same coded fields (Betreuungsart, Geschlecht …), sorted by first age
-    let mut by_codes: BTreeMap<u64, Vec<(Ages, &(String, u32))>> = BTreeMap::new();
+    let mut by_codes: BTreeMap<u64, Vec<AgeSeen>> = BTreeMap::new();
     for (&(codes, lo, hi), v) in &stats.ages {
         by_codes.entry(codes).or_default().push(((lo, hi), v));
     }
@@ -685,10 +685,13 @@ pub fn age_overlaps(loc: &SourceLoc, stats: &SourceStats, diags: &mut Diagnostic
     );
 }
 
+/// Ages of a source with the text and line they were first seen at.
+type AgeSeen<'a> = (Ages, &'a (String, u32));
+
 /// The overlapping ages among `groups` (sorted by first age) as V311.
 fn overlaps_of(
     loc: &SourceLoc,
-    groups: &[(Ages, &(String, u32))],
+    groups: &[AgeSeen],
     shown: &mut usize,
     total: &mut usize,
     diags: &mut Diagnostics,
