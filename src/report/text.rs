@@ -57,9 +57,9 @@ pub fn aktuell(a: &Auswahl, gebiet: (Ebene, &str, &str), gruppe: Option<&str>) -
     let e = a.ind.def.einheit;
     let (ebene, nr, name) = gebiet;
     let jetzt = a.wert(a.aktuell, ebene, nr, gruppe)?;
-    // the group belongs to the statement: "Befundquote (Sprache): 24,1 %"
+    // the group belongs to the statement, by its label: "Befundquote (Sprache): 24,1 %"
     let titel = match gruppe {
-        Some(g) => format!("{} ({g})", a.ind.def.titel),
+        Some(g) => format!("{} ({})", a.ind.def.titel, crate::labels::label(g)),
         None => a.ind.def.titel.clone(),
     };
     let mut s = format!(

@@ -1159,7 +1159,7 @@ fn statements_name_every_area_and_judge_only_real_changes() {
     );
     // a broken-down indicator names its group in the statement
     assert!(
-        all.contains("Befundquoten der Schuleingangsuntersuchung (sprache):"),
+        all.contains("Befundquoten der Schuleingangsuntersuchung (Sprache):"),
         "group named"
     );
 }
