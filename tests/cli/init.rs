@@ -3,6 +3,14 @@
 
 use crate::util::{TestProject, copy_dir, fixture, repo};
 
+/// Fails naming the first line of `wanted` that the written project file lacks.
+#[track_caller]
+fn has_all(toml: &str, wanted: &[&str]) {
+    for want in wanted {
+        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
+    }
+}
+
 /// A folder `daten/` holding a copy of `src` in a fresh test project.
 fn with_data(src: &std::path::Path) -> TestProject {
     let p = TestProject::empty();
@@ -19,22 +27,23 @@ fn init_from_a_colleagues_csvs_validates_and_reports_without_an_edit() {
     let r = p.run(&["init", "projekt", "--from", "daten"]);
     r.exit(0).no_panic();
     let toml = p.read("projekt/bildungsmonitor.toml");
-    for want in [
-        "datei = \"../daten/einwohner.csv\"",
-        "zeit = { art = \"stichtag\", nacktes_jahr = \"31.12.\" }",
-        "alter = \"Altersgruppe\"",
-        "kodierung = \"windows-1252\"",
-        "fuehrende_zahl = [\"gebiet\"]",
-        "betreuungsart = { \"Kindertageseinrichtung\" = \"kita\", \"Kindertagespflege\" = \"tagespflege\" }",
-        "trennzeichen = \",\"",
-        "foerderbedarf = \"darunter mit Förderbedarf\"",
-        "schulform = \"aufnehmende Schulform\"",
-        "# FRAGE:",
-        "[berichte.fruehkindliche_bildung]",
-        "indikatoren = [\"FK01\", \"FK02\"]",
-    ] {
-        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
-    }
+    has_all(
+        &toml,
+        &[
+            "datei = \"../daten/einwohner.csv\"",
+            "zeit = { art = \"stichtag\", nacktes_jahr = \"31.12.\" }",
+            "alter = \"Altersgruppe\"",
+            "kodierung = \"windows-1252\"",
+            "fuehrende_zahl = [\"gebiet\"]",
+            "betreuungsart = { \"Kindertageseinrichtung\" = \"kita\", \"Kindertagespflege\" = \"tagespflege\" }",
+            "trennzeichen = \",\"",
+            "foerderbedarf = \"darunter mit Förderbedarf\"",
+            "schulform = \"aufnehmende Schulform\"",
+            "# FRAGE:",
+            "[berichte.fruehkindliche_bildung]",
+            "indikatoren = [\"FK01\", \"FK02\"]",
+        ],
+    );
     let gebiete = p.read("projekt/gebiete.csv");
     assert!(gebiete.starts_with("nr;name\n01;Altstadt\n"), "{gebiete}");
     assert_eq!(gebiete.lines().count(), 13, "{gebiete}");
@@ -124,20 +133,21 @@ fn init_from_a_genesis_table_validates() {
     .unwrap();
     p.run(&["init", "projekt", "--from", "daten"]).exit(0);
     let toml = p.read("projekt/bildungsmonitor.toml");
-    for want in [
-        "format = \"genesis\"",
-        "ueberspringen = 6",
-        "kopfzeilen = 3",
-        "gerundet_auf = 3",
-        "tabelle = \"abgaenger\"",
-        "zeit = { art = \"schuljahr\", nacktes_jahr = \"ende\" }",
-        "gesamtstadt = [\"15\"]",
-        "ausschliessen = { \"#2\" = [\"DG\"] }",
-        "| mit Mittlerem Abschluss | weiblich\" = { abschlussart = \"msa\", geschlecht = \"w\" }",
-        "kommune = \"Sachsen-Anhalt\"",
-    ] {
-        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
-    }
+    has_all(
+        &toml,
+        &[
+            "format = \"genesis\"",
+            "ueberspringen = 6",
+            "kopfzeilen = 3",
+            "gerundet_auf = 3",
+            "tabelle = \"abgaenger\"",
+            "zeit = { art = \"schuljahr\", nacktes_jahr = \"ende\" }",
+            "gesamtstadt = [\"15\"]",
+            "ausschliessen = { \"#2\" = [\"DG\"] }",
+            "| mit Mittlerem Abschluss | weiblich\" = { abschlussart = \"msa\", geschlecht = \"w\" }",
+            "kommune = \"Sachsen-Anhalt\"",
+        ],
+    );
     assert!(p.read("projekt/gebiete.csv").contains("15003;Magdeburg\n"));
     let v = p.run(&["--config", "projekt/bildungsmonitor.toml", "validate"]);
     v.exit(0).no_panic();
@@ -212,17 +222,18 @@ fn init_from_an_xlsx_indicator_export_is_a_start() {
     wb.save(p.path().join("daten/atlas.xlsx")).unwrap();
     p.run(&["init", "projekt", "--from", "daten"]).exit(0);
     let toml = p.read("projekt/bildungsmonitor.toml");
-    for want in [
-        "format = \"xlsx\"",
-        "start = \"A3\"",
-        "fuehrende_zahl = [\"gebiet\"]",
-        "tabelle = \"kita_einrichtungen\"",
-        "plaetze = \"Plätze\"",
-        "kinder = \"betreute Kinder\"",
-        "# FRAGE: Spalte „Quote in %“ wird nicht gelesen",
-    ] {
-        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
-    }
+    has_all(
+        &toml,
+        &[
+            "format = \"xlsx\"",
+            "start = \"A3\"",
+            "fuehrende_zahl = [\"gebiet\"]",
+            "tabelle = \"kita_einrichtungen\"",
+            "plaetze = \"Plätze\"",
+            "kinder = \"betreute Kinder\"",
+            "# FRAGE: Spalte „Quote in %“ wird nicht gelesen",
+        ],
+    );
     assert_eq!(
         p.read("projekt/gebiete.csv"),
         "nr;name\n01;Altstadt\n02;Neustadt\n03;Hafen\n"
@@ -245,14 +256,15 @@ fn init_from_a_flat_wide_export_unpivots_by_its_headers() {
     );
     p.run(&["init", "projekt", "--from", "daten"]).exit(0);
     let toml = p.read("projekt/bildungsmonitor.toml");
-    for want in [
-        "tabelle = \"abgaenger\"",
-        "\"ohne_hauptschulabschluss_weiblich\" = { geschlecht = \"w\", abschlussart = \"ohne_hsa\" }",
-        "\"insgesamt\" = { geschlecht = \"insgesamt\", abschlussart = \"insgesamt\" }",
-        "# FRAGE: Spalte „dar_schulischer_teil_fhr“ wird nicht gelesen",
-    ] {
-        assert!(toml.contains(want), "missing {want:?} in\n{toml}");
-    }
+    has_all(
+        &toml,
+        &[
+            "tabelle = \"abgaenger\"",
+            "\"ohne_hauptschulabschluss_weiblich\" = { geschlecht = \"w\", abschlussart = \"ohne_hsa\" }",
+            "\"insgesamt\" = { geschlecht = \"insgesamt\", abschlussart = \"insgesamt\" }",
+            "# FRAGE: Spalte „dar_schulischer_teil_fhr“ wird nicht gelesen",
+        ],
+    );
     assert!(
         p.read("projekt/gebiete.csv")
             .contains("15002;Halle (Saale)\n")
